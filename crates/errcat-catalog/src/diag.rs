@@ -1,0 +1,290 @@
+//! Diagnostics: what `check` reports, with spans into the catalog's source files.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// Identifies one source file of a catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId(pub(crate) u32);
+
+/// A byte range in one of a catalog's source files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// The file the range points into.
+    pub file: FileId,
+    /// Byte offsets into the file's text.
+    pub range: Range<usize>,
+}
+
+impl Span {
+    pub(crate) fn new(file: FileId, range: Range<usize>) -> Self {
+        Span { file, range }
+    }
+}
+
+/// One source file, kept so diagnostics can quote it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as given (or a pseudo path such as `<builtin>`).
+    pub path: PathBuf,
+    /// The file's full text.
+    pub text: String,
+}
+
+/// The source files a catalog was read from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub(crate) fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        self.files.push(SourceFile { path, text });
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    /// The file behind an id.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// Every file, in the order read.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, span: &Span) -> (usize, usize) {
+        let text = &self.get(span.file).text;
+        let at = span.range.start.min(text.len());
+        let before = &text[..floor_char_boundary(text, at)];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Informational: something errcat filled in for you.
+    Note,
+    /// Suspicious, but the catalog is usable.
+    Warning,
+    /// The catalog is unusable until this is fixed.
+    Error,
+}
+
+impl Severity {
+    /// `"error"`, `"warning"` or `"note"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A labelled span.
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What to say there (may be empty).
+    pub message: String,
+    /// The primary label is underlined with `^`, others with `-`.
+    pub primary: bool,
+}
+
+/// One finding of the loader or the lint.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Error, warning or note.
+    pub severity: Severity,
+    /// A stable rule id, such as `duplicate-code`.
+    pub rule: &'static str,
+    /// The headline.
+    pub message: String,
+    /// Spans into the source, primary first.
+    pub labels: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub(crate) fn new(severity: Severity, rule: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            rule,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn error(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, rule, message)
+    }
+
+    pub(crate) fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, rule, message)
+    }
+
+    pub(crate) fn note(rule: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, rule, message)
+    }
+
+    pub(crate) fn primary(mut self, span: &Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span: span.clone(),
+            message: message.into(),
+            primary: true,
+        });
+        self
+    }
+
+    pub(crate) fn secondary(mut self, span: &Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span: span.clone(),
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Every diagnostic of one load or check, with the sources they point into.
+///
+/// `Display` renders them as plain text, rustc-style; [`Report::render`] can colour them.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub(crate) sources: Sources,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// The diagnostics, errors first.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The files the diagnostics point into.
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// How many diagnostics have this severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+
+    /// Whether some diagnostic has this rule id.
+    pub fn has_rule(&self, rule: &str) -> bool {
+        self.diagnostics.iter().any(|d| d.rule == rule)
+    }
+
+    pub(crate) fn sort(&mut self) {
+        // Errors first, then warnings, then notes; stable within a severity.
+        self.diagnostics.sort_by(|a, b| b.severity.cmp(&a.severity));
+    }
+
+    /// Renders the diagnostics of the given severities, coloured or plain.
+    pub fn render(&self, severities: &[Severity], color: bool) -> String {
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let mut out = String::new();
+        for d in self
+            .diagnostics
+            .iter()
+            .filter(|d| severities.contains(&d.severity))
+        {
+            out.push_str(&self.render_one(&renderer, d));
+            out.push_str("\n\n");
+        }
+        out
+    }
+
+    fn render_one(&self, renderer: &Renderer, d: &Diagnostic) -> String {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
+        };
+        let title = level.primary_title(d.message.as_str()).id(d.rule);
+        let mut group: Group<'_> = Group::with_title(title);
+        // One snippet per file, in the order the labels name them.
+        let mut files: Vec<FileId> = Vec::new();
+        for l in &d.labels {
+            if !files.contains(&l.span.file) {
+                files.push(l.span.file);
+            }
+        }
+        for file in files {
+            let src = self.sources.get(file);
+            let mut snippet = Snippet::source(src.text.as_str())
+                .path(display_path(&src.path))
+                .fold(true);
+            for l in d.labels.iter().filter(|l| l.span.file == file) {
+                let range = clamp(&src.text, &l.span.range);
+                let kind = if l.primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                snippet = snippet.annotation(kind.span(range).label(l.message.as_str()));
+            }
+            group = group.element(snippet);
+        }
+        if let Some(help) = &d.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        renderer.render(&[group])
+    }
+}
+
+fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Keeps a range inside the text and on char boundaries, so rendering never panics.
+fn clamp(text: &str, r: &Range<usize>) -> Range<usize> {
+    let end = floor_char_boundary(text, r.end.min(text.len()));
+    let start = floor_char_boundary(text, r.start.min(end));
+    start..end
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.render(&[Severity::Error, Severity::Warning, Severity::Note], false);
+        f.write_str(text.trim_end())
+    }
+}
+
+impl std::error::Error for Report {}

@@ -1,0 +1,88 @@
+//! The errcat error catalog: the model, loading from TOML with source spans, and lint.
+//!
+//! A catalog is the single source of truth for every error an HTTP API returns. This crate has no
+//! HTTP and no async: it reads catalog files, checks them, and hands the model to the renderer,
+//! the docs generator and the CLI. The file format is described in `docs/catalog-format.md`.
+//!
+//! ```
+//! use errcat_catalog::{Catalog, Role};
+//!
+//! let catalog = Catalog::from_toml_str("mini.toml", r#"
+//! [catalog]
+//! name = "mini"
+//! docs_url = "https://example.com/errors#{anchor}"
+//!
+//! [codes.insufficient_balance]
+//! status = 402
+//! category = "Billing"
+//! action = "top_up_balance"
+//! message.en = "Balance {balance} is below the cost {cost}."
+//! context.balance = "number"
+//! context.cost = "number"
+//! "#)?;
+//!
+//! let e = catalog.get("insufficient_balance").unwrap();
+//! assert_eq!(catalog.docs_url(e).unwrap(), "https://example.com/errors#insufficient-balance");
+//! // Roles the catalog leaves out are filled by errcat's built-in codes.
+//! assert_eq!(catalog.role(Role::NotFound).code, "not_found");
+//! # Ok::<(), errcat_catalog::Report>(())
+//! ```
+#![warn(missing_docs)]
+
+mod diag;
+mod lint;
+mod load;
+mod model;
+mod raw;
+mod template;
+
+use std::path::{Path, PathBuf};
+
+pub use diag::{Diagnostic, FileId, Label, Report, Severity, SourceFile, Sources, Span};
+pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RULES};
+pub use model::{
+    CaseStyle, Catalog, ContextKey, ContextType, Docs, Entry, EntrySpans, Lifecycle, Meta, Origin,
+    RequestIdFormat, RequestIdSpec, RetryAdvice, Role, StyleKind, anchor_of,
+};
+pub use template::{CustomPart, CustomTemplate, Part, Slot, Template, TemplateError};
+
+impl Catalog {
+    /// Loads and checks a catalog file, or a directory of catalog files.
+    ///
+    /// On success the catalog's [`Catalog::report`] holds its warnings and notes. On failure the
+    /// [`Report`] holds every diagnostic; its `Display` renders them rustc-style.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Catalog, Report> {
+        let (files, report) = load::read_path(path.as_ref());
+        load::build(files, report)
+    }
+
+    /// Loads and checks a catalog from TOML text. `name` is used in diagnostics.
+    pub fn from_toml_str(name: &str, text: &str) -> Result<Catalog, Report> {
+        Catalog::from_toml_files(&[(name, text)])
+    }
+
+    /// Loads and checks a catalog made of several TOML texts, in the order given.
+    pub fn from_toml_files(files: &[(&str, &str)]) -> Result<Catalog, Report> {
+        let mut report = Report::default();
+        let parsed = files
+            .iter()
+            .filter_map(|(name, text)| {
+                load::parse_file(&mut report, PathBuf::from(name), text.to_string())
+            })
+            .collect();
+        load::build(parsed, report)
+    }
+}
+
+/// Checks a catalog and returns every diagnostic, whether or not it loads.
+///
+/// ```
+/// let report = errcat_catalog::check("/no/such/catalog.toml");
+/// assert!(report.has_errors());
+/// ```
+pub fn check(path: impl AsRef<Path>) -> Report {
+    match Catalog::from_path(path) {
+        Ok(c) => c.report().clone(),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,135 @@
+//! The `errcat` command.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use errcat_catalog::{Catalog, Severity};
+
+mod explain;
+mod render;
+
+/// errcat: one error catalog, every error an HTTP API returns.
+#[derive(Parser)]
+#[command(name = "errcat", version, about, long_about = None)]
+struct Cli {
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Color {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a catalog file or directory: errors exit non-zero; warnings are listed apart.
+    Check {
+        /// A catalog file, or a directory of catalog files.
+        path: PathBuf,
+        /// Also list notes (roles errcat fills with its built-in codes).
+        #[arg(long)]
+        notes: bool,
+    },
+    /// Explain a code: the whole entry, as `rustc --explain` does.
+    Explain {
+        /// The code, e.g. insufficient_balance.
+        code: String,
+        /// The catalog file or directory.
+        #[arg(long, short)]
+        catalog: PathBuf,
+    },
+    /// Print the status line, headers and body a client would receive for a code.
+    Render(render::RenderArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    match cli.command {
+        Command::Check { path, notes } => check(&path, notes, color),
+        Command::Explain { code, catalog } => {
+            with_catalog(&catalog, color, |c| explain::run(c, &code, color))
+        }
+        Command::Render(args) => {
+            let path = args.catalog.clone();
+            with_catalog(&path, color, |c| render::run(c, &args))
+        }
+    }
+}
+
+fn check(path: &std::path::Path, notes: bool, color: bool) -> ExitCode {
+    let report = errcat_catalog::check(path);
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    // Errors and warnings are listed apart: errors first, then warnings.
+    print!("{}", report.render(&[Severity::Error], color));
+    print!("{}", report.render(&[Severity::Warning], color));
+    if notes {
+        print!("{}", report.render(&[Severity::Note], color));
+    }
+    match Catalog::from_path(path) {
+        Ok(c) => println!(
+            "{}: {} codes in {} categories; {} warning{}",
+            path.display(),
+            c.entries()
+                .iter()
+                .filter(|e| e.origin == errcat_catalog::Origin::Catalog)
+                .count(),
+            c.categories().len(),
+            warnings,
+            if warnings == 1 { "" } else { "s" },
+        ),
+        Err(_) => println!(
+            "{}: {errors} error{}, {warnings} warning{}",
+            path.display(),
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+        ),
+    }
+    if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Loads a catalog, or prints why it cannot be loaded and exits 1.
+fn with_catalog(
+    path: &std::path::Path,
+    color: bool,
+    f: impl FnOnce(&Catalog) -> Result<(), String>,
+) -> ExitCode {
+    match Catalog::from_path(path) {
+        Err(report) => {
+            eprint!("{}", report.render(&[Severity::Error], color));
+            eprintln!(
+                "error: `{}` has errors; run `errcat check {}`",
+                path.display(),
+                path.display()
+            );
+            ExitCode::FAILURE
+        }
+        Ok(c) => match f(&c) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
