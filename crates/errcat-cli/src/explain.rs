@@ -1,7 +1,179 @@
-//! `errcat explain CODE`.
+//! `errcat explain CODE`: the whole entry, as `rustc --explain` prints it.
 
-use errcat_catalog::Catalog;
+use std::fmt::Write as _;
 
-pub(crate) fn run(c: &Catalog, code: &str, _color: bool) -> Result<(), String> {
-    Err(format!("not yet: {code} {}", c.meta.name))
+use errcat_catalog::{Catalog, Entry, Lifecycle, Origin};
+
+pub(crate) fn run(c: &Catalog, code: &str, color: bool) -> Result<(), String> {
+    let e = c.get(code).ok_or_else(|| {
+        format!(
+            "`{code}` is not a code of `{}`{}",
+            c.meta.name,
+            closest(c, code)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default()
+        )
+    })?;
+    print!("{}", explain(c, e, color));
+    Ok(())
+}
+
+/// The closest code by edit distance, if close enough to be a typo.
+pub(crate) fn closest<'a>(c: &'a Catalog, code: &str) -> Option<&'a str> {
+    let lower = code.to_ascii_lowercase();
+    c.entries()
+        .iter()
+        .map(|e| {
+            (
+                strsim(&e.code.to_ascii_lowercase(), &lower),
+                e.code.as_str(),
+            )
+        })
+        .filter(|(d, _)| *d <= 2.max(code.len() / 4))
+        .min()
+        .map(|(_, s)| s)
+}
+
+fn strsim(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn explain(c: &Catalog, e: &Entry, color: bool) -> String {
+    let (b, r) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "{b}{}{r} — {}", e.code, e.title);
+    let _ = writeln!(s);
+    let status = if e.statuses.is_empty() {
+        format!(
+            "none (never an HTTP response{})",
+            e.appears_in
+                .as_deref()
+                .map(|a| format!("; appears in {a}"))
+                .unwrap_or_default()
+        )
+    } else {
+        e.statuses
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let _ = writeln!(s, "  {b}status{r}     {status}");
+    if let Some(a) = &e.action {
+        let _ = writeln!(s, "  {b}action{r}     {a}");
+    }
+    let _ = writeln!(s, "  {b}category{r}   {}", e.category);
+    let _ = writeln!(s, "  {b}retry{r}      {}", e.retry.name());
+    if let Some(url) = c.docs_url(e) {
+        let _ = writeln!(s, "  {b}docs{r}       {url}");
+    }
+    match e.lifecycle {
+        Lifecycle::Active => {}
+        Lifecycle::Deprecated => {
+            let _ = writeln!(
+                s,
+                "  {b}deprecated{r} {}",
+                e.replaced_by
+                    .as_deref()
+                    .map(|r| format!("use `{r}`"))
+                    .unwrap_or_default()
+            );
+        }
+        Lifecycle::Retired => {
+            let _ = writeln!(
+                s,
+                "  {b}retired{r}    {}",
+                e.replaced_by
+                    .as_deref()
+                    .map(|r| format!("replaced by `{r}`"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if let Some(v) = &e.variant_of {
+        let _ = writeln!(s, "  {b}variant of{r} {v}");
+    }
+    let variants: Vec<&str> = c
+        .entries()
+        .iter()
+        .filter(|x| x.variant_of.as_deref() == Some(&e.code))
+        .map(|x| x.code.as_str())
+        .collect();
+    if !variants.is_empty() {
+        let _ = writeln!(s, "  {b}variants{r}   {}", variants.join(", "));
+    }
+    if e.origin == Origin::Builtin {
+        let _ = writeln!(
+            s,
+            "  {b}origin{r}     errcat's built-in code (the catalog maps no code to this role)"
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{b}Messages{r}");
+    for (i, m) in e.messages.iter().enumerate() {
+        if let Some(m) = m {
+            let _ = writeln!(s, "  {:<6} {}", c.meta.locales[i], m.source());
+        }
+    }
+    if !e.context.is_empty() {
+        let _ = writeln!(s, "\n{b}Context{r}");
+        for k in &e.context {
+            let _ = writeln!(
+                s,
+                "  {} ({}){}",
+                k.name,
+                k.ty.name(),
+                k.description
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    for (title, text) in [
+        ("When it fires", &e.docs.when),
+        ("What caused it", &e.docs.cause),
+        ("Next step", &e.docs.next_step),
+    ] {
+        if let Some(t) = text {
+            let _ = writeln!(s, "\n{b}{title}{r}\n  {t}");
+        }
+    }
+    for (title, list) in [
+        ("Causes", &e.docs.causes),
+        ("Resolution", &e.docs.resolution),
+        ("Endpoints", &e.docs.endpoints),
+        ("Notes", &e.docs.notes),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(s, "\n{b}{title}{r}");
+            for item in list {
+                let _ = writeln!(s, "  - {}", item.replace('\n', "\n    "));
+            }
+        }
+    }
+    if !e.attributes.is_empty() {
+        let _ = writeln!(s, "\n{b}Attributes{r}");
+        for (k, v) in &e.attributes {
+            let _ = writeln!(s, "  {k}: {v}");
+        }
+    }
+    s
 }
