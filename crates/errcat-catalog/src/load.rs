@@ -1,6 +1,5 @@
 //! Reading catalog files into the model, collecting diagnostics on the way.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -116,6 +115,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
     let mut meta_raw: Option<(FileId, S<RawMeta>)> = None;
     let mut roles_raw: Option<(FileId, IndexMap<S<String>, S<String>>)> = None;
     let mut statuses_raw: Vec<(String, String)> = Vec::new();
+    let mut categories: Vec<(String, String)> = Vec::new();
     let mut raw_entries: Vec<(FileId, S<String>, S<RawEntry>)> = Vec::new();
     let any_file = files.first().map(|(id, _)| *id);
 
@@ -147,6 +147,9 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
                 roles_raw = Some((id, r));
             }
         }
+        if let Some(c) = f.categories {
+            categories.extend(c);
+        }
         if let Some(s) = f.http_statuses {
             statuses_raw.extend(s.into_iter().map(|(k, v)| (k.into_inner(), v.into_inner())));
         }
@@ -156,7 +159,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
     }
 
     let Some((meta_file, meta_raw)) = meta_raw else {
-        if report.has_rule("toml") {
+        if report.has_rule("toml") || report.has_rule("io") {
             // The table may well be in the file that failed to parse: say nothing more.
             report.sort();
             return Err(report);
@@ -173,10 +176,11 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
         report.sort();
         return Err(report);
     };
-    let meta = build_meta(&mut report, meta_file, meta_raw, statuses_raw);
+    let mut meta = build_meta(&mut report, meta_file, meta_raw, statuses_raw);
+    meta.category_docs = categories;
 
     let mut entries: Vec<Entry> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index = CodeIndex::default();
     for (file, key, raw) in raw_entries {
         let code_span = Span::new(file, key.span());
         let code = key.into_inner();
@@ -427,6 +431,7 @@ fn build_meta(
         google_domain: raw.google.and_then(|g| g.domain),
         custom,
         http_statuses,
+        category_docs: Vec::new(),
     }
 }
 
@@ -657,7 +662,7 @@ fn resolve_roles(
     meta: &Meta,
     roles_raw: Option<(FileId, IndexMap<S<String>, S<String>>)>,
     entries: &mut Vec<Entry>,
-    index: &mut HashMap<String, usize>,
+    index: &mut CodeIndex,
 ) -> [usize; Role::ALL.len()] {
     let mut mapped: [Option<usize>; Role::ALL.len()] = [None; Role::ALL.len()];
     if let Some((file, raw)) = roles_raw {

@@ -1,6 +1,10 @@
 //! The catalog model: what a loaded, checked catalog holds.
 
 use std::collections::HashMap;
+
+/// Code → entry index. foldhash: the keys are the catalog's own, so speed matters more than
+/// resistance to chosen keys.
+pub(crate) type CodeIndex = HashMap<String, usize, foldhash::fast::RandomState>;
 use std::fmt;
 
 use crate::diag::{Report, Sources, Span};
@@ -28,7 +32,7 @@ pub struct Catalog {
     /// Catalog-level settings.
     pub meta: Meta,
     pub(crate) entries: Vec<Entry>,
-    pub(crate) index: HashMap<String, usize>,
+    pub(crate) index: CodeIndex,
     pub(crate) roles: [usize; Role::ALL.len()],
     pub(crate) report: Report,
 }
@@ -123,6 +127,8 @@ pub struct Meta {
     pub custom: Option<CustomTemplate>,
     /// The HTTP status summary table, in source order.
     pub http_statuses: Vec<(String, String)>,
+    /// Introductory text per category, from `[categories]`.
+    pub category_docs: Vec<(String, String)>,
 }
 
 impl Meta {

@@ -12,6 +12,7 @@ pub(crate) struct RawFile {
     pub catalog: Option<S<RawMeta>>,
     pub roles: Option<IndexMap<S<String>, S<String>>>,
     pub http_statuses: Option<IndexMap<S<String>, S<String>>>,
+    pub categories: Option<IndexMap<String, String>>,
     #[serde(default)]
     pub codes: IndexMap<S<String>, S<RawEntry>>,
 }

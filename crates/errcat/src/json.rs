@@ -25,9 +25,44 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether any of the 8 bytes of `w` must be escaped: below 0x20, `"` or `\\`.
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+    let q = w ^ (LO * u64::from(b'"'));
+    let quote = q.wrapping_sub(LO) & !q & HI;
+    let b = w ^ (LO * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(LO) & !b & HI;
+    (below_space | quote | backslash) != 0
+}
+
 /// Writes `s` escaped, without the surrounding quotes.
+///
+/// Text that needs no escape (the common case) is found eight bytes at a time and copied whole.
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    let mut clean = 0;
+    while clean + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[clean..clean + 8]);
+        if word_needs_escape(u64::from_le_bytes(word)) {
+            break;
+        }
+        clean += 8;
+    }
+    while clean < bytes.len() && ESCAPE[bytes[clean] as usize] == 0 {
+        clean += 1;
+    }
+    out.extend_from_slice(&bytes[..clean]);
+    if clean < bytes.len() {
+        escape_slow(out, &bytes[clean..]);
+    }
+}
+
+#[cold]
+fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc = ESCAPE[b as usize];
@@ -120,6 +155,23 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 serde_json::to_string(s).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn escape_matches_serde_json_on_every_byte_position() {
+        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', ' ', 'é'] {
+            for pos in 0..20 {
+                let mut s: String = "a".repeat(20);
+                s.replace_range(pos..pos + 1, &special.to_string());
+                let mut out = Vec::new();
+                string(&mut out, &s);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_string(&s).unwrap(),
+                    "{s:?}"
+                );
+            }
         }
     }
 

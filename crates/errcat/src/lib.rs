@@ -42,4 +42,33 @@ pub use locale::{Locale, Negotiator};
 pub use render::{Head, RenderError, Renderer, RequestInfo, google_status};
 pub use request_id::{RequestId, RequestIdGenerator};
 
+/// Generates typed codes from a catalog at compile time.
+///
+/// `codes!(VIS mod NAME = "PATH")` reads the catalog at `PATH` (relative to the crate's
+/// `Cargo.toml`), checks it, and generates module `NAME` with:
+///
+/// - `Code`, an enum of every code (built-in role codes included), with `as_str`, `parse`,
+///   `statuses` and `ALL`, converting into [`Code`](crate::Code) and [`ApiError`];
+/// - one typed constructor per code that declares context, such as
+///   `insufficient_balance(balance: f64, cost: f64) -> ApiError`;
+/// - `catalog()`, the catalog embedded in the binary and parsed once.
+///
+/// A catalog with errors fails the build with the full diagnostics.
+///
+/// ```
+/// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+///
+/// let err: errcat::ApiError = mintfax::insufficient_balance(3.0, 5.5);
+/// assert_eq!(err.code().name(), Some("insufficient_balance"));
+/// assert_eq!(mintfax::Code::FaxNotTerminal.statuses(), &[409]);
+/// assert_eq!(mintfax::Code::parse("not_found"), Some(mintfax::Code::NotFound));
+/// assert_eq!(mintfax::catalog().meta.name, "mintfax");
+/// ```
+///
+/// Naming a code the catalog does not have does not compile:
+///
+/// ```compile_fail
+/// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+/// let _ = mintfax::Code::InsufficentBalance; // typo
+/// ```
 pub use errcat_macros::codes;

@@ -199,6 +199,16 @@ enum MsgPart {
 
 #[derive(Debug, Clone)]
 struct Compiled {
+    /// `{"error":CODE,"message":`
+    flat_head: Box<str>,
+    /// `,"action":…,"docs":…,"request_id":`
+    flat_tail: Box<str>,
+    /// `{"success":false,"error":{"code":CODE,"message":`
+    nested_head: Box<str>,
+    /// `{"success":false,"error":CODE,"message":`
+    simple_head: Box<str>,
+    /// `{"type":…,"title":…,"status":`
+    problem_head: Box<str>,
     code: Box<str>,
     reason: Box<str>,
     title: Box<str>,
@@ -263,16 +273,40 @@ impl Renderer {
         let codes = catalog
             .entries()
             .iter()
-            .map(|e| Compiled {
-                code: json::quoted(&e.code),
-                reason: json::quoted(&e.code.to_ascii_uppercase()),
-                title: json::quoted(&e.title),
-                action: e.action.as_deref().map(json::quoted),
-                docs: catalog.docs_url(e).map(|u| json::quoted(&u)),
-                category: json::quoted(&e.category),
-                messages: (0..meta.locales.len())
-                    .map(|l| compile_msg(e.message(l, meta.default_locale).parts()))
-                    .collect(),
+            .map(|e| {
+                let code = json::quoted(&e.code);
+                let title = json::quoted(&e.title);
+                let action = e.action.as_deref().map(json::quoted);
+                let docs = catalog.docs_url(e).map(|u| json::quoted(&u));
+                let mut flat_tail = String::new();
+                if let Some(a) = &action {
+                    flat_tail.push_str(&format!(r#","action":{a}"#));
+                }
+                if let Some(d) = &docs {
+                    flat_tail.push_str(&format!(r#","docs":{d}"#));
+                }
+                flat_tail.push_str(r#","request_id":"#);
+                Compiled {
+                    flat_head: format!(r#"{{"error":{code},"message":"#).into(),
+                    flat_tail: flat_tail.into(),
+                    nested_head: format!(r#"{{"success":false,"error":{{"code":{code},"message":"#)
+                        .into(),
+                    simple_head: format!(r#"{{"success":false,"error":{code},"message":"#).into(),
+                    problem_head: format!(
+                        r#"{{"type":{},"title":{title},"status":"#,
+                        docs.as_deref().unwrap_or(r#""about:blank""#)
+                    )
+                    .into(),
+                    code,
+                    reason: json::quoted(&e.code.to_ascii_uppercase()),
+                    title,
+                    action,
+                    docs,
+                    category: json::quoted(&e.category),
+                    messages: (0..meta.locales.len())
+                        .map(|l| compile_msg(e.message(l, meta.default_locale).parts()))
+                        .collect(),
+                }
             })
             .collect();
         let content_type = match style {
@@ -534,15 +568,25 @@ impl Writer<'_> {
     fn field_name(out: &mut Vec<u8>, f: &FieldError) {
         match &f.source {
             FieldSource::Pointer(p) => {
+                let p = p.as_str();
                 out.push(b'"');
-                for (i, t) in p.as_str().split('/').skip(1).enumerate() {
-                    if i > 0 {
-                        out.push(b'.');
-                    }
-                    if t.contains('~') {
-                        json::escape_into(out, &t.replace("~1", "/").replace("~0", "~"));
-                    } else {
-                        json::escape_into(out, t);
+                if p.contains('~') {
+                    json::escape_into(
+                        out,
+                        &p.split('/')
+                            .skip(1)
+                            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                            .collect::<Vec<_>>()
+                            .join("."),
+                    );
+                } else if let Some(rest) = p.strip_prefix('/') {
+                    // Escaping never writes a `/`, so each one written is a token separator.
+                    let start = out.len();
+                    json::escape_into(out, rest);
+                    for b in &mut out[start..] {
+                        if *b == b'/' {
+                            *b = b'.';
+                        }
                     }
                 }
                 out.push(b'"');
@@ -568,19 +612,9 @@ impl Writer<'_> {
     }
 
     fn flat(&self, out: &mut Vec<u8>) {
-        Self::raw(out, r#"{"error":"#);
-        Self::raw(out, &self.c.code);
-        Self::raw(out, r#","message":"#);
+        Self::raw(out, &self.c.flat_head);
         self.message(out, self.msg);
-        if let Some(a) = &self.c.action {
-            Self::raw(out, r#","action":"#);
-            Self::raw(out, a);
-        }
-        if let Some(d) = &self.c.docs {
-            Self::raw(out, r#","docs":"#);
-            Self::raw(out, d);
-        }
-        Self::raw(out, r#","request_id":"#);
+        Self::raw(out, &self.c.flat_tail);
         self.request_id(out);
         let fields = self.err.fields();
         if !self.err.context().is_empty() || !fields.is_empty() {
@@ -631,9 +665,7 @@ impl Writer<'_> {
     }
 
     fn nested(&self, out: &mut Vec<u8>) {
-        Self::raw(out, r#"{"success":false,"error":{"code":"#);
-        Self::raw(out, &self.c.code);
-        Self::raw(out, r#","message":"#);
+        Self::raw(out, &self.c.nested_head);
         self.message_or_field(out);
         let fields = self.err.fields();
         if let Some(f) = fields.first() {
@@ -728,9 +760,7 @@ impl Writer<'_> {
     }
 
     fn simple(&self, out: &mut Vec<u8>) {
-        Self::raw(out, r#"{"success":false,"error":"#);
-        Self::raw(out, &self.c.code);
-        Self::raw(out, r#","message":"#);
+        Self::raw(out, &self.c.simple_head);
         self.message_or_field(out);
         Self::raw(out, r#","code":"#);
         json::uint(out, u64::from(self.status));
@@ -754,11 +784,7 @@ impl Writer<'_> {
     }
 
     fn problem(&self, out: &mut Vec<u8>) {
-        Self::raw(out, r#"{"type":"#);
-        Self::raw(out, self.c.docs.as_deref().unwrap_or(r#""about:blank""#));
-        Self::raw(out, r#","title":"#);
-        Self::raw(out, &self.c.title);
-        Self::raw(out, r#","status":"#);
+        Self::raw(out, &self.c.problem_head);
         json::uint(out, u64::from(self.status));
         Self::raw(out, r#","detail":"#);
         self.message(out, self.msg);
