@@ -209,7 +209,8 @@ impl Report {
 
     pub(crate) fn sort(&mut self) {
         // Errors first, then warnings, then notes; stable within a severity.
-        self.diagnostics.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.diagnostics
+            .sort_by_key(|d| std::cmp::Reverse(d.severity));
     }
 
     /// Renders the diagnostics of the given severities, coloured or plain.

@@ -39,7 +39,7 @@ mod template;
 use std::path::{Path, PathBuf};
 
 pub use diag::{Diagnostic, FileId, Label, Report, Severity, SourceFile, Sources, Span};
-pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RULES};
+pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RESERVED_CONTEXT_KEYS, RULES};
 pub use model::{
     CaseStyle, Catalog, ContextKey, ContextType, Docs, Entry, EntrySpans, Lifecycle, Meta, Origin,
     RequestIdFormat, RequestIdSpec, RetryAdvice, Role, StyleKind, anchor_of,

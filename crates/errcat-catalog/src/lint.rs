@@ -57,6 +57,27 @@ pub const RULES: &[(&str, &str)] = &[
         "unknown-locale",
         "a message is written in a locale the catalog does not declare",
     ),
+    (
+        "reserved-context-key",
+        "a context key has the name of an envelope member",
+    ),
+    (
+        "unknown-category",
+        "`[categories]` describes a category no code has",
+    ),
+];
+
+/// Context keys that would collide with an envelope's own members (problem+json's top level,
+/// the flat style's `context.errors`).
+pub const RESERVED_CONTEXT_KEYS: &[&str] = &[
+    "type",
+    "title",
+    "status",
+    "detail",
+    "instance",
+    "code",
+    "request_id",
+    "errors",
 ];
 
 pub(crate) fn lint(c: &Catalog, report: &mut Report) {
@@ -90,6 +111,22 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                     Diagnostic::error("missing-action", format!("`{}` has no action", e.code))
                         .primary(&e.spans.code, "add `action = \"...\"` to this code")
                         .help("the action is the programmatic next step, such as `top_up_balance`; set `action_required = false` in `[catalog]` if the API has none"),
+                );
+            }
+        }
+
+        for k in &e.context {
+            if RESERVED_CONTEXT_KEYS.contains(&k.name.as_str()) {
+                report.diagnostics.push(
+                    Diagnostic::error(
+                        "reserved-context-key",
+                        format!("the context key `{}` of `{}` is reserved", k.name, e.code),
+                    )
+                    .primary(&e.spans.code, format!("declares `context.{}`", k.name))
+                    .help(format!(
+                        "envelopes use `{}` themselves; rename the key",
+                        k.name
+                    )),
                 );
             }
         }
@@ -231,6 +268,20 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
             );
         } else {
             anchors.insert(anchor, i);
+        }
+    }
+
+    for (i, (name, _)) in c.meta.category_docs.iter().enumerate() {
+        if !c.entries.iter().any(|e| &e.category == name) {
+            let mut d = Diagnostic::warning(
+                "unknown-category",
+                format!("`[categories]` describes `{name}`, which no code has"),
+            )
+            .help("use a category exactly as the codes write it");
+            if let Some(span) = c.meta.category_spans.get(i) {
+                d = d.primary(span, "no code has this category");
+            }
+            report.diagnostics.push(d);
         }
     }
 

@@ -2,11 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
-
 use crate::diag::{Diagnostic, FileId, Report, Sources, Span};
 use crate::model::*;
-use crate::raw::{RawEntry, RawFile, RawMeta, S};
+use crate::raw::{RawEntry, RawFile, RawMeta, S, SpannedTable};
 use crate::template::{CustomTemplate, Template};
 
 const BUILTIN: &str = include_str!("builtin.toml");
@@ -113,9 +111,10 @@ fn explain_toml_error(msg: &str) -> (String, String) {
 /// Builds the model from parsed files. Returns the catalog when no error was found.
 pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result<Catalog, Report> {
     let mut meta_raw: Option<(FileId, S<RawMeta>)> = None;
-    let mut roles_raw: Option<(FileId, IndexMap<S<String>, S<String>>)> = None;
+    let mut roles_raw: Option<(FileId, SpannedTable)> = None;
     let mut statuses_raw: Vec<(String, String)> = Vec::new();
     let mut categories: Vec<(String, String)> = Vec::new();
+    let mut category_spans: Vec<Span> = Vec::new();
     let mut raw_entries: Vec<(FileId, S<String>, S<RawEntry>)> = Vec::new();
     let any_file = files.first().map(|(id, _)| *id);
 
@@ -148,7 +147,8 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             }
         }
         if let Some(c) = f.categories {
-            categories.extend(c);
+            category_spans.extend(c.keys().map(|k| Span::new(id, k.span())));
+            categories.extend(c.into_iter().map(|(k, v)| (k.into_inner(), v)));
         }
         if let Some(s) = f.http_statuses {
             statuses_raw.extend(s.into_iter().map(|(k, v)| (k.into_inner(), v.into_inner())));
@@ -178,6 +178,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
     };
     let mut meta = build_meta(&mut report, meta_file, meta_raw, statuses_raw);
     meta.category_docs = categories;
+    meta.category_spans = category_spans;
 
     let mut entries: Vec<Entry> = Vec::new();
     let mut index = CodeIndex::default();
@@ -432,6 +433,7 @@ fn build_meta(
         custom,
         http_statuses,
         category_docs: Vec::new(),
+        category_spans: Vec::new(),
     }
 }
 
@@ -660,7 +662,7 @@ fn builtin_code_name(role: Role) -> &'static str {
 fn resolve_roles(
     report: &mut Report,
     meta: &Meta,
-    roles_raw: Option<(FileId, IndexMap<S<String>, S<String>>)>,
+    roles_raw: Option<(FileId, SpannedTable)>,
     entries: &mut Vec<Entry>,
     index: &mut CodeIndex,
 ) -> [usize; Role::ALL.len()] {

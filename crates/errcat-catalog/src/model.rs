@@ -129,6 +129,8 @@ pub struct Meta {
     pub http_statuses: Vec<(String, String)>,
     /// Introductory text per category, from `[categories]`.
     pub category_docs: Vec<(String, String)>,
+    /// Where each `[categories]` key was written, indexed like `category_docs`.
+    pub category_spans: Vec<Span>,
 }
 
 impl Meta {

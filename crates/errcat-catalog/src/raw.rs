@@ -6,13 +6,16 @@ use toml::Spanned;
 
 pub(crate) type S<T> = Spanned<T>;
 
+/// A table of spanned strings to spanned strings, such as `[roles]`.
+pub(crate) type SpannedTable = IndexMap<S<String>, S<String>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFile {
     pub catalog: Option<S<RawMeta>>,
-    pub roles: Option<IndexMap<S<String>, S<String>>>,
-    pub http_statuses: Option<IndexMap<S<String>, S<String>>>,
-    pub categories: Option<IndexMap<String, String>>,
+    pub roles: Option<SpannedTable>,
+    pub http_statuses: Option<SpannedTable>,
+    pub categories: Option<IndexMap<S<String>, String>>,
     #[serde(default)]
     pub codes: IndexMap<S<String>, S<RawEntry>>,
 }

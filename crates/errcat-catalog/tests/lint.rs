@@ -103,6 +103,8 @@ fn every_rule_in_rules_is_covered_here() {
         "anchor-collision",
         "unknown-role-code",
         "unknown-locale",
+        "reserved-context-key",
+        "unknown-category",
     ];
     let ids: Vec<&str> = RULES.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids, covered);
@@ -1033,4 +1035,48 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+#[test]
+fn reserved_context_key() {
+    let r = err(r#"[catalog]
+name = "t"
+action_required = false
+
+[codes.gone]
+status = 410
+category = "c"
+message.en = "Gone."
+context.status = "string"
+"#);
+    assert_rule(&r, "reserved-context-key", Severity::Error, (5, 8), "gone");
+}
+
+#[test]
+fn unknown_category_is_a_warning() {
+    let c = Catalog::from_toml_str(
+        "t.toml",
+        r#"[catalog]
+name = "t"
+action_required = false
+
+[categories]
+"Billing" = "Money."
+"Bilingual" = "A typo."
+
+[codes.gone]
+status = 410
+category = "Billing"
+message.en = "Gone."
+"#,
+    )
+    .unwrap();
+    let d = assert_rule(
+        c.report(),
+        "unknown-category",
+        Severity::Warning,
+        (7, 1),
+        "\"Bilingual\"",
+    );
+    assert!(d.message.contains("Bilingual"), "{}", d.message);
 }

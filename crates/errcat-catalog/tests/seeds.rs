@@ -1,3 +1,7 @@
+#![allow(
+    clippy::identity_op,
+    reason = "the seed 003 count is written as a documented sum, zeros included"
+)]
 //! The five seed catalogs under `catalogs/`, each a transcription of an API's error reference
 //! (the seed texts in /work/shared/seeds). The expected numbers and values below were read off
 //! the seed texts, not off the catalogs.

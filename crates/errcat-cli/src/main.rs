@@ -73,7 +73,10 @@ fn main() -> ExitCode {
 }
 
 fn check(path: &std::path::Path, notes: bool, color: bool) -> ExitCode {
-    let report = errcat_catalog::check(path);
+    let (report, loaded) = match Catalog::from_path(path) {
+        Ok(c) => (c.report().clone(), Some(c)),
+        Err(r) => (r, None),
+    };
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     // Errors and warnings are listed apart: errors first, then warnings.
@@ -82,23 +85,30 @@ fn check(path: &std::path::Path, notes: bool, color: bool) -> ExitCode {
     if notes {
         print!("{}", report.render(&[Severity::Note], color));
     }
-    match Catalog::from_path(path) {
-        Ok(c) => println!(
-            "{}: {} codes in {} categories; {} warning{}",
-            path.display(),
-            c.entries()
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match loaded {
+        Some(c) => {
+            let own: Vec<_> = c
+                .entries()
                 .iter()
                 .filter(|e| e.origin == errcat_catalog::Origin::Catalog)
-                .count(),
-            c.categories().len(),
-            warnings,
-            if warnings == 1 { "" } else { "s" },
-        ),
-        Err(_) => println!(
+                .collect();
+            let mut categories: Vec<&str> = own.iter().map(|e| e.category.as_str()).collect();
+            categories.sort_unstable();
+            categories.dedup();
+            println!(
+                "{}: {} codes in {} categories; {warnings} warning{}",
+                path.display(),
+                own.len(),
+                categories.len(),
+                plural(warnings),
+            );
+        }
+        None => println!(
             "{}: {errors} error{}, {warnings} warning{}",
             path.display(),
-            if errors == 1 { "" } else { "s" },
-            if warnings == 1 { "" } else { "s" },
+            plural(errors),
+            plural(warnings),
         ),
     }
     if errors > 0 {

@@ -48,7 +48,7 @@ pub use request_id::{RequestId, RequestIdGenerator};
 /// `Cargo.toml`), checks it, and generates module `NAME` with:
 ///
 /// - `Code`, an enum of every code (built-in role codes included), with `as_str`, `parse`,
-///   `statuses` and `ALL`, converting into [`Code`](crate::Code) and [`ApiError`];
+///   `statuses` and `ALL`, converting into [`Code`] and [`ApiError`];
 /// - one typed constructor per code that declares context, such as
 ///   `insufficient_balance(balance: f64, cost: f64) -> ApiError`;
 /// - `catalog()`, the catalog embedded in the binary and parsed once.

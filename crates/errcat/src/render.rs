@@ -1008,7 +1008,6 @@ impl Writer<'_> {
 /// The canonical gRPC status name for an HTTP status (AIP-193, google.rpc.Code).
 pub fn google_status(status: u16) -> &'static str {
     match status {
-        400 => "INVALID_ARGUMENT",
         401 => "UNAUTHENTICATED",
         403 => "PERMISSION_DENIED",
         404 | 410 => "NOT_FOUND",
