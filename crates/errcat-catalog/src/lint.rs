@@ -242,7 +242,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                             ),
                         )
                         .primary(span, "no such code")
-                        .help(suggest(c, t).map_or_else(
+                        .help(c.suggest(t).map_or_else(
                             || "name an existing code".to_string(),
                             |s| format!("did you mean `{s}`?"),
                         )),
@@ -343,17 +343,7 @@ fn describe_parity(missing: &[String], extra: &[String]) -> String {
     }
 }
 
-/// The closest code by edit distance, if close enough to be a typo.
-fn suggest<'a>(c: &'a Catalog, wanted: &str) -> Option<&'a str> {
-    c.entries
-        .iter()
-        .map(|e| (levenshtein(&e.code, wanted), e.code.as_str()))
-        .filter(|(d, _)| *d <= 2.max(wanted.len() / 4))
-        .min()
-        .map(|(_, s)| s)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

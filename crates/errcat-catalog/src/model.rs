@@ -73,6 +73,29 @@ impl Catalog {
         &self.report.sources
     }
 
+    /// The code closest to `wanted` by edit distance (case-insensitive), if close enough to be a
+    /// typo: for "did you mean" hints.
+    ///
+    /// ```
+    /// # let c = errcat_catalog::Catalog::from_toml_str("c.toml", "[catalog]\nname='x'\naction_required=false\n[codes.insufficient_balance]\nstatus=402\ncategory='x'\nmessage.en='m'").unwrap();
+    /// assert_eq!(c.suggest("insufficent_balance"), Some("insufficient_balance"));
+    /// assert_eq!(c.suggest("something_else_entirely"), None);
+    /// ```
+    pub fn suggest(&self, wanted: &str) -> Option<&str> {
+        let wanted = wanted.to_ascii_lowercase();
+        self.entries
+            .iter()
+            .map(|e| {
+                (
+                    crate::lint::levenshtein(&e.code.to_ascii_lowercase(), &wanted),
+                    e.code.as_str(),
+                )
+            })
+            .filter(|(d, _)| *d <= 2.max(wanted.len() / 4))
+            .min()
+            .map(|(_, s)| s)
+    }
+
     /// Categories in the order they first appear.
     pub fn categories(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();

@@ -9,46 +9,13 @@ pub(crate) fn run(c: &Catalog, code: &str, color: bool) -> Result<(), String> {
         format!(
             "`{code}` is not a code of `{}`{}",
             c.meta.name,
-            closest(c, code)
+            c.suggest(code)
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default()
         )
     })?;
     print!("{}", explain(c, e, color));
     Ok(())
-}
-
-/// The closest code by edit distance, if close enough to be a typo.
-pub(crate) fn closest<'a>(c: &'a Catalog, code: &str) -> Option<&'a str> {
-    let lower = code.to_ascii_lowercase();
-    c.entries()
-        .iter()
-        .map(|e| {
-            (
-                strsim(&e.code.to_ascii_lowercase(), &lower),
-                e.code.as_str(),
-            )
-        })
-        .filter(|(d, _)| *d <= 2.max(code.len() / 4))
-        .min()
-        .map(|(_, s)| s)
-}
-
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn explain(c: &Catalog, e: &Entry, color: bool) -> String {

@@ -64,7 +64,7 @@ fn parse_style(s: &str) -> Result<StyleKind, String> {
 pub(crate) fn run(c: &Catalog, args: &RenderArgs) -> Result<(), String> {
     let catalog = Arc::new(c.clone());
     let entry = c.get(&args.code).ok_or_else(|| {
-        let near = crate::explain::closest(c, &args.code);
+        let near = c.suggest(&args.code);
         format!(
             "`{}` is not a code of `{}`{}",
             args.code,
