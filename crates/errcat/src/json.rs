@@ -123,9 +123,6 @@ pub(crate) fn value(out: &mut Vec<u8>, v: &Value) {
 pub(crate) fn value_text(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Str(s) => escape_into(out, s),
-        Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
-            out.extend_from_slice(itoa::Buffer::new().format(*f as i64).as_bytes())
-        }
         other => value(out, other),
     }
 }
@@ -180,9 +177,11 @@ mod tests {
         let mut out = Vec::new();
         value(&mut out, &Value::Float(12.5));
         out.push(b' ');
+        value(&mut out, &Value::Float(2.0));
+        out.push(b' ');
         value(&mut out, &Value::Float(f64::NAN));
         out.push(b' ');
         value_text(&mut out, &Value::Float(42.0));
-        assert_eq!(String::from_utf8(out).unwrap(), "12.5 null 42");
+        assert_eq!(String::from_utf8(out).unwrap(), "12.5 2 null 42");
     }
 }

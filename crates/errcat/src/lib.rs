@@ -28,8 +28,10 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod error;
-mod json;
+pub(crate) mod json;
 mod locale;
 mod render;
 mod request_id;

@@ -1,0 +1,384 @@
+//! The errcat layer: request ids, locale, panics, rendering, framework failures, logging.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request};
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt as _;
+use http::header::{ACCEPT_LANGUAGE, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use tracing::Instrument as _;
+
+use super::request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
+use super::response::{Pending, Rendered, role_for_status};
+use crate::{
+    ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
+    StyleKind,
+};
+
+/// errcat's configuration for a service: the catalog's renderer and how request ids are made.
+///
+/// ```
+/// use errcat::axum::Errcat;
+/// use errcat::StyleKind;
+///
+/// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+/// let errcat = Errcat::new(mintfax::catalog()).style(StyleKind::Problem).trust_incoming_request_ids(false);
+/// assert_eq!(errcat.renderer().style(), StyleKind::Problem);
+/// ```
+#[derive(Clone)]
+pub struct Errcat {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    renderer: Renderer,
+    ids: Arc<dyn MakeRequestId>,
+    trust_incoming: bool,
+}
+
+impl Errcat {
+    /// errcat for a catalog, in the catalog's style, with request ids in its format.
+    pub fn new(catalog: Arc<Catalog>) -> Errcat {
+        let ids = RequestIdGenerator::new(catalog.meta.request_id.clone());
+        Errcat {
+            inner: Arc::new(Inner {
+                renderer: Renderer::new(catalog.clone(), catalog.meta.style),
+                ids: Arc::new(ids),
+                trust_incoming: true,
+            }),
+        }
+    }
+
+    /// Renders in another envelope style.
+    pub fn style(mut self, style: StyleKind) -> Errcat {
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.renderer = Renderer::new(inner.renderer.catalog().clone(), style);
+        self
+    }
+
+    /// Makes request ids with another strategy.
+    pub fn request_ids(mut self, make: impl MakeRequestId) -> Errcat {
+        Arc::make_mut(&mut self.inner).ids = Arc::new(make);
+        self
+    }
+
+    /// Whether a safe incoming `X-Request-Id` is kept (the default) or always replaced.
+    pub fn trust_incoming_request_ids(mut self, trust: bool) -> Errcat {
+        Arc::make_mut(&mut self.inner).trust_incoming = trust;
+        self
+    }
+
+    /// The renderer.
+    pub fn renderer(&self) -> &Renderer {
+        &self.inner.renderer
+    }
+
+    /// The layer.
+    pub fn layer(&self) -> ErrcatLayer {
+        ErrcatLayer {
+            errcat: self.clone(),
+        }
+    }
+
+    /// Renders an error as a full response for a request's id, locale and path.
+    ///
+    /// A render failure (say, a message placeholder without a value) is logged and answered with
+    /// the catalog's `internal` code, so the client still gets an envelope.
+    pub fn render_response(
+        &self,
+        err: &ApiError,
+        request_id: &str,
+        locale: Locale,
+        path: &str,
+    ) -> Response {
+        self.render_logged(err, request_id, locale, path).0
+    }
+
+    fn render_logged(
+        &self,
+        err: &ApiError,
+        request_id: &str,
+        locale: Locale,
+        path: &str,
+    ) -> (Response, Option<usize>) {
+        let info = RequestInfo {
+            request_id,
+            locale: Some(locale),
+            instance: Some(path),
+            time: SystemTime::now(),
+        };
+        let renderer = &self.inner.renderer;
+        let mut body = Vec::with_capacity(384);
+        let head = match renderer.render(err, &info, &mut body) {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::error!(request_id, code = %err.code(), error = %e, "errcat could not render an error; answering with the internal code");
+                body.clear();
+                match renderer.render(&ApiError::role(Role::Internal), &info, &mut body) {
+                    Ok(head) => head,
+                    Err(e) => {
+                        tracing::error!(request_id, error = %e, "errcat could not render the internal code either");
+                        let mut res = (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            r#"{"error":"internal_error"}"#,
+                        )
+                            .into_response();
+                        res.headers_mut()
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                        return (res, None);
+                    }
+                }
+            }
+        };
+        let mut res = Response::new(Body::from(body));
+        *res.status_mut() = head.status;
+        head.write_headers(res.headers_mut(), request_id);
+        res.extensions_mut().insert(Rendered);
+        (res, Some(head.code_index))
+    }
+
+    fn request_id(&self, parts: &http::request::Parts) -> RequestId {
+        if self.inner.trust_incoming {
+            if let Some(id) = parts
+                .headers
+                .get(&X_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+            {
+                if is_safe_request_id(id) {
+                    return RequestId::new(id);
+                }
+            }
+        }
+        self.inner.ids.make_request_id(parts)
+    }
+}
+
+/// Installs errcat on a router in one call.
+pub trait RouterExt<S> {
+    /// Adds the [`ErrcatLayer`] and a catalog `not_found` fallback.
+    fn with_errcat(self, errcat: Errcat) -> axum::Router<S>;
+}
+
+impl<S: Clone + Send + Sync + 'static> RouterExt<S> for axum::Router<S> {
+    fn with_errcat(self, errcat: Errcat) -> axum::Router<S> {
+        self.fallback(super::not_found).layer(errcat.layer())
+    }
+}
+
+/// The tower layer. See the [module docs](super).
+#[derive(Clone)]
+pub struct ErrcatLayer {
+    errcat: Errcat,
+}
+
+impl ErrcatLayer {
+    /// The layer for a configuration.
+    pub fn new(errcat: Errcat) -> ErrcatLayer {
+        ErrcatLayer { errcat }
+    }
+}
+
+impl<S> tower::Layer<S> for ErrcatLayer {
+    type Service = ErrcatService<S>;
+    fn layer(&self, inner: S) -> ErrcatService<S> {
+        ErrcatService {
+            inner,
+            errcat: self.errcat.clone(),
+        }
+    }
+}
+
+/// The service [`ErrcatLayer`] wraps around the inner service.
+#[derive(Clone)]
+pub struct ErrcatService<S> {
+    inner: S,
+    errcat: Errcat,
+}
+
+struct RequestFacts {
+    id: RequestId,
+    locale: Locale,
+    path: String,
+    method: http::Method,
+    start: Instant,
+}
+
+impl<S> tower::Service<Request> for ErrcatService<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let start = Instant::now();
+        let (mut parts, body) = req.into_parts();
+        let id = self.errcat.request_id(&parts);
+        let locale = self.errcat.renderer().negotiator().negotiate(
+            parts
+                .headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        parts.extensions.insert(id.clone());
+        parts.extensions.insert(locale);
+        let facts = RequestFacts {
+            path: parts.uri.path().to_owned(),
+            method: parts.method.clone(),
+            id,
+            locale,
+            start,
+        };
+        let req = Request::from_parts(parts, body);
+        let span = tracing::info_span!("request", request_id = %facts.id, method = %facts.method, path = %facts.path);
+
+        // The service that was polled ready handles this request; a clone takes its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let errcat = self.errcat.clone();
+        let called = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req)));
+        Box::pin(
+            async move {
+                let outcome = match called {
+                    Ok(fut) => AssertUnwindSafe(fut).catch_unwind().await,
+                    Err(panic) => Err(panic),
+                };
+                let res = match outcome {
+                    Ok(Ok(res)) => finish(&errcat, res, &facts),
+                    Ok(Err(never)) => match never {},
+                    Err(panic) => {
+                        let message = panic_message(&panic);
+                        tracing::error!(request_id = %facts.id, panic = %message, "handler panicked");
+                        let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
+                        respond(&errcat, &err, &facts, HeaderMap::new())
+                    }
+                };
+                Ok(res)
+            }
+            .instrument(span),
+        )
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}
+
+/// Whether a response already carries a JSON body the service chose to send.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|ct| {
+            let ct = ct.trim();
+            ct.eq_ignore_ascii_case("application/json") || ct.ends_with("+json")
+        })
+}
+
+/// Turns the inner service's response into what the client gets.
+fn finish(errcat: &Errcat, mut res: Response, facts: &RequestFacts) -> Response {
+    if let Some(Pending(err)) = res.extensions_mut().remove::<Pending>() {
+        let headers = std::mem::take(res.headers_mut());
+        return respond(errcat, &err, facts, headers);
+    }
+    let status = res.status();
+    let converted = (status.is_client_error() || status.is_server_error())
+        && res.extensions().get::<Rendered>().is_none()
+        && !is_json(res.headers());
+    if converted {
+        if let Some(role) = role_for_status(status.as_u16()) {
+            let headers = std::mem::take(res.headers_mut());
+            let mut err = ApiError::role(role).with_source(format!(
+                "the framework answered {status} without a body errcat rendered"
+            ));
+            if let Some(secs) = headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u32>().ok())
+            {
+                err = err.retry_after(secs);
+            }
+            return respond(errcat, &err, facts, headers);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(facts.id.as_str()) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
+    }
+    res
+}
+
+/// Renders an error, keeps the headers the service had set (such as `Allow`), and logs it.
+fn respond(errcat: &Errcat, err: &ApiError, facts: &RequestFacts, kept: HeaderMap) -> Response {
+    let (mut res, code_index) =
+        errcat.render_logged(err, facts.id.as_str(), facts.locale, &facts.path);
+    let headers = res.headers_mut();
+    for (name, value) in kept.iter() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH && !headers.contains_key(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let status = res.status().as_u16();
+    let catalog = errcat.renderer().catalog();
+    let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
+    let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        let source = err
+            .source_error()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        tracing::error!(code, status, request_id = %facts.id, latency_ms, source = %source, "error response");
+    } else {
+        tracing::info!(code, status, request_id = %facts.id, latency_ms, "error response");
+    }
+    res
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, ApiError> {
+        parts.extensions.get::<RequestId>().cloned().ok_or_else(|| {
+            ApiError::role(Role::Internal).with_source("RequestId extracted without errcat's layer")
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Locale {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<Locale>()
+            .copied()
+            .unwrap_or(Locale(0)))
+    }
+}

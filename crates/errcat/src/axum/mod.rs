@@ -1,0 +1,47 @@
+//! axum and tower integration: every failure of a service speaks the catalog.
+//!
+//! One call installs everything:
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use errcat::axum::{Errcat, Json, RouterExt};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct NewFax { to: String }
+//!
+//! async fn send(Json(fax): Json<NewFax>) -> Result<String, errcat::ApiError> {
+//!     Ok(fax.to)
+//! }
+//!
+//! errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+//! let app: Router = Router::new().route("/faxes", post(send)).with_errcat(Errcat::new(mintfax::catalog()));
+//! ```
+//!
+//! Each piece can also be used alone:
+//!
+//! - [`ErrcatLayer`] gives every request an id ([`MakeRequestId`], [`is_safe_request_id`]),
+//!   negotiates its locale, catches panics, renders [`ApiError`](crate::ApiError)s returned by
+//!   handlers, turns the framework's own plain-text failures (unknown route, wrong method, body
+//!   too large, timeout…) into the catalog's codes, and logs one event per error response;
+//! - [`Json`], [`Query`] and [`Path`] are drop-in extractors whose rejections are catalog errors
+//!   with JSON Pointers and parameter names;
+//! - [`handle_error`] maps tower's errors (timeouts, load shedding) for `HandleErrorLayer`;
+//! - [`not_found`] is a fallback handler;
+//! - with the `garde` or `validator` feature, `garde::Valid<T>` and `validator::Valid<T>`
+//!   validate a JSON body and report every failing field with a JSON Pointer.
+
+mod extract;
+#[cfg(any(feature = "garde", feature = "validator"))]
+mod validate;
+#[cfg(feature = "garde")]
+pub use validate::garde;
+#[cfg(feature = "validator")]
+pub use validate::validator;
+mod layer;
+mod request_id;
+mod response;
+
+pub use extract::{Json, Path, Query, from_json_slice};
+pub use layer::{Errcat, ErrcatLayer, ErrcatService, RouterExt};
+pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
+pub use response::{handle_error, not_found, role_for_status};
