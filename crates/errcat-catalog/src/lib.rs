@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod diag;
+pub mod diff;
 mod lint;
 mod load;
 mod model;

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use errcat_catalog::{Catalog, Severity};
 
+mod diff;
+mod docs;
 mod explain;
+mod import;
+mod openapi;
 mod render;
 
 /// errcat: one error catalog, every error an HTTP API returns.
@@ -51,6 +55,16 @@ enum Command {
     },
     /// Print the status line, headers and body a client would receive for a code.
     Render(render::RenderArgs),
+    /// Generate the reference docs site, or one Markdown page.
+    Docs(docs::DocsArgs),
+    /// Preview the reference docs site on a local port.
+    Serve(docs::ServeArgs),
+    /// Print OpenAPI 3.1 components for the catalog's error responses.
+    Openapi(openapi::OpenapiArgs),
+    /// Report what changed between two catalog versions, and whether it breaks clients.
+    Diff(diff::DiffArgs),
+    /// Bootstrap a catalog from a Markdown error table or a JSON list.
+    Import(import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +79,11 @@ fn main() -> ExitCode {
         Command::Explain { code, catalog } => {
             with_catalog(&catalog, color, |c| explain::run(c, &code, color))
         }
+        Command::Docs(args) => docs::run(&args, color),
+        Command::Serve(args) => docs::serve(&args, color),
+        Command::Openapi(args) => openapi::run(&args, color),
+        Command::Diff(args) => diff::run(&args, color),
+        Command::Import(args) => import::run(&args, color),
         Command::Render(args) => {
             let path = args.catalog.clone();
             with_catalog(&path, color, |c| render::run(c, &args))

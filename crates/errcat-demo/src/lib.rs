@@ -28,6 +28,7 @@ use axum::routing::{delete, get, post};
 use errcat::StyleKind;
 use errcat::axum::{Errcat, RouterExt};
 use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 
 errcat::codes!(pub mod mintfax = "../../catalogs/mintfax.toml");
 
@@ -77,6 +78,7 @@ pub fn app(config: DemoConfig) -> Router {
     }
     let state = Arc::new(routes::State::new());
     let spec = Arc::new(openapi::document(errcat.renderer().style()));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency));
     Router::new()
         .route("/faxes", post(routes::send_fax).get(routes::list_faxes))
         .route(
@@ -94,10 +96,12 @@ pub fn app(config: DemoConfig) -> Router {
         .route("/account/keys/{id}", delete(routes::delete_key))
         .with_state(state)
         .layer(
+            // `Router::layer` wraps each route on its own: the global limit shares one semaphore
+            // between them, so `max_concurrency` holds for the whole server.
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(errcat::axum::handle_error))
                 .load_shed()
-                .concurrency_limit(config.max_concurrency)
+                .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
                 .timeout(config.timeout),
         )
         .layer(DefaultBodyLimit::max(config.body_limit))

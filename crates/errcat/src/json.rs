@@ -111,6 +111,10 @@ pub(crate) fn value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Str(s) => string(out, s),
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        // A whole number is written without a fraction: `2`, not `2.0`.
+        Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
+            out.extend_from_slice(itoa::Buffer::new().format(*f as i64).as_bytes())
+        }
         Value::Float(f) if f.is_finite() => {
             out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes())
         }

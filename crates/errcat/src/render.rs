@@ -80,14 +80,19 @@ impl Head {
 
     /// Adds the headers to an existing map.
     pub fn write_headers(&self, h: &mut HeaderMap, request_id: &str) {
+        if let Ok(v) = HeaderValue::from_str(request_id) {
+            self.write_headers_with(h, &v);
+        }
+    }
+
+    /// Adds the headers to an existing map, with the request id as a header value already.
+    pub fn write_headers_with(&self, h: &mut HeaderMap, request_id: &HeaderValue) {
         h.insert(http::header::CONTENT_TYPE, self.content_type.clone());
         h.insert(
             http::header::CONTENT_LANGUAGE,
             self.content_language.clone(),
         );
-        if let Ok(v) = HeaderValue::from_str(request_id) {
-            h.insert(X_REQUEST_ID.clone(), v);
-        }
+        h.insert(X_REQUEST_ID.clone(), request_id.clone());
         if let Some(s) = self.retry_after {
             h.insert(http::header::RETRY_AFTER, HeaderValue::from(s));
         }

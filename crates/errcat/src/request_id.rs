@@ -3,26 +3,60 @@
 use std::fmt;
 
 use errcat_catalog::{RequestIdFormat, RequestIdSpec};
+use http::HeaderValue;
 
 /// A request id, such as `req_01J9XYZQ8KH7B3R0WXAZP8VW6F`.
+///
+/// It is kept as a header value, so echoing it in `X-Request-Id` copies nothing.
+///
+/// ```
+/// let id = errcat::RequestId::new("req 1\n");
+/// assert_eq!(id.as_str(), "req_1_"); // made header-safe
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RequestId(String);
+pub struct RequestId(HeaderValue);
 
 impl RequestId {
-    /// Wraps an id without checking it (ids from clients are checked by the HTTP layer).
+    /// Wraps an id; any byte that is not visible ASCII becomes `_` (ids from clients are
+    /// checked by the HTTP layer before they get here).
     pub fn new(id: impl Into<String>) -> RequestId {
-        RequestId(id.into())
+        let mut id: String = id.into();
+        if !id.bytes().all(|b| b.is_ascii_graphic()) {
+            id = id
+                .chars()
+                .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+                .collect();
+        }
+        RequestId(
+            HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
+                .unwrap_or(HeaderValue::from_static("invalid")),
+        )
+    }
+
+    /// An id a client sent, if it is a header value of visible ASCII (callers check more).
+    pub fn from_header(value: &HeaderValue) -> Option<RequestId> {
+        value
+            .as_bytes()
+            .iter()
+            .all(u8::is_ascii_graphic)
+            .then(|| RequestId(value.clone()))
     }
 
     /// The id.
     pub fn as_str(&self) -> &str {
+        // Only visible ASCII gets in.
+        std::str::from_utf8(self.0.as_bytes()).unwrap_or("")
+    }
+
+    /// The id as a header value.
+    pub fn header_value(&self) -> &HeaderValue {
         &self.0
     }
 }
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -56,7 +90,16 @@ impl RequestIdGenerator {
         let mut s = String::with_capacity(self.spec.prefix.len() + 36);
         s.push_str(&self.spec.prefix);
         match self.spec.format {
-            RequestIdFormat::Ulid => s.push_str(&ulid::Ulid::new().to_string()),
+            RequestIdFormat::Ulid => {
+                // The timestamp and 80 random bits, encoded on the stack.
+                let ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                let random = (u128::from(fastrand::u64(..)) << 16) | u128::from(fastrand::u16(..));
+                let mut buf = [0u8; ulid::ULID_LEN];
+                let id = ulid::Ulid::from_parts(ms, random);
+                s.push_str(id.array_to_str(&mut buf));
+            }
             RequestIdFormat::UuidV7 => {
                 let mut buf = uuid::Uuid::encode_buffer();
                 s.push_str(uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buf));
@@ -68,6 +111,6 @@ impl RequestIdGenerator {
                 }
             }
         }
-        RequestId(s)
+        RequestId::new(s)
     }
 }

@@ -10,14 +10,14 @@ use std::time::{Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::FutureExt as _;
 use http::header::{ACCEPT_LANGUAGE, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use tracing::Instrument as _;
 
 use super::request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
-use super::response::{Pending, Rendered, role_for_status};
+use super::response::{PENDING_STATUS, Pending, SCOPE, TaskScope, role_for_status};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
     StyleKind,
@@ -96,24 +96,29 @@ impl Errcat {
     pub fn render_response(
         &self,
         err: &ApiError,
-        request_id: &str,
+        request_id: &RequestId,
         locale: Locale,
-        path: &str,
+        path: Option<&str>,
     ) -> Response {
-        self.render_logged(err, request_id, locale, path).0
+        let mut res = Response::new(Body::empty());
+        self.render_into(&mut res, err, request_id, locale, path);
+        res
     }
 
-    fn render_logged(
+    /// Renders into `res`: status, body and errcat's headers; other headers stay. Returns the
+    /// catalog index of the code rendered.
+    fn render_into(
         &self,
+        res: &mut Response,
         err: &ApiError,
-        request_id: &str,
+        request_id: &RequestId,
         locale: Locale,
-        path: &str,
-    ) -> (Response, Option<usize>) {
+        path: Option<&str>,
+    ) -> Option<usize> {
         let info = RequestInfo {
-            request_id,
+            request_id: request_id.as_str(),
             locale: Some(locale),
-            instance: Some(path),
+            instance: path,
             time: SystemTime::now(),
         };
         let renderer = &self.inner.renderer;
@@ -121,56 +126,54 @@ impl Errcat {
         let head = match renderer.render(err, &info, &mut body) {
             Ok(head) => head,
             Err(e) => {
-                tracing::error!(request_id, code = %err.code(), error = %e, "errcat could not render an error; answering with the internal code");
+                tracing::error!(request_id = %request_id, code = %err.code(), error = %e, "errcat could not render an error; answering with the internal code");
                 body.clear();
                 match renderer.render(&ApiError::role(Role::Internal), &info, &mut body) {
                     Ok(head) => head,
                     Err(e) => {
-                        tracing::error!(request_id, error = %e, "errcat could not render the internal code either");
-                        let mut res = (
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            r#"{"error":"internal_error"}"#,
-                        )
-                            .into_response();
+                        tracing::error!(request_id = %request_id, error = %e, "errcat could not render the internal code either");
+                        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                        *res.body_mut() = Body::from(r#"{"error":"internal_error"}"#);
+                        res.headers_mut().remove(CONTENT_LENGTH);
                         res.headers_mut()
                             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                        return (res, None);
+                        return None;
                     }
                 }
             }
         };
-        let mut res = Response::new(Body::from(body));
         *res.status_mut() = head.status;
-        head.write_headers(res.headers_mut(), request_id);
-        res.extensions_mut().insert(Rendered);
-        (res, Some(head.code_index))
+        *res.body_mut() = Body::from(body);
+        let headers = res.headers_mut();
+        headers.remove(CONTENT_LENGTH);
+        head.write_headers_with(headers, request_id.header_value());
+        Some(head.code_index)
     }
 
-    fn request_id(&self, parts: &http::request::Parts) -> RequestId {
+    fn request_id(&self, req: &Request) -> RequestId {
         if self.inner.trust_incoming {
-            if let Some(id) = parts
-                .headers
-                .get(&X_REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-            {
-                if is_safe_request_id(id) {
-                    return RequestId::new(id);
+            if let Some(v) = req.headers().get(&X_REQUEST_ID) {
+                if v.to_str().is_ok_and(is_safe_request_id) {
+                    if let Some(id) = RequestId::from_header(v) {
+                        return id;
+                    }
                 }
             }
         }
-        self.inner.ids.make_request_id(parts)
+        self.inner.ids.make_request_id(req)
     }
 }
 
 /// Installs errcat on a router in one call.
 pub trait RouterExt<S> {
-    /// Adds the [`ErrcatLayer`] and a catalog `not_found` fallback.
+    /// Adds the [`ErrcatLayer`]. Unknown routes get the catalog's `not_found` code: the layer
+    /// renders axum's own empty 404.
     fn with_errcat(self, errcat: Errcat) -> axum::Router<S>;
 }
 
 impl<S: Clone + Send + Sync + 'static> RouterExt<S> for axum::Router<S> {
     fn with_errcat(self, errcat: Errcat) -> axum::Router<S> {
-        self.fallback(super::not_found).layer(errcat.layer())
+        self.layer(errcat.layer())
     }
 }
 
@@ -204,11 +207,19 @@ pub struct ErrcatService<S> {
     errcat: Errcat,
 }
 
+/// What the layer tells handlers about a request.
+#[derive(Clone)]
+#[allow(dead_code, reason = "read through `Extensions::get` by the extractors")]
+struct RequestCtx {
+    id: RequestId,
+    locale: Locale,
+}
+
 struct RequestFacts {
     id: RequestId,
     locale: Locale,
-    path: String,
-    method: http::Method,
+    /// Only kept when the style shows it (problem+json's `instance`).
+    path: Option<String>,
     start: Instant,
 }
 
@@ -227,45 +238,52 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         let start = Instant::now();
-        let (mut parts, body) = req.into_parts();
-        let id = self.errcat.request_id(&parts);
+        let id = self.errcat.request_id(&req);
         let locale = self.errcat.renderer().negotiator().negotiate(
-            parts
-                .headers
+            req.headers()
                 .get(ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok()),
         );
-        parts.extensions.insert(id.clone());
-        parts.extensions.insert(locale);
+        // Fields are only evaluated when the span is enabled.
+        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
         let facts = RequestFacts {
-            path: parts.uri.path().to_owned(),
-            method: parts.method.clone(),
+            path: (self.errcat.renderer().style() == StyleKind::Problem)
+                .then(|| req.uri().path().to_owned()),
             id,
             locale,
             start,
         };
-        let req = Request::from_parts(parts, body);
-        let span = tracing::info_span!("request", request_id = %facts.id, method = %facts.method, path = %facts.path);
 
         // The service that was polled ready handles this request; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let errcat = self.errcat.clone();
+        let scope = TaskScope {
+            id: facts.id.clone(),
+            locale: facts.locale,
+            pending: std::cell::RefCell::new(None),
+        };
+        // Extractors run when the inner future is first polled, inside the scope.
         let called = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req)));
         Box::pin(
             async move {
-                let outcome = match called {
-                    Ok(fut) => AssertUnwindSafe(fut).catch_unwind().await,
-                    Err(panic) => Err(panic),
+                let (scope, outcome) = match called {
+                    Ok(fut) => {
+                        let mut scoped = std::pin::pin!(SCOPE.scope(scope, AssertUnwindSafe(fut).catch_unwind()));
+                        let outcome = scoped.as_mut().await;
+                        (scoped.as_mut().take_value(), outcome)
+                    }
+                    Err(panic) => (Some(scope), Err(panic)),
                 };
+                let pending = scope.and_then(|s| s.pending.into_inner());
                 let res = match outcome {
-                    Ok(Ok(res)) => finish(&errcat, res, &facts),
+                    Ok(Ok(res)) => finish(&errcat, res, &facts, pending),
                     Ok(Err(never)) => match never {},
                     Err(panic) => {
                         let message = panic_message(&panic);
                         tracing::error!(request_id = %facts.id, panic = %message, "handler panicked");
                         let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
-                        respond(&errcat, &err, &facts, HeaderMap::new())
+                        respond(&errcat, &err, &facts, Response::new(Body::empty()))
                     }
                 };
                 Ok(res)
@@ -298,58 +316,69 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Turns the inner service's response into what the client gets.
-fn finish(errcat: &Errcat, mut res: Response, facts: &RequestFacts) -> Response {
+fn finish(
+    errcat: &Errcat,
+    mut res: Response,
+    facts: &RequestFacts,
+    pending: Option<ApiError>,
+) -> Response {
+    if res.status().as_u16() == PENDING_STATUS {
+        if let Some(err) = pending {
+            *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            return respond(errcat, &err, facts, res);
+        }
+    }
     if let Some(Pending(err)) = res.extensions_mut().remove::<Pending>() {
-        let headers = std::mem::take(res.headers_mut());
-        return respond(errcat, &err, facts, headers);
+        return respond(errcat, &err, facts, res);
     }
     let status = res.status();
+    // A JSON error body (errcat's own, or one the service chose) is left alone.
     let converted = (status.is_client_error() || status.is_server_error())
-        && res.extensions().get::<Rendered>().is_none()
-        && !is_json(res.headers());
+        && !is_json(res.headers())
+        && res.headers().get(CONTENT_TYPE) != Some(errcat.renderer().content_type());
     if converted {
         if let Some(role) = role_for_status(status.as_u16()) {
-            let headers = std::mem::take(res.headers_mut());
-            let mut err = ApiError::role(role).with_source(format!(
-                "the framework answered {status} without a body errcat rendered"
-            ));
-            if let Some(secs) = headers
+            let mut err = ApiError::role(role);
+            if let Some(secs) = res
+                .headers()
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u32>().ok())
             {
                 err = err.retry_after(secs);
             }
-            return respond(errcat, &err, facts, headers);
+            return respond(errcat, &err, facts, res);
         }
     }
-    if let Ok(v) = HeaderValue::from_str(facts.id.as_str()) {
-        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
-    }
+    res.headers_mut()
+        .insert(X_REQUEST_ID.clone(), facts.id.header_value().clone());
     res
 }
 
-/// Renders an error, keeps the headers the service had set (such as `Allow`), and logs it.
-fn respond(errcat: &Errcat, err: &ApiError, facts: &RequestFacts, kept: HeaderMap) -> Response {
-    let (mut res, code_index) =
-        errcat.render_logged(err, facts.id.as_str(), facts.locale, &facts.path);
-    let headers = res.headers_mut();
-    for (name, value) in kept.iter() {
-        if name != CONTENT_TYPE && name != CONTENT_LENGTH && !headers.contains_key(name) {
-            headers.append(name.clone(), value.clone());
-        }
-    }
+/// Renders an error into the response, keeping the headers the service had set (such as
+/// `Allow`), and logs it.
+fn respond(errcat: &Errcat, err: &ApiError, facts: &RequestFacts, mut res: Response) -> Response {
+    let code_index = errcat.render_into(
+        &mut res,
+        err,
+        &facts.id,
+        facts.locale,
+        facts.path.as_deref(),
+    );
     let status = res.status().as_u16();
-    let catalog = errcat.renderer().catalog();
-    let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
-    let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
+        let catalog = errcat.renderer().catalog();
+        let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
+        let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
         let source = err
             .source_error()
             .map(|s| s.to_string())
             .unwrap_or_default();
         tracing::error!(code, status, request_id = %facts.id, latency_ms, source = %source, "error response");
-    } else {
+    } else if tracing::enabled!(tracing::Level::INFO) {
+        let catalog = errcat.renderer().catalog();
+        let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
+        let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(code, status, request_id = %facts.id, latency_ms, "error response");
     }
     res
@@ -359,11 +388,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = ApiError;
 
     async fn from_request_parts(
-        parts: &mut http::request::Parts,
+        _parts: &mut http::request::Parts,
         _state: &S,
     ) -> Result<Self, ApiError> {
-        parts.extensions.get::<RequestId>().cloned().ok_or_else(|| {
-            ApiError::role(Role::Internal).with_source("RequestId extracted without errcat's layer")
+        current_request_id().ok_or_else(|| {
+            ApiError::role(Role::Internal).with_source("RequestId extracted outside errcat's layer")
         })
     }
 }
@@ -372,13 +401,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Locale {
     type Rejection = Infallible;
 
     async fn from_request_parts(
-        parts: &mut http::request::Parts,
+        _parts: &mut http::request::Parts,
         _state: &S,
     ) -> Result<Self, Infallible> {
-        Ok(parts
-            .extensions
-            .get::<Locale>()
-            .copied()
-            .unwrap_or(Locale(0)))
+        Ok(current_locale().unwrap_or(Locale(0)))
     }
+}
+
+/// The id of the request the current task serves, inside [`ErrcatLayer`].
+///
+/// Handlers can also take [`RequestId`] as an extractor.
+pub fn current_request_id() -> Option<RequestId> {
+    SCOPE.try_with(|s| s.id.clone()).ok()
+}
+
+/// The negotiated locale of the request the current task serves, inside [`ErrcatLayer`].
+pub fn current_locale() -> Option<Locale> {
+    SCOPE.try_with(|s| s.locale).ok()
 }

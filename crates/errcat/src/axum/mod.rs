@@ -42,6 +42,8 @@ mod request_id;
 mod response;
 
 pub use extract::{Json, Path, Query, from_json_slice};
-pub use layer::{Errcat, ErrcatLayer, ErrcatService, RouterExt};
+pub use layer::{
+    Errcat, ErrcatLayer, ErrcatService, RouterExt, current_locale, current_request_id,
+};
 pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
 pub use response::{handle_error, not_found, role_for_status};

@@ -16,18 +16,18 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 ///
 /// struct Sequential(std::sync::atomic::AtomicU64);
 /// impl MakeRequestId for Sequential {
-///     fn make_request_id(&self, _parts: &http::request::Parts) -> RequestId {
+///     fn make_request_id(&self, _request: &axum::extract::Request) -> RequestId {
 ///         RequestId::new(format!("req_{}", self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
 ///     }
 /// }
 /// ```
 pub trait MakeRequestId: Send + Sync + 'static {
     /// A fresh id for this request.
-    fn make_request_id(&self, parts: &http::request::Parts) -> RequestId;
+    fn make_request_id(&self, request: &axum::extract::Request) -> RequestId;
 }
 
 impl MakeRequestId for RequestIdGenerator {
-    fn make_request_id(&self, _parts: &http::request::Parts) -> RequestId {
+    fn make_request_id(&self, _request: &axum::extract::Request) -> RequestId {
         self.generate()
     }
 }

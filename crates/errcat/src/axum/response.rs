@@ -8,30 +8,51 @@ use http::{HeaderValue, StatusCode};
 use crate::{ApiError, Role};
 
 /// An error a handler returned, waiting for [`ErrcatLayer`](super::ErrcatLayer) to render it
-/// with the request's id and locale.
+/// with the request's id and locale (the path for errors raised outside the layer's task).
 #[derive(Clone)]
 pub(crate) struct Pending(pub(crate) Arc<ApiError>);
 
-/// Marks a response errcat has rendered, so the layer leaves it alone.
-#[derive(Clone, Copy)]
-pub(crate) struct Rendered;
+/// What the layer shares with the code running in its task: the request's id and locale, and
+/// a slot for the error a handler raises. A task-local is far cheaper than request extensions.
+pub(crate) struct TaskScope {
+    pub(crate) id: crate::RequestId,
+    pub(crate) locale: crate::Locale,
+    pub(crate) pending: std::cell::RefCell<Option<ApiError>>,
+}
+
+tokio::task_local! {
+    pub(crate) static SCOPE: TaskScope;
+}
+
+/// The status of a response whose error waits in the task scope; never sent to a client.
+pub(crate) const PENDING_STATUS: u16 = 599;
 
 impl IntoResponse for ApiError {
     /// A placeholder the [`ErrcatLayer`](super::ErrcatLayer) renders in the catalog's style.
     ///
-    /// Without the layer the response is a 500 with a minimal JSON body naming the code, so
-    /// even a misconfigured service never answers with text/plain.
+    /// Inside the layer's task the error goes to the layer through a task-local slot; elsewhere
+    /// (a spawned task) through the response's extensions. Without the layer the response is a
+    /// 500 with a minimal JSON body, so even a misconfigured service never answers text/plain.
     fn into_response(self) -> Response {
-        let body = format!(
-            r#"{{"error":{}}}"#,
-            crate::json::quoted(&self.code().to_string())
-        );
-        let mut res = (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
+        let mut slot = Some(self);
+        let _ = SCOPE.try_with(|scope| {
+            if let Ok(mut pending) = scope.pending.try_borrow_mut() {
+                *pending = slot.take();
+            }
+        });
+        let Some(err) = slot else {
+            let mut res = Response::new(axum::body::Body::empty());
+            *res.status_mut() =
+                StatusCode::from_u16(PENDING_STATUS).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return res;
+        };
+        let mut res = Response::new(axum::body::Body::from(r#"{"error":"internal_error"}"#));
+        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
         res.headers_mut().insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        res.extensions_mut().insert(Pending(Arc::new(self)));
+        res.extensions_mut().insert(Pending(Arc::new(err)));
         res
     }
 }

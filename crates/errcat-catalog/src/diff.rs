@@ -1,0 +1,1 @@
+//! Breaking-change report between two versions of a catalog. (Being built: see issue 4.)

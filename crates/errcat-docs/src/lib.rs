@@ -1,0 +1,3 @@
+//! The reference docs site and the Markdown page, generated from a catalog.
+//!
+//! (Being built: see issue 4.)

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Load benchmark: errcat against a bare axum app answering with static bodies of the same size,
+# on two paths:
+#
+#   404  GET /nope                      unknown route: errcat's layer renders not_found
+#   422  POST /faxes  {"to": 5}         the Json extractor rejects it; errcat renders the 422
+#
+# Three servers, all in the same run:
+#   bare          examples/bare.rs: static bodies, no errcat
+#   errcat stack  examples/errcat_stack.rs: the same routes with errcat's layer and Json extractor
+#   demo          the demo API: errcat plus auth, a timeout, a global concurrency limit and load
+#                 shedding (tower layers that bare lacks)
+#
+# Prints requests/second for each and the ratios errcat-stack/bare and demo/bare per path (the
+# median ratio over RUNS runs). Servers listen on loopback only and are stopped on exit.
+#
+# Environment:
+#   DURATION=10        seconds per measurement
+#   RUNS=1             runs of each pair (RUNS=3 prints the median ratio)
+#   THREADS=2 CONNECTIONS=32
+#   DEMO_ADDR=127.0.0.1:18080 BARE_ADDR=127.0.0.1:18081
+#   RUST_LOG=warn      the demo's log filter; RUST_LOG=info adds one log line per error response
+#   CARGO_TARGET_DIR   where cargo builds (default: target)
+#
+# Needs wrk (apt-get install -y wrk) or oha (cargo install oha), and curl.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+RUNS=${RUNS:-1}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+DEMO_ADDR=${DEMO_ADDR:-127.0.0.1:18080}
+BARE_ADDR=${BARE_ADDR:-127.0.0.1:18081}
+STACK_ADDR=${STACK_ADDR:-127.0.0.1:18082}
+DEMO_LOG=${RUST_LOG:-warn}
+SANDBOX_KEY=mfx_test_demo
+POST_BODY='{"to": 5}'
+
+for addr in "$DEMO_ADDR" "$BARE_ADDR" "$STACK_ADDR"; do
+    case "$addr" in
+        127.*:* | localhost:*) ;;
+        *) echo "error: $addr is not a loopback address; the benchmark listens on 127.0.0.1 only" >&2; exit 1 ;;
+    esac
+done
+
+if command -v wrk >/dev/null 2>&1; then
+    TOOL=wrk
+elif command -v oha >/dev/null 2>&1; then
+    TOOL=oha
+else
+    echo "error: no load tool found. Install wrk (apt-get install -y wrk) or oha (cargo install oha)." >&2
+    exit 1
+fi
+if ! command -v curl >/dev/null 2>&1; then
+    echo "error: curl is needed to check the servers (apt-get install -y curl)." >&2
+    exit 1
+fi
+
+echo "building errcat-demo and the bare example (release)..."
+cargo build --quiet --release -p errcat-demo --bin errcat-demo --example bare --example errcat_stack
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+DEMO_BIN=$TARGET_DIR/release/errcat-demo
+BARE_BIN=$TARGET_DIR/release/examples/bare
+STACK_BIN=$TARGET_DIR/release/examples/errcat_stack
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+RUST_LOG=$DEMO_LOG "$DEMO_BIN" --addr "$DEMO_ADDR" >"$WORK/demo.log" 2>&1 &
+DEMO_PID=$!
+PIDS+=("$DEMO_PID")
+"$BARE_BIN" "$BARE_ADDR" >"$WORK/bare.log" 2>&1 &
+BARE_PID=$!
+PIDS+=("$BARE_PID")
+"$STACK_BIN" "$STACK_ADDR" >"$WORK/stack.log" 2>&1 &
+STACK_PID=$!
+PIDS+=("$STACK_PID")
+
+# Waits until a server of ours answers (and fails if it died, say on a busy port).
+wait_up() {
+    local name=$1 addr=$2 pid=$3 log=$4
+    for _ in $(seq 1 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "error: $name exited before answering:" >&2
+            cat "$log" >&2
+            exit 1
+        fi
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/nope" || true)" = 404 ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "error: $name did not answer on $addr within 10 s" >&2
+    exit 1
+}
+wait_up errcat-demo "$DEMO_ADDR" "$DEMO_PID" "$WORK/demo.log"
+wait_up bare "$BARE_ADDR" "$BARE_PID" "$WORK/bare.log"
+wait_up errcat-stack "$STACK_ADDR" "$STACK_PID" "$WORK/stack.log"
+
+# Both servers must answer each path with the same status and body size, or the comparison is off.
+probe() { # METHOD URL -> "status size"
+    if [ "$1" = POST ]; then
+        curl -s -o /dev/null -w '%{http_code} %{size_download}' -X POST "$2" \
+            -H "Authorization: Bearer $SANDBOX_KEY" -H 'Content-Type: application/json' --data "$POST_BODY"
+    else
+        curl -s -o /dev/null -w '%{http_code} %{size_download}' "$2"
+    fi
+}
+for check in "GET /nope 404" "POST /faxes 422"; do
+    read -r method path status <<<"$check"
+    read -r ds dsize <<<"$(probe "$method" "http://$DEMO_ADDR$path")"
+    read -r bs bsize <<<"$(probe "$method" "http://$BARE_ADDR$path")"
+    read -r ss ssize <<<"$(probe "$method" "http://$STACK_ADDR$path")"
+    if [ "$ds" != "$status" ] || [ "$bs" != "$status" ] || [ "$ss" != "$status" ]; then
+        echo "error: $method $path answered $ds (demo), $ss (errcat stack) and $bs (bare); expected $status" >&2
+        exit 1
+    fi
+    if [ "$dsize" != "$bsize" ] || [ "$ssize" != "$bsize" ]; then
+        echo "warning: $method $path bodies differ in size: demo $dsize, errcat stack $ssize, bare $bsize bytes; update examples/bare.rs" >&2
+    else
+        echo "$method $path: $status, $dsize-byte bodies on both"
+    fi
+done
+
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$POST_BODY'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $SANDBOX_KEY"
+LUA
+
+# Prints the requests/second of one measurement: METHOD URL
+rps() {
+    local out
+    if [ "$TOOL" = wrk ]; then
+        if [ "$1" = POST ]; then
+            out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$WORK/post.lua" "$2")
+        else
+            out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" "$2")
+        fi
+        if grep -q 'Socket errors' <<<"$out"; then
+            echo "warning: $1 $2: $(grep 'Socket errors' <<<"$out" | xargs)" >&2
+        fi
+    else
+        if [ "$1" = POST ]; then
+            out=$(oha --no-tui -z "${DURATION}s" -c "$CONNECTIONS" -m POST \
+                -H "Authorization: Bearer $SANDBOX_KEY" -H 'Content-Type: application/json' -d "$POST_BODY" "$2")
+        else
+            out=$(oha --no-tui -z "${DURATION}s" -c "$CONNECTIONS" "$2")
+        fi
+    fi
+    awk '/Requests\/sec/ { print $2; exit }' <<<"$out"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "tool: $TOOL, $THREADS threads, $CONNECTIONS connections, ${DURATION}s per measurement, $RUNS run(s), demo RUST_LOG=$DEMO_LOG"
+printf '%-4s %-17s %12s %14s %12s %12s %12s\n' run path "bare req/s" "errcat stack" "demo req/s" "stack/bare" "demo/bare"
+S404=()
+S422=()
+D404=()
+D422=()
+for run in $(seq 1 "$RUNS"); do
+    for check in "404 GET /nope" "422 POST /faxes"; do
+        read -r code method path <<<"$check"
+        b=$(rps "$method" "http://$BARE_ADDR$path")
+        st=$(rps "$method" "http://$STACK_ADDR$path")
+        d=$(rps "$method" "http://$DEMO_ADDR$path")
+        rs=$(ratio "$st" "$b")
+        rd=$(ratio "$d" "$b")
+        if [ "$code" = 404 ]; then S404+=("$rs"); D404+=("$rd"); else S422+=("$rs"); D422+=("$rd"); fi
+        printf '%-4s %-17s %12s %14s %12s %12s %12s\n' "$run" "$code $method $path" "$b" "$st" "$d" "$rs" "$rd"
+    done
+done
+echo "median errcat-stack/bare: 404 $(median "${S404[@]}"), 422 $(median "${S422[@]}")"
+echo "median demo/bare:         404 $(median "${D404[@]}"), 422 $(median "${D422[@]}")"
