@@ -17,6 +17,11 @@
 //! let app: Router = Router::new().route("/faxes", post(send)).with_errcat(Errcat::new(mintfax::catalog()));
 //! ```
 //!
+//! A handler's [`ApiError`](crate::ApiError) reaches the layer through a task-local slot: its
+//! response is a placeholder with status 599 that the layer replaces, so middleware placed
+//! between the router and the layer sees that status. An error made in another task travels in
+//! the response's extensions instead.
+//!
 //! Each piece can also be used alone:
 //!
 //! - [`ErrcatLayer`] gives every request an id ([`MakeRequestId`], [`is_safe_request_id`]),
@@ -27,6 +32,9 @@
 //!   with JSON Pointers and parameter names;
 //! - [`handle_error`] maps tower's errors (timeouts, load shedding) for `HandleErrorLayer`;
 //! - [`not_found`] is a fallback handler;
+//! - [`current_request_id`] and [`current_locale`] give any code in the request's task its id
+//!   and locale (handlers can also take [`RequestId`](crate::RequestId) and
+//!   [`Locale`](crate::Locale) as extractors);
 //! - with the `garde` or `validator` feature, `garde::Valid<T>` and `validator::Valid<T>`
 //!   validate a JSON body and report every failing field with a JSON Pointer.
 

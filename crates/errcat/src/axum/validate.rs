@@ -61,22 +61,29 @@ pub(crate) fn pointer_in(body: &Json, steps: &[Step]) -> JsonPointer {
     p
 }
 
-/// Reads a JSON body with [`super::Json`]'s rejections, keeping the bytes for pointer mapping.
-async fn read_body<T: DeserializeOwned, S: Send + Sync>(
+/// Reads a JSON body with [`super::Json`]'s rejections, then validates it; a failing check
+/// becomes the `validation_failed` role, with the field errors `fields` maps into the body the
+/// client sent.
+#[cfg(any(feature = "garde", feature = "validator"))]
+async fn read_valid<T, S, E>(
     req: Request,
     state: &S,
-) -> Result<(T, Bytes), ApiError> {
-    let raw = super::extract::json_body(req, state).await?;
+    validate: impl FnOnce(&T) -> Result<(), E>,
+    fields: impl FnOnce(&E, &Json) -> Vec<FieldError>,
+) -> Result<T, ApiError>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    let raw: Bytes = super::extract::json_body(req, state).await?;
     let value = super::from_json_slice::<T>(&raw)?;
-    Ok((value, raw))
-}
-
-fn body_value(raw: &[u8]) -> Json {
-    serde_json::from_slice(raw).unwrap_or(Json::Null)
-}
-
-fn rejection(fields: Vec<FieldError>) -> ApiError {
-    ApiError::role(Role::ValidationFailed).fields_from(fields)
+    match validate(&value) {
+        Ok(()) => Ok(value),
+        Err(e) => {
+            let body = serde_json::from_slice(&raw).unwrap_or(Json::Null);
+            Err(ApiError::role(Role::ValidationFailed).fields_from(fields(&e, &body)))
+        }
+    }
 }
 
 /// garde: field errors from a [`garde::Report`], and a validating JSON extractor.
@@ -148,11 +155,7 @@ pub mod garde {
         type Rejection = ApiError;
 
         async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-            let (value, raw) = read_body::<T, S>(req, state).await?;
-            match value.validate() {
-                Ok(()) => Ok(Valid(value)),
-                Err(report) => Err(rejection(field_errors(&report, &body_value(&raw)))),
-            }
+            read_valid(req, state, |v: &T| v.validate(), field_errors).await.map(Valid)
         }
     }
 }
@@ -249,11 +252,7 @@ pub mod validator {
         type Rejection = ApiError;
 
         async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-            let (value, raw) = read_body::<T, S>(req, state).await?;
-            match value.validate() {
-                Ok(()) => Ok(Valid(value)),
-                Err(errors) => Err(rejection(field_errors(&errors, &body_value(&raw)))),
-            }
+            read_valid(req, state, |v: &T| v.validate(), field_errors).await.map(Valid)
         }
     }
 }
