@@ -207,14 +207,6 @@ pub struct ErrcatService<S> {
     errcat: Errcat,
 }
 
-/// What the layer tells handlers about a request.
-#[derive(Clone)]
-#[allow(dead_code, reason = "read through `Extensions::get` by the extractors")]
-struct RequestCtx {
-    id: RequestId,
-    locale: Locale,
-}
-
 struct RequestFacts {
     id: RequestId,
     locale: Locale,
