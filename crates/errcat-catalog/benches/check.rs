@@ -26,9 +26,15 @@ pub fn generated_catalog(n: usize) -> String {
                 "message.en = \"Value {{value}} of item {i} is not allowed.\"\nmessage.es = \"El valor {{value}} del elemento {i} no está permitido.\"\ncontext.value = \"string\"\n"
             );
         } else {
-            let _ = write!(s, "message.en = \"Item {i} failed.\"\nmessage.es = \"El elemento {i} falló.\"\n");
+            let _ = write!(
+                s,
+                "message.en = \"Item {i} failed.\"\nmessage.es = \"El elemento {i} falló.\"\n"
+            );
         }
-        let _ = writeln!(s, "when = \"When item {i} fails.\"\nnext_step = \"Fix item {i}.\"\n");
+        let _ = writeln!(
+            s,
+            "when = \"When item {i} fails.\"\nnext_step = \"Fix item {i}.\"\n"
+        );
     }
     s
 }

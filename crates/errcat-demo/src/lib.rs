@@ -72,10 +72,11 @@ pub mod keys {
 /// The demo's router, with errcat installed.
 pub fn app(config: DemoConfig) -> Router {
     let catalog = mintfax::catalog();
-    let mut errcat = Errcat::new(catalog);
+    let mut errcat = Errcat::new(catalog.clone());
     if let Some(style) = config.style {
         errcat = errcat.style(style);
     }
+    let docs = docs_routes(&catalog, errcat.renderer().style());
     let state = Arc::new(routes::State::new());
     let spec = Arc::new(openapi::document(errcat.renderer().style()));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency));
@@ -95,6 +96,7 @@ pub fn app(config: DemoConfig) -> Router {
         .route("/faxes/{id}/resend", post(routes::resend))
         .route("/account/keys/{id}", delete(routes::delete_key))
         .with_state(state)
+        .merge(docs)
         .layer(
             // `Router::layer` wraps each route on its own: the global limit shares one semaphore
             // between them, so `max_concurrency` holds for the whole server.
@@ -106,4 +108,52 @@ pub fn app(config: DemoConfig) -> Router {
         )
         .layer(DefaultBodyLimit::max(config.body_limit))
         .with_errcat(errcat)
+}
+
+/// The reference docs site (errcat-docs), generated once, served where the catalog's `docs`
+/// permalinks point (`https://mintfax.com/docs/errors/{anchor}` → `/docs/errors/…`), so every
+/// `docs` link in the demo's errors resolves. Its examples are in the demo's envelope style.
+fn docs_routes(catalog: &Arc<errcat::Catalog>, style: StyleKind) -> Router {
+    use axum::http::{Uri, header};
+    use axum::response::{IntoResponse, Redirect, Response};
+    use errcat_docs::{Lookup, Site, SiteOptions};
+
+    let site = Arc::new(Site::generate(catalog, &SiteOptions { style: Some(style) }));
+    let prefix: Arc<str> = errcat_docs::mount_path(catalog)
+        .unwrap_or_else(|| "/docs/errors".into())
+        .into();
+    let serve = {
+        let prefix = prefix.clone();
+        move |uri: Uri| {
+            let (site, prefix) = (site.clone(), prefix.clone());
+            async move {
+                let rel = uri.path().strip_prefix(&*prefix).unwrap_or_default();
+                let rel = rel.trim_start_matches('/');
+                let response: Response = match site.lookup(rel) {
+                    Lookup::Page(p) => {
+                        ([(header::CONTENT_TYPE, p.content_type)], p.body.clone()).into_response()
+                    }
+                    Lookup::AddSlash => {
+                        Redirect::permanent(&format!("{prefix}/{}/", rel.trim_end_matches('/')))
+                            .into_response()
+                    }
+                    Lookup::NotFound => {
+                        errcat::ApiError::role(errcat::Role::NotFound).into_response()
+                    }
+                };
+                response
+            }
+        }
+    };
+    let index = format!("{prefix}/");
+    let router = Router::new()
+        .route(&format!("{prefix}/{{*path}}"), get(serve.clone()))
+        .route(&index, get(serve));
+    if prefix.is_empty() {
+        return router;
+    }
+    router.route(
+        &prefix,
+        get(move || async move { Redirect::permanent(&index) }),
+    )
 }

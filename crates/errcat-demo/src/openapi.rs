@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::response::IntoResponse;
-use errcat::{ApiError, Catalog, Renderer, RequestInfo, Role, StyleKind};
+use errcat::{Renderer, Role, StyleKind};
 use serde_json::{Map, Value, json};
 
 use crate::mintfax::{self, Code};
@@ -175,77 +175,20 @@ fn operations() -> Vec<Op> {
 /// Errors any route can return: the framework's own.
 const EVERY_ROUTE: [Role; 3] = [Role::Timeout, Role::Unavailable, Role::Internal];
 
-/// The JSON Schema of the envelope of a style.
+/// The JSON Schema of the envelope of a style: errcat's own, see
+/// [`errcat::openapi::envelope_schema`].
 pub fn envelope_schema(style: StyleKind) -> Value {
-    let s = json!({"type": "string"});
-    let field_list = json!({"type": "array", "items": {"type": "object", "properties": {"field": s, "message": s}, "required": ["field", "message"]}});
-    match style {
-        StyleKind::Flat => {
-            json!({"type": "object", "required": ["error", "message", "request_id"], "properties": {
-            "error": s, "message": s, "action": s, "docs": {"type": "string", "format": "uri"}, "request_id": s,
-            "context": {"type": "object", "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": s}}}}}})
-        }
-        StyleKind::Nested => {
-            json!({"type": "object", "required": ["success", "error", "meta"], "properties": {
-            "success": {"const": false},
-            "error": {"type": "object", "required": ["code", "message"], "properties": {"code": s, "message": s, "field": s, "retryAfter": {"type": "integer"}, "fields": field_list}},
-            "meta": {"type": "object", "required": ["requestId", "timestamp"], "properties": {"requestId": s, "timestamp": {"type": "string", "format": "date-time"}}}}})
-        }
-        StyleKind::JsonApi => {
-            json!({"type": "object", "required": ["errors", "meta"], "properties": {
-            "errors": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["status", "code", "detail"], "properties": {
-                "status": s, "code": s, "detail": s,
-                "source": {"type": "object", "properties": {"pointer": s, "parameter": s, "header": s}},
-                "meta": {"type": "object"}}}},
-            "meta": {"type": "object", "required": ["request_id"], "properties": {"version": s, "api_version": s, "request_id": s, "datetime": {"type": "object"}}}}})
-        }
-        StyleKind::Simple => {
-            json!({"type": "object", "required": ["success", "error", "message", "code", "request_id"], "properties": {
-            "success": {"const": false}, "error": s, "message": s, "code": {"type": "integer"}, "field": s, "fields": field_list,
-            "context": {"type": "object"}, "request_id": s}})
-        }
-        StyleKind::Problem => {
-            json!({"type": "object", "required": ["type", "title", "status", "detail", "code", "request_id"], "properties": {
-            "type": {"type": "string", "format": "uri-reference"}, "title": s, "status": {"type": "integer"}, "detail": s,
-            "instance": {"type": "string", "format": "uri-reference"}, "code": s, "request_id": s,
-            "errors": {"type": "array", "items": {"type": "object", "required": ["detail"], "properties": {"detail": s, "pointer": s, "parameter": s, "header": s, "code": s}}}}})
-        }
-        StyleKind::Google => json!({"type": "object", "required": ["error"], "properties": {
-            "error": {"type": "object", "required": ["code", "message", "status"], "properties": {
-                "code": {"type": "integer"}, "message": s, "status": s,
-                "details": {"type": "array", "items": {"type": "object", "required": ["@type"], "properties": {"@type": s}}}}}}}),
-        StyleKind::Custom => json!({"type": "object"}),
-    }
-}
-
-/// Renders an example body of a code in the style.
-fn example(renderer: &Renderer, err: ApiError) -> Option<Value> {
-    let (_, body) = renderer
-        .render_to_vec(&err, &RequestInfo::new("req_01J9XYZQ8KH7B3R0WXAZP8VW6F"))
-        .ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-fn example_error(catalog: &Catalog, code: &str) -> Option<ApiError> {
-    let err = ApiError::checked(catalog, code).ok()?;
-    Some(match code {
-        "insufficient_balance" => err.with("balance", 1).with("cost", 2),
-        "validation_failed" => err.field(
-            errcat::FieldError::pointer("/to", "The to field is required.").with_code("required"),
-        ),
-        _ => err,
-    })
+    errcat::openapi::envelope_schema(style)
 }
 
 /// The whole document, for a style.
+///
+/// The envelope schema, the headers and each operation's error responses (an enum of the codes
+/// it can return under each status, one example body per code) come from `errcat::openapi`;
+/// the reusable per-status responses of the whole catalog are in `components.responses`.
 pub fn document(style: StyleKind) -> Value {
     let catalog = mintfax::catalog();
     let renderer = Renderer::new(catalog.clone(), style);
-    let content_type = renderer
-        .content_type()
-        .to_str()
-        .unwrap_or("application/json")
-        .to_string();
     let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     for op in operations() {
         // Codes by status.
@@ -272,30 +215,10 @@ pub fn document(style: StyleKind) -> Value {
         let (ok, ok_desc) = op.success;
         responses.insert(ok.to_string(), json!({"description": ok_desc}));
         for (status, codes) in &by_status {
-            let mut examples = Map::new();
-            let mut lines = Vec::new();
-            for code in codes {
-                let entry = catalog.get(code);
-                lines.push(format!(
-                    "- `{code}`: {}",
-                    entry.map_or("", |e| e.summary.as_str())
-                ));
-                if let Some(v) = example_error(&catalog, code).and_then(|e| example(&renderer, e)) {
-                    examples.insert(code.clone(), json!({"summary": code, "value": v}));
-                }
-            }
-            let mut media = json!({"schema": {"$ref": "#/components/schemas/Error"}});
-            if !examples.is_empty() {
-                media["examples"] = Value::Object(examples);
-            }
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
             responses.insert(
                 status.to_string(),
-                json!({
-                    "description": format!("{}\n\n{}", reason(*status), lines.join("\n")),
-                    "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-                    "content": {content_type.clone(): media},
-                    "x-error-codes": codes,
-                }),
+                errcat::openapi::response(&renderer, *status, &codes),
             );
         }
         let mut operation = json!({
@@ -319,6 +242,14 @@ pub fn document(style: StyleKind) -> Value {
             .or_default()
             .insert(op.method.to_string(), operation);
     }
+    // errcat's components (Error, the per-status responses, the headers), plus the demo's own.
+    let mut components = errcat::openapi::components(&catalog, style);
+    components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "mfx_test_demo (sandbox), mfx_live_demo (live) or mfx_acct_demo (account)"}});
+    components["schemas"]["NewFax"] = json!({"type": "object", "required": ["to", "file"], "additionalProperties": false, "properties": {
+        "to": {"type": "string", "description": "E.164, such as +15551234567"},
+        "file": {"type": "object", "required": ["content_type", "content_base64"], "additionalProperties": false, "properties": {
+            "content_type": {"type": "string", "enum": ["application/pdf", "image/tiff", "image/jpeg"]},
+            "content_base64": {"type": "string", "contentEncoding": "base64", "description": "At most 10 MB once decoded."}}}}});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -328,18 +259,7 @@ pub fn document(style: StyleKind) -> Value {
         },
         "servers": [{"url": "http://127.0.0.1:8080"}],
         "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "mfx_test_demo (sandbox), mfx_live_demo (live) or mfx_acct_demo (account)"}},
-            "headers": {"X-Request-Id": {"description": "The request id, also in the body.", "schema": {"type": "string"}}},
-            "schemas": {
-                "Error": envelope_schema(style),
-                "NewFax": {"type": "object", "required": ["to", "file"], "additionalProperties": false, "properties": {
-                    "to": {"type": "string", "description": "E.164, such as +15551234567"},
-                    "file": {"type": "object", "required": ["content_type", "content_base64"], "additionalProperties": false, "properties": {
-                        "content_type": {"type": "string", "enum": ["application/pdf", "image/tiff", "image/jpeg"]},
-                        "content_base64": {"type": "string", "contentEncoding": "base64", "description": "At most 10 MB once decoded."}}}}},
-            },
-        },
+        "components": components,
     })
 }
 
@@ -364,13 +284,6 @@ fn params_of(path: &str, method: &str) -> Vec<Value> {
         _ => {}
     }
     out
-}
-
-fn reason(status: u16) -> &'static str {
-    axum::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error")
 }
 
 pub(crate) async fn serve(spec: Arc<Value>) -> impl IntoResponse {

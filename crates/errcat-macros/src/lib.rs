@@ -181,6 +181,16 @@ fn expand(input: &Input) -> Result<TokenStream2, String> {
                 }
             }
 
+            impl ::errcat::CatalogCode for Code {
+                fn parse(code: &str) -> ::core::option::Option<Code> {
+                    Code::parse(code)
+                }
+
+                fn as_str(self) -> &'static str {
+                    Code::as_str(self)
+                }
+            }
+
             impl ::core::convert::From<Code> for ::errcat::Code {
                 fn from(c: Code) -> ::errcat::Code {
                     ::errcat::Code::__generated(c.as_str())

@@ -30,12 +30,19 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[path = "client/code.rs"]
+mod catalog_code;
+#[cfg(feature = "client")]
+pub mod client;
 mod error;
 pub(crate) mod json;
 mod locale;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod render;
 mod request_id;
 
+pub use catalog_code::CatalogCode;
 pub use errcat_catalog::{self as catalog, Catalog, Role, StyleKind};
 pub use error::{
     ApiError, Code, FieldError, FieldSource, InvalidPointer, JsonPointer, UnknownCode, Value,

@@ -86,7 +86,7 @@ where
     }
 }
 
-/// garde: field errors from a [`garde::Report`], and a validating JSON extractor.
+/// garde: field errors from a [`garde::Report`](::garde::Report), and a validating JSON extractor.
 #[cfg(feature = "garde")]
 pub mod garde {
     use super::*;
@@ -155,12 +155,14 @@ pub mod garde {
         type Rejection = ApiError;
 
         async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-            read_valid(req, state, |v: &T| v.validate(), field_errors).await.map(Valid)
+            read_valid(req, state, |v: &T| v.validate(), field_errors)
+                .await
+                .map(Valid)
         }
     }
 }
 
-/// validator: field errors from [`validator::ValidationErrors`], and a validating JSON extractor.
+/// validator: field errors from [`validator::ValidationErrors`](::validator::ValidationErrors), and a validating JSON extractor.
 #[cfg(feature = "validator")]
 pub mod validator {
     use super::*;
@@ -252,7 +254,9 @@ pub mod validator {
         type Rejection = ApiError;
 
         async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-            read_valid(req, state, |v: &T| v.validate(), field_errors).await.map(Valid)
+            read_valid(req, state, |v: &T| v.validate(), field_errors)
+                .await
+                .map(Valid)
         }
     }
 }

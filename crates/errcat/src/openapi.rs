@@ -1,0 +1,825 @@
+//! OpenAPI 3.1 components for a catalog's errors (feature `openapi`).
+//!
+//! - `schemas.Error`: the JSON Schema (2020-12, as OpenAPI 3.1 uses) of the style's envelope;
+//! - `responses.Error404`, …: one reusable response per HTTP status the catalog's codes can
+//!   carry. Its schema is `Error` narrowed so the code member is an `enum` of exactly the codes
+//!   that status can carry, and it has one example body per code, rendered by errcat;
+//! - `headers`: `X-Request-Id`, `Content-Language` and `Retry-After`, as errcat sends them.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use errcat::{Catalog, StyleKind, openapi};
+//!
+//! let catalog = Arc::new(Catalog::from_toml_str("c.toml", r#"
+//! [catalog]
+//! name = "demo"
+//! style = "flat"
+//! action_required = false
+//! [codes.fax_not_found]
+//! status = 404
+//! category = "Faxes"
+//! message.en = "No fax has the id {fax_id}."
+//! context.fax_id = "string"
+//! "#).unwrap());
+//! let components = openapi::components(&catalog, StyleKind::Flat);
+//! let r404 = &components["responses"]["Error404"];
+//! let schema = &r404["content"]["application/json"]["schema"];
+//! assert_eq!(schema["$ref"], "#/components/schemas/Error");
+//! // `not_found` is errcat's built-in code for the role the catalog leaves unmapped.
+//! assert_eq!(schema["properties"]["error"]["enum"], serde_json::json!(["fax_not_found", "not_found"]));
+//! let example = &r404["content"]["application/json"]["examples"]["fax_not_found"]["value"];
+//! assert_eq!(example["message"], "No fax has the id <fax_id>.");
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use errcat_catalog::{
+    Catalog, ContextType, CustomPart, CustomTemplate, Entry, Lifecycle, RequestIdFormat,
+    RequestIdSpec, RetryAdvice, Role, Slot, StyleKind,
+};
+use serde_json::{Map, Value, json};
+
+use crate::{ApiError, FieldError, Renderer, RequestInfo, google_status};
+
+/// Examples are rendered at 2025-01-01T00:00:00Z, so the output is reproducible.
+const EXAMPLE_TIME: u64 = 1_735_689_600;
+
+/// The `Retry-After` seconds examples carry, where a code's message uses `{retry_after}` or its
+/// retry advice is to wait for `Retry-After`.
+pub const EXAMPLE_RETRY_AFTER: u32 = 30;
+
+const ERROR_REF: &str = "#/components/schemas/Error";
+
+/// The JSON Schema of a style's envelope, as it appears in `components.schemas.Error`.
+///
+/// `StyleKind::Custom` gives any object: a custom envelope's shape is the catalog's template,
+/// see [`custom_envelope_schema`].
+///
+/// ```
+/// use errcat::{StyleKind, openapi::envelope_schema};
+/// let s = envelope_schema(StyleKind::Problem);
+/// assert_eq!(s["type"], "object");
+/// assert!(s["required"].as_array().unwrap().contains(&"code".into()));
+/// ```
+pub fn envelope_schema(style: StyleKind) -> Value {
+    let s = json!({"type": "string"});
+    let int = json!({"type": "integer"});
+    let no = json!({"type": "boolean", "enum": [false]});
+    let field_list = json!({"type": "array", "description": "Every field error, when there is more than one.",
+        "items": {"type": "object", "required": ["field", "message"], "properties": {"field": s, "message": s}}});
+    let code = |what: &str| json!({"type": "string", "description": format!("The error code, {what}: stable, never translated. Branch on it.")});
+    match style {
+        StyleKind::Flat => json!({
+            "type": "object",
+            "description": "An error: the code, a message, the next step and the request id.",
+            "required": ["error", "message", "request_id"],
+            "properties": {
+                "error": code("the catalog's"),
+                "message": {"type": "string", "description": "A human message, in the negotiated locale."},
+                "action": {"type": "string", "description": "The programmatic next step."},
+                "docs": {"type": "string", "format": "uri", "description": "The code's documentation."},
+                "request_id": {"type": "string", "description": "The request id, also in `X-Request-Id`."},
+                "context": {"type": "object", "description": "The error's context values; `errors` maps each invalid field to its messages.",
+                    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": s}}}},
+            },
+        }),
+        StyleKind::Nested => json!({
+            "type": "object",
+            "description": "An error: `success: false`, the error and the request's metadata.",
+            "required": ["success", "error", "meta"],
+            "properties": {
+                "success": no,
+                "error": {"type": "object", "description": "The error, with its context values as further members.",
+                    "required": ["code", "message"], "properties": {
+                    "code": code("the catalog's"),
+                    "message": {"type": "string", "description": "A human message, or the only field error's message."},
+                    "field": {"type": "string", "description": "The first invalid field."},
+                    "retryAfter": {"type": "integer", "description": "Seconds to wait before retrying."},
+                    "fields": field_list,
+                }},
+                "meta": {"type": "object", "required": ["requestId", "timestamp"], "properties": {
+                    "requestId": s,
+                    "timestamp": {"type": "string", "format": "date-time"},
+                }},
+            },
+        }),
+        StyleKind::JsonApi => json!({
+            "type": "object",
+            "description": "A JSON:API error document: one error, or one per invalid field.",
+            "required": ["errors", "meta"],
+            "properties": {
+                "errors": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["status", "code", "detail"], "properties": {
+                    "status": {"type": "string", "description": "The HTTP status, as a string."},
+                    "code": code("or a field error's own code"),
+                    "detail": {"type": "string", "description": "A human message, in the negotiated locale."},
+                    "source": {"type": "object", "properties": {"pointer": s, "parameter": s, "header": s}},
+                    "meta": {"type": "object", "description": "The error's context values."},
+                }}},
+                "meta": {"type": "object", "required": ["request_id"], "properties": {
+                    "version": s, "api_version": s, "request_id": s, "datetime": {"type": "object"},
+                }},
+            },
+        }),
+        StyleKind::Simple => json!({
+            "type": "object",
+            "description": "An error: `success: false`, the code, a message and the HTTP status.",
+            "required": ["success", "error", "message", "code", "request_id"],
+            "properties": {
+                "success": no,
+                "error": code("the catalog's"),
+                "message": {"type": "string", "description": "A human message, or the only field error's message."},
+                "code": {"type": "integer", "description": "The HTTP status."},
+                "field": {"type": "string", "description": "The first invalid field."},
+                "fields": field_list,
+                "context": {"type": "object", "description": "The error's context values."},
+                "request_id": s,
+            },
+        }),
+        StyleKind::Problem => json!({
+            "type": "object",
+            "description": "RFC 9457 problem details, with the code, the request id and the context values as extension members.",
+            "required": ["type", "title", "status", "detail", "code", "request_id"],
+            "properties": {
+                "type": {"type": "string", "format": "uri-reference", "description": "The code's documentation, or about:blank."},
+                "title": s,
+                "status": int,
+                "detail": {"type": "string", "description": "A human message, in the negotiated locale."},
+                "instance": {"type": "string", "format": "uri-reference"},
+                "code": code("the catalog's"),
+                "request_id": s,
+                "errors": {"type": "array", "items": {"type": "object", "required": ["detail"], "properties": {
+                    "detail": s, "pointer": s, "parameter": s, "header": s, "code": s,
+                }}},
+            },
+        }),
+        StyleKind::Google => json!({
+            "type": "object",
+            "description": "A Google AIP-193 error; the code is the `reason` of the `ErrorInfo` detail, upper case.",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "object", "required": ["code", "message", "status"], "properties": {
+                    "code": {"type": "integer", "description": "The HTTP status."},
+                    "message": {"type": "string", "description": "A developer-facing message, in the default locale."},
+                    "status": {"type": "string", "description": "The canonical google.rpc.Code name."},
+                    "details": {"type": "array", "items": {"type": "object", "required": ["@type"], "properties": {
+                        "@type": s,
+                        "reason": {"type": "string", "description": "ErrorInfo: the error code, upper case."},
+                        "domain": {"type": "string", "description": "ErrorInfo: the API's domain."},
+                        "metadata": {"type": "object", "description": "ErrorInfo: the context values, as strings.", "additionalProperties": s},
+                    }}},
+                }},
+            },
+        }),
+        StyleKind::Custom => {
+            json!({"type": "object", "description": "The catalog's own envelope."})
+        }
+    }
+}
+
+/// The JSON Schema of a custom envelope, derived from its template: literal members keep their
+/// value as an `enum`, placeholders get their value's type.
+///
+/// ```
+/// use errcat::catalog::CustomTemplate;
+/// let t = CustomTemplate::compile("application/json",
+///     r#"{"ok": false, "code": "{{code}}", "status": "{{status}}", "see": "docs at {{docs}}"}"#).unwrap();
+/// let s = errcat::openapi::custom_envelope_schema(&t);
+/// assert_eq!(s["properties"]["ok"]["enum"], serde_json::json!([false]));
+/// assert_eq!(s["properties"]["status"]["type"], "integer");
+/// assert_eq!(s["properties"]["see"]["type"], "string");
+/// ```
+pub fn custom_envelope_schema(template: &CustomTemplate) -> Value {
+    match skeleton(template) {
+        Some(v) => {
+            let mut s = skeleton_schema(&v);
+            if let Some(o) = s.as_object_mut() {
+                o.insert("description".into(), "The catalog's own envelope.".into());
+            }
+            s
+        }
+        None => envelope_schema(StyleKind::Custom),
+    }
+}
+
+/// The non-retired codes each HTTP status can carry, in catalog order (built-in role codes
+/// last). A code listing several statuses appears under each.
+///
+/// ```
+/// # let catalog = errcat::Catalog::from_toml_str("c.toml", "[catalog]\nname='x'\naction_required=false\n[codes.busy]\nstatus=[409, 423]\ncategory='x'\nmessage.en='Busy.'").unwrap();
+/// let by_status = errcat::openapi::codes_by_status(&catalog);
+/// // Built-in role codes come last.
+/// assert_eq!(by_status[&409], ["busy", "idempotency_key_in_progress"]);
+/// assert_eq!(by_status[&423], ["busy"]);
+/// ```
+pub fn codes_by_status(catalog: &Catalog) -> BTreeMap<u16, Vec<&str>> {
+    let mut out: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    for e in catalog
+        .entries()
+        .iter()
+        .filter(|e| e.lifecycle != Lifecycle::Retired)
+    {
+        for &s in &e.statuses {
+            let list = out.entry(s).or_default();
+            // An entry's pushes are consecutive: a status listed twice shows as the last one.
+            if list.last() != Some(&e.code.as_str()) {
+                list.push(&e.code);
+            }
+        }
+    }
+    out
+}
+
+/// An example body of `code` sent with `status`, rendered by errcat: declared context is filled
+/// with typed sample values (`"<key>"`, 1, 1.5, `true`), `Retry-After` is
+/// [`EXAMPLE_RETRY_AFTER`] where the code waits for it, and the codes of the validation roles
+/// carry one field error. `None` for a code the catalog lacks or a status it cannot carry.
+///
+/// ```
+/// use std::sync::Arc;
+/// use errcat::{Catalog, Renderer, StyleKind};
+/// let catalog = Arc::new(Catalog::from_toml_str("c.toml", r#"
+/// [catalog]
+/// name = "x"
+/// action_required = false
+/// [codes.slow_down]
+/// status = 429
+/// category = "Limits"
+/// message.en = "Try again in {retry_after} seconds."
+/// "#).unwrap());
+/// let r = Renderer::new(catalog, StyleKind::Problem);
+/// let body = errcat::openapi::example(&r, "slow_down", 429).unwrap();
+/// assert_eq!(body["detail"], "Try again in 30 seconds.");
+/// assert_eq!(errcat::openapi::example(&r, "slow_down", 400), None);
+/// ```
+pub fn example(renderer: &Renderer, code: &str, status: u16) -> Option<Value> {
+    let catalog = renderer.catalog();
+    let idx = catalog.index_of(code)?;
+    let entry = catalog.entries().get(idx)?;
+    if !entry.statuses.contains(&status) {
+        return None;
+    }
+    let mut err = ApiError::checked(catalog, code).ok()?;
+    if entry.default_status() != Some(status) {
+        err = err.with_status(status);
+    }
+    let (mut ints, mut nums) = (0i64, 0.0f64);
+    for key in &entry.context {
+        err = match key.ty {
+            ContextType::String => err.with(key.name.clone(), format!("<{}>", key.name)),
+            ContextType::Integer => {
+                ints += 1;
+                err.with(key.name.clone(), ints)
+            }
+            ContextType::Number => {
+                nums += 1.5;
+                err.with(key.name.clone(), nums)
+            }
+            ContextType::Boolean => err.with(key.name.clone(), true),
+        };
+    }
+    let uses_retry_after = entry.context_key("retry_after").is_none()
+        && entry
+            .messages
+            .iter()
+            .flatten()
+            .any(|m| m.placeholders().any(|p| p == "retry_after"));
+    if uses_retry_after || entry.retry == RetryAdvice::AfterRetryAfter {
+        err = err.retry_after(EXAMPLE_RETRY_AFTER);
+    }
+    if idx == catalog.role_index(Role::ValidationFailed) {
+        err = err.field(FieldError::pointer(
+            "/email",
+            "The email field must be an e-mail address.",
+        ));
+    } else if idx == catalog.role_index(Role::InvalidParameter) {
+        err = err.field(FieldError::parameter(
+            "limit",
+            "The limit parameter must be an integer.",
+        ));
+    }
+    let request_id = example_request_id(&catalog.meta.request_id);
+    let mut req = RequestInfo::new(&request_id);
+    req.time = UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME);
+    let (_, body) = renderer.render_to_vec(&err, &req).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+/// A request id in the catalog's format, fixed so the output is reproducible.
+fn example_request_id(spec: &RequestIdSpec) -> String {
+    const HEX: &str = "8f3a2b1c9d4e7f0a5b6c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a";
+    let random = match spec.format {
+        RequestIdFormat::Ulid => "01J9XYZQ8KH7B3R0WXAZP8VW6F",
+        RequestIdFormat::UuidV7 => "0193d6f0-8a4b-7c2e-9f10-5b8e2a4c6d10",
+        RequestIdFormat::Hex(n) => HEX.get(..usize::from(n)).unwrap_or(HEX),
+    };
+    format!("{}{random}", spec.prefix)
+}
+
+/// One error response for `status`: the codes of `codes` that can carry it (others are
+/// skipped), described, as an `enum` where the renderer's style puts the code, with one example
+/// body each and the headers errcat sends. The codes are also listed in `x-error-codes`.
+///
+/// Its schema refers to `#/components/schemas/Error` and its headers to
+/// `#/components/headers/…`, as [`components`] defines them; use it for an operation that
+/// returns only some of a status's codes.
+///
+/// ```
+/// use std::sync::Arc;
+/// use errcat::{Catalog, Renderer, StyleKind};
+/// let catalog = Arc::new(Catalog::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogs/mintfax.toml")).unwrap());
+/// let r = Renderer::new(catalog, StyleKind::Flat);
+/// let resp = errcat::openapi::response(&r, 401, &["api_key_missing", "not_a_code"]);
+/// assert_eq!(resp["x-error-codes"], serde_json::json!(["api_key_missing"]));
+/// assert!(resp["description"].as_str().unwrap().starts_with("Unauthorized"));
+/// ```
+pub fn response(renderer: &Renderer, status: u16, codes: &[&str]) -> Value {
+    let catalog = renderer.catalog();
+    let mut listed: Vec<&Entry> = Vec::with_capacity(codes.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(codes.len());
+    for code in codes {
+        if let Some(e) = catalog.get(code) {
+            if e.statuses.contains(&status) && seen.insert(e.code.as_str()) {
+                listed.push(e);
+            }
+        }
+    }
+    let mut description = String::from(reason(status));
+    description.push_str("\n\n");
+    let mut examples = Map::new();
+    for (i, e) in listed.iter().enumerate() {
+        if i > 0 {
+            description.push('\n');
+        }
+        describe(&mut description, catalog, e);
+        if let Some(body) = example(renderer, &e.code, status) {
+            let mut ex = Map::new();
+            ex.insert("summary".into(), Value::from(e.code.as_str()));
+            if !e.summary.is_empty() {
+                ex.insert("description".into(), Value::from(e.summary.as_str()));
+            }
+            ex.insert("value".into(), body);
+            examples.insert(e.code.clone(), Value::Object(ex));
+        }
+    }
+    let mut schema = Map::new();
+    schema.insert("$ref".into(), ERROR_REF.into());
+    if let Value::Object(narrow) = narrowing(renderer, status, &listed) {
+        schema.extend(narrow);
+    }
+    let mut media = Map::new();
+    media.insert("schema".into(), Value::Object(schema));
+    if !examples.is_empty() {
+        media.insert("examples".into(), Value::Object(examples));
+    }
+    let mut headers = Map::new();
+    for h in ["X-Request-Id", "Content-Language"] {
+        headers.insert(h.into(), header_ref(h));
+    }
+    if listed
+        .iter()
+        .any(|e| e.retry == RetryAdvice::AfterRetryAfter)
+    {
+        headers.insert("Retry-After".into(), header_ref("Retry-After"));
+    }
+    let content_type = renderer
+        .content_type()
+        .to_str()
+        .unwrap_or("application/json")
+        .to_string();
+    let mut content = Map::new();
+    content.insert(content_type, Value::Object(media));
+    let mut out = Map::new();
+    out.insert("description".into(), description.into());
+    out.insert("headers".into(), Value::Object(headers));
+    out.insert("content".into(), Value::Object(content));
+    out.insert(
+        "x-error-codes".into(),
+        listed
+            .iter()
+            .map(|e| Value::from(e.code.as_str()))
+            .collect(),
+    );
+    Value::Object(out)
+}
+
+fn header_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/headers/{name}")})
+}
+
+/// "- `code`: summary", with the lifecycle and docs link where there are.
+fn describe(out: &mut String, catalog: &Catalog, e: &Entry) {
+    out.push_str("- `");
+    out.push_str(&e.code);
+    out.push('`');
+    if !e.summary.is_empty() {
+        out.push_str(": ");
+        out.push_str(e.summary.trim());
+    }
+    if e.lifecycle == Lifecycle::Deprecated {
+        out.push_str(" (deprecated");
+        if let Some(r) = &e.replaced_by {
+            out.push_str("; use `");
+            out.push_str(r);
+            out.push('`');
+        }
+        out.push(')');
+    }
+    if let Some(url) = catalog.docs_url(e) {
+        out.push_str(" [docs](");
+        out.push_str(&url);
+        out.push(')');
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+/// The members that narrow `Error` for one status: the code `enum` where the style puts the
+/// code, and the status where the body repeats it.
+fn narrowing(renderer: &Renderer, status: u16, listed: &[&Entry]) -> Value {
+    let codes: Vec<Value> = listed
+        .iter()
+        .map(|e| Value::from(e.code.as_str()))
+        .collect();
+    let code_enum = json!({"type": "string", "enum": codes});
+    let status_int = json!({"type": "integer", "enum": [status]});
+    match renderer.style() {
+        StyleKind::Flat => json!({"type": "object", "properties": {"error": code_enum}}),
+        StyleKind::Nested => json!({"type": "object", "properties": {
+            "error": {"type": "object", "properties": {"code": code_enum}},
+        }}),
+        StyleKind::Simple => {
+            json!({"type": "object", "properties": {"error": code_enum, "code": status_int}})
+        }
+        StyleKind::Problem => {
+            json!({"type": "object", "properties": {"code": code_enum, "status": status_int}})
+        }
+        StyleKind::JsonApi => {
+            // A field error with its own code carries that code, and always a `source`.
+            let status_str = json!({"type": "string", "enum": [status.to_string()]});
+            json!({"type": "object", "properties": {"errors": {"type": "array", "items": {"anyOf": [
+                {"type": "object", "properties": {"status": status_str, "code": code_enum}},
+                {"type": "object", "required": ["source"], "properties": {"status": status_str},
+                    "description": "A field error, which may carry the field's own code."},
+            ]}}}})
+        }
+        StyleKind::Google => {
+            let mut reasons: Vec<Value> = Vec::with_capacity(listed.len());
+            for e in listed {
+                let r = Value::from(e.code.to_ascii_uppercase());
+                if !reasons.contains(&r) {
+                    reasons.push(r);
+                }
+            }
+            json!({"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": status_int,
+                "status": {"type": "string", "enum": [google_status(status)]},
+                "details": {"type": "array", "items": {"type": "object", "properties": {
+                    "reason": {"type": "string", "enum": reasons},
+                }}},
+            }}}})
+        }
+        StyleKind::Custom => {
+            let Some(sk) = renderer.catalog().meta.custom.as_ref().and_then(skeleton) else {
+                return Value::Null;
+            };
+            let mut out = Map::new();
+            if let Some(path) = slot_path(&sk, Slot::Code) {
+                narrow_at(&mut out, &path, code_enum);
+            }
+            if let Some(path) = slot_path(&sk, Slot::Status) {
+                narrow_at(&mut out, &path, status_int);
+            }
+            if out.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(out)
+            }
+        }
+    }
+}
+
+/// Sets `leaf` as the schema of the member at `path` (object keys) under `node`.
+fn narrow_at(node: &mut Map<String, Value>, path: &[String], leaf: Value) {
+    let Some((key, rest)) = path.split_first() else {
+        return;
+    };
+    node.insert("type".into(), "object".into());
+    let props = node
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(props) = props.as_object_mut() else {
+        return;
+    };
+    if rest.is_empty() {
+        props.insert(key.clone(), leaf);
+        return;
+    }
+    let child = props
+        .entry(key.clone())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(child) = child.as_object_mut() {
+        narrow_at(child, rest, leaf);
+    }
+}
+
+/// Marks placeholders in a custom template's skeleton; a private-use character no template has.
+const MARK: char = '\u{E000}';
+
+const SLOTS: [(Slot, &str); 13] = [
+    (Slot::Code, "code"),
+    (Slot::Message, "message"),
+    (Slot::Status, "status"),
+    (Slot::Title, "title"),
+    (Slot::Action, "action"),
+    (Slot::Docs, "docs"),
+    (Slot::RequestId, "request_id"),
+    (Slot::Timestamp, "timestamp"),
+    (Slot::RetryAfter, "retry_after"),
+    (Slot::Context, "context"),
+    (Slot::Fields, "fields"),
+    (Slot::Locale, "locale"),
+    (Slot::Category, "category"),
+];
+
+fn slot_name(slot: Slot) -> &'static str {
+    SLOTS
+        .iter()
+        .find(|(s, _)| *s == slot)
+        .map_or("", |(_, n)| n)
+}
+
+/// The template as JSON, a value placeholder becoming the string `MARK name MARK`, a text
+/// placeholder `MARK MARK name MARK` inside its string.
+fn skeleton(t: &CustomTemplate) -> Option<Value> {
+    let mut text = String::new();
+    for part in t.parts() {
+        match part {
+            CustomPart::Raw(r) => text.push_str(r),
+            CustomPart::Value(slot) => {
+                text.push('"');
+                text.push(MARK);
+                text.push_str(slot_name(*slot));
+                text.push(MARK);
+                text.push('"');
+            }
+            CustomPart::Text(slot) => {
+                text.push(MARK);
+                text.push(MARK);
+                text.push_str(slot_name(*slot));
+                text.push(MARK);
+            }
+        }
+    }
+    serde_json::from_str(&text).ok()
+}
+
+fn value_slot(s: &str) -> Option<Slot> {
+    let name = s.strip_prefix(MARK)?.strip_suffix(MARK)?;
+    SLOTS.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+}
+
+fn slot_path(v: &Value, slot: Slot) -> Option<Vec<String>> {
+    match v {
+        Value::String(s) => (value_slot(s) == Some(slot)).then(Vec::new),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let mut p = slot_path(v, slot)?;
+            p.insert(0, k.clone());
+            Some(p)
+        }),
+        _ => None,
+    }
+}
+
+fn slot_schema(slot: Slot) -> Value {
+    let s = json!({"type": "string"});
+    match slot {
+        Slot::Code => {
+            json!({"type": "string", "description": "The error code: stable, never translated. Branch on it."})
+        }
+        Slot::Status => json!({"type": "integer", "description": "The HTTP status."}),
+        Slot::Action => json!({"type": ["string", "null"]}),
+        Slot::Docs => json!({"type": ["string", "null"], "format": "uri"}),
+        Slot::Timestamp => json!({"type": "string", "format": "date-time"}),
+        Slot::RetryAfter => json!({"type": ["integer", "null"]}),
+        Slot::Context => json!({"type": "object", "description": "The error's context values."}),
+        Slot::Fields => json!({"type": "array", "items": {"type": "object",
+            "required": ["field", "source", "pointer", "code", "message"], "properties": {
+            "field": s,
+            "source": {"type": "string", "enum": ["body", "parameter", "header"]},
+            "pointer": {"type": ["string", "null"]},
+            "code": {"type": ["string", "null"]},
+            "message": s,
+        }}}),
+        Slot::Message | Slot::Title | Slot::RequestId | Slot::Locale | Slot::Category => s,
+    }
+}
+
+fn skeleton_schema(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut props = Map::new();
+            for (k, v) in map {
+                props.insert(k.clone(), skeleton_schema(v));
+            }
+            let required: Vec<Value> = map.keys().map(|k| Value::from(k.as_str())).collect();
+            json!({"type": "object", "required": required, "properties": props})
+        }
+        Value::Array(items) => {
+            let prefix: Vec<Value> = items.iter().map(skeleton_schema).collect();
+            json!({"type": "array", "prefixItems": prefix, "items": false, "minItems": items.len()})
+        }
+        Value::String(s) => match value_slot(s) {
+            Some(slot) => slot_schema(slot),
+            None if s.contains(MARK) => json!({"type": "string"}),
+            None => json!({"type": "string", "enum": [s]}),
+        },
+        Value::Number(n) if n.is_f64() => json!({"type": "number", "enum": [n]}),
+        Value::Number(n) => json!({"type": "integer", "enum": [n]}),
+        Value::Bool(b) => json!({"type": "boolean", "enum": [b]}),
+        Value::Null => json!({"type": "null"}),
+    }
+}
+
+/// The error schema of a renderer: its style's, or the catalog's custom template's.
+fn error_schema(renderer: &Renderer) -> Value {
+    match (renderer.style(), &renderer.catalog().meta.custom) {
+        (StyleKind::Custom, Some(t)) => custom_envelope_schema(t),
+        (style, _) => envelope_schema(style),
+    }
+}
+
+/// The headers errcat sends with an error, as `components.headers`.
+fn headers() -> Value {
+    json!({
+        "X-Request-Id": {"description": "The request id, also in the body: quote it to support.", "schema": {"type": "string"}},
+        "Content-Language": {"description": "The locale of the message.", "schema": {"type": "string"}},
+        "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}},
+    })
+}
+
+/// OpenAPI 3.1 `components` for a catalog in a style: `schemas.Error`, one
+/// `responses.Error<status>` per status the catalog's codes can carry (see [`response`]), and
+/// the `headers` they refer to.
+///
+/// A catalog without a custom template renders `StyleKind::Custom` as problem+json, and so is
+/// it described.
+///
+/// ```
+/// use std::sync::Arc;
+/// use errcat::{Catalog, StyleKind};
+/// let catalog = Arc::new(Catalog::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogs/mintfax.toml")).unwrap());
+/// let c = errcat::openapi::components(&catalog, StyleKind::Problem);
+/// let schema = &c["responses"]["Error402"]["content"]["application/problem+json"]["schema"];
+/// assert_eq!(schema["properties"]["code"]["enum"], serde_json::json!(["insufficient_balance"]));
+/// ```
+pub fn components(catalog: &Arc<Catalog>, style: StyleKind) -> Value {
+    let renderer = Renderer::new(catalog.clone(), style);
+    let mut responses = Map::new();
+    for (status, codes) in codes_by_status(catalog) {
+        responses.insert(
+            format!("Error{status}"),
+            response(&renderer, status, &codes),
+        );
+    }
+    let mut schemas = Map::new();
+    schemas.insert("Error".into(), error_schema(&renderer));
+    let mut out = Map::new();
+    out.insert("schemas".into(), Value::Object(schemas));
+    out.insert("responses".into(), Value::Object(responses));
+    out.insert("headers".into(), headers());
+    Value::Object(out)
+}
+
+/// A complete OpenAPI 3.1 document: `info` from the catalog's name, version and description,
+/// no paths, and [`components`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use errcat::{Catalog, StyleKind};
+/// let catalog = Arc::new(Catalog::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogs/mintfax.toml")).unwrap());
+/// let doc = errcat::openapi::document(&catalog, catalog.meta.style);
+/// assert_eq!(doc["openapi"], "3.1.0");
+/// assert_eq!(doc["info"]["title"], "mintfax");
+/// assert!(doc["components"]["responses"]["Error429"].is_object());
+/// ```
+pub fn document(catalog: &Arc<Catalog>, style: StyleKind) -> Value {
+    let meta = &catalog.meta;
+    let mut info = Map::new();
+    info.insert("title".into(), meta.name.as_str().into());
+    info.insert(
+        "version".into(),
+        meta.version.as_deref().unwrap_or("unversioned").into(),
+    );
+    if let Some(d) = meta.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        info.insert("description".into(), d.into());
+    }
+    let mut doc = Map::new();
+    doc.insert("openapi".into(), "3.1.0".into());
+    doc.insert("info".into(), Value::Object(info));
+    doc.insert("paths".into(), Value::Object(Map::new()));
+    doc.insert("components".into(), components(catalog, style));
+    Value::Object(doc)
+}
+
+/// Adds the [`components`] of a catalog to a document utoipa generated (feature `utoipa`).
+///
+/// The document's own components are kept; a component it already has under the same name
+/// (an `Error` schema, say) wins over errcat's. utoipa's model has no `components.headers`
+/// and no `$ref` with sibling keywords, so the responses carry their headers inline and narrow
+/// `Error` with `allOf`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use errcat::{Catalog, StyleKind};
+/// use utoipa::OpenApi;
+///
+/// #[derive(OpenApi)]
+/// #[openapi(info(title = "faxes", version = "1"))]
+/// struct Api;
+///
+/// let catalog = Arc::new(Catalog::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogs/mintfax.toml")).unwrap());
+/// let mut doc = Api::openapi();
+/// errcat::openapi::add_to_utoipa(&mut doc, &catalog, StyleKind::Flat)?;
+/// let components = doc.components.as_ref().unwrap();
+/// assert!(components.schemas.contains_key("Error"));
+/// assert!(components.responses.contains_key("Error404"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[cfg(feature = "utoipa")]
+pub fn add_to_utoipa(
+    doc: &mut utoipa::openapi::OpenApi,
+    catalog: &Arc<Catalog>,
+    style: StyleKind,
+) -> Result<(), serde_json::Error> {
+    let ours = for_utoipa(components(catalog, style));
+    let mut value = serde_json::to_value(&*doc)?;
+    if let Some(root) = value.as_object_mut() {
+        let comps = root
+            .entry("components")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(comps) = comps.as_object_mut() {
+            for kind in ["schemas", "responses"] {
+                let Some(Value::Object(add)) = ours.get(kind) else {
+                    continue;
+                };
+                let slot = comps
+                    .entry(kind)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Some(slot) = slot.as_object_mut() {
+                    for (name, v) in add {
+                        slot.entry(name.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+        }
+    }
+    *doc = serde_json::from_value(value)?;
+    Ok(())
+}
+
+/// Rewrites components into what utoipa's model holds: headers inline, `$ref` with siblings as
+/// `allOf`.
+#[cfg(feature = "utoipa")]
+fn for_utoipa(mut components: Value) -> Value {
+    let headers = components.get("headers").cloned().unwrap_or(Value::Null);
+    let Some(responses) = components
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return components;
+    };
+    for r in responses.values_mut() {
+        if let Some(hs) = r.get_mut("headers").and_then(Value::as_object_mut) {
+            for (name, h) in hs.iter_mut() {
+                if let Some(inline) = headers.get(name) {
+                    *h = inline.clone();
+                }
+            }
+        }
+        let Some(content) = r.get_mut("content").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for media in content.values_mut() {
+            let Some(Value::Object(schema)) = media.get_mut("schema") else {
+                continue;
+            };
+            if schema.len() > 1 {
+                if let Some(reference) = schema.remove("$ref") {
+                    let rest = std::mem::take(schema);
+                    schema.insert(
+                        "allOf".into(),
+                        json!([{"$ref": reference}, Value::Object(rest)]),
+                    );
+                }
+            }
+        }
+    }
+    components
+}

@@ -1,0 +1,825 @@
+//! The client side: the golden corpus, a round trip through every style errcat renders,
+//! property tests, and the retry policy against a local server that fails and then succeeds.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use errcat::client::{
+    ClientError, Decision, GiveUpReason, RemoteCode, RemoteSource, RetryClient, RetryPolicy, Style,
+    parse,
+};
+use errcat::{ApiError, Catalog, FieldError, Renderer, RequestInfo, Role, StyleKind};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use proptest::prelude::*;
+use serde_json::Value;
+
+errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+
+// ---------------------------------------------------------------------------------------------
+// The golden corpus.
+
+fn headers_of(v: &Value) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in v.as_object().into_iter().flatten() {
+        h.insert(
+            HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v.as_str().unwrap()).unwrap(),
+        );
+    }
+    h
+}
+
+fn source_of(kind: &str, at: &str) -> RemoteSource {
+    match kind {
+        "pointer" => RemoteSource::Pointer(at.into()),
+        "parameter" => RemoteSource::Parameter(at.into()),
+        "header" => RemoteSource::Header(at.into()),
+        "name" => RemoteSource::Name(at.into()),
+        other => panic!("unknown source kind {other}"),
+    }
+}
+
+fn opt(v: &Value, key: &str) -> Option<String> {
+    match &v[key] {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => panic!("`{key}` must be a string or null, not {other}"),
+    }
+}
+
+#[test]
+fn golden_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/client_corpus");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 30, "the corpus has {} cases", paths.len());
+    let mut styles_seen = std::collections::HashSet::new();
+    for path in &paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let case: Value = serde_json::from_slice(&std::fs::read(path).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let status = case["status"].as_u64().unwrap() as u16;
+        let headers = headers_of(&case["headers"]);
+        let body: Vec<u8> = match (&case["body"], &case["body_bytes"]) {
+            (Value::String(s), _) => s.as_bytes().to_vec(),
+            (_, Value::Array(bytes)) => bytes.iter().map(|b| b.as_u64().unwrap() as u8).collect(),
+            _ => panic!("{name}: no body"),
+        };
+        let err = parse(status, &headers, &body);
+        let want = &case["expected"];
+        let ctx = format!("{name}: {err:#?}");
+        assert_eq!(err.status, status, "{ctx}");
+        assert_eq!(
+            format!("{:?}", err.style),
+            want["style"].as_str().unwrap(),
+            "style of {ctx}"
+        );
+        styles_seen.insert(format!("{:?}", err.style));
+        assert_eq!(err.code, opt(want, "code"), "code of {ctx}");
+        assert_eq!(err.message, opt(want, "message"), "message of {ctx}");
+        assert_eq!(
+            err.request_id,
+            opt(want, "request_id"),
+            "request_id of {ctx}"
+        );
+        assert_eq!(err.action, opt(want, "action"), "action of {ctx}");
+        assert_eq!(err.docs, opt(want, "docs"), "docs of {ctx}");
+        assert_eq!(
+            err.retry_after,
+            want["retry_after_secs"].as_u64().map(Duration::from_secs),
+            "retry_after of {ctx}"
+        );
+        let fields: Vec<_> = want["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    source_of(f["source"].as_str().unwrap(), f["at"].as_str().unwrap()),
+                    opt(f, "code"),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let got: Vec<_> = err
+            .fields
+            .iter()
+            .map(|f| (f.source.clone(), f.code.clone(), f.message.clone()))
+            .collect();
+        assert_eq!(got, fields, "fields of {ctx}");
+        assert_eq!(&err.raw[..], &body[..], "raw of {name}");
+    }
+    for style in [
+        "Flat",
+        "Nested",
+        "JsonApi",
+        "Simple",
+        "Problem",
+        "Google",
+        "Stripe",
+        "Microsoft",
+        "Detail",
+        "Message",
+        "CodeMessage",
+        "Html",
+        "NotJson",
+        "Empty",
+    ] {
+        assert!(
+            styles_seen.contains(style),
+            "no corpus case of style {style}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trip: every catalog, every style errcat renders, parsed back.
+
+fn catalogs() -> Vec<Arc<Catalog>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs");
+    [
+        "mintfax.toml",
+        "seed001.toml",
+        "seed002.toml",
+        "migosmtp.toml",
+        "mxcep",
+    ]
+    .iter()
+    .map(|n| Arc::new(Catalog::from_path(root.join(n)).unwrap_or_else(|r| panic!("{n}: {r}"))))
+    .collect()
+}
+
+fn expected_style(kind: StyleKind, catalog: &Catalog) -> Style {
+    match kind {
+        StyleKind::Flat => Style::Flat,
+        StyleKind::Nested => Style::Nested,
+        StyleKind::JsonApi => Style::JsonApi,
+        StyleKind::Simple => Style::Simple,
+        StyleKind::Problem => Style::Problem,
+        StyleKind::Google => Style::Google,
+        StyleKind::Custom if catalog.meta.custom.is_some() => Style::CodeMessage,
+        StyleKind::Custom => Style::Problem,
+    }
+}
+
+#[test]
+fn every_rendered_style_parses_back() {
+    let rid = "req_01J9XYZQ8KH7B3R0WXAZP8VW6F";
+    let mut checked = 0;
+    for catalog in catalogs() {
+        for kind in StyleKind::ALL {
+            let renderer = Renderer::new(catalog.clone(), kind);
+            let cases = [
+                ApiError::role(Role::NotFound),
+                ApiError::role(Role::ValidationFailed)
+                    .field(
+                        FieldError::pointer("/to", "The to field is required.")
+                            .with_code("required"),
+                    )
+                    .field(FieldError::parameter("page", "must be a number")),
+                ApiError::role(Role::ValidationFailed)
+                    .field(FieldError::pointer("/file/name", "too long")),
+                ApiError::role(Role::RateLimited).retry_after(7),
+                ApiError::role(Role::Internal),
+            ];
+            for err in cases {
+                let Ok((head, body)) =
+                    renderer.render_to_vec(&err, &RequestInfo::new(rid).instance("/x"))
+                else {
+                    continue;
+                };
+                let headers = head.headers(rid);
+                let parsed = parse(head.status.as_u16(), &headers, &body);
+                let ctx = format!(
+                    "{} {kind}: {}",
+                    catalog.meta.name,
+                    String::from_utf8_lossy(&body)
+                );
+                let code = &catalog.entries()[head.code_index].code;
+                assert_eq!(parsed.style, expected_style(kind, &catalog), "{ctx}");
+                assert_eq!(parsed.request_id.as_deref(), Some(rid), "{ctx}");
+                let all_fields_coded = !err.fields().is_empty() && err.fields()[0].code.is_some();
+                let want_code = if kind == StyleKind::JsonApi && all_fields_coded {
+                    "required".to_string()
+                } else {
+                    code.clone()
+                };
+                assert!(
+                    parsed
+                        .code
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&want_code)),
+                    "code {:?} != {want_code}: {ctx}",
+                    parsed.code
+                );
+                // Every field error comes back, where the style says it points.
+                assert_eq!(parsed.fields.len(), err.fields().len(), "{ctx}");
+                for (p, f) in parsed.fields.iter().zip(err.fields()) {
+                    let name = f.source.name();
+                    assert!(
+                        p.source.as_str() == name
+                            || p.source.as_str().trim_start_matches('/').replace('/', ".") == name,
+                        "{:?} vs {name}: {ctx}",
+                        p.source
+                    );
+                    assert_eq!(p.message, f.message, "{ctx}");
+                }
+                if err.retry_after_secs().is_some() {
+                    assert_eq!(parsed.retry_after, Some(Duration::from_secs(7)), "{ctx}");
+                    // The styles that carry it in the body give it without the header too.
+                    if matches!(
+                        kind,
+                        StyleKind::Nested | StyleKind::JsonApi | StyleKind::Google
+                    ) {
+                        let mut h = headers.clone();
+                        h.remove(http::header::RETRY_AFTER);
+                        let p = parse(head.status.as_u16(), &h, &body);
+                        assert_eq!(
+                            p.retry_after,
+                            Some(Duration::from_secs(7)),
+                            "body only: {ctx}"
+                        );
+                    }
+                }
+                if catalog.meta.name == "mintfax"
+                    && !(kind == StyleKind::JsonApi && all_fields_coded)
+                {
+                    assert!(
+                        matches!(parsed.code_as::<mintfax::Code>(), RemoteCode::Known(c) if c.as_str() == code),
+                        "{ctx}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 5 * 7 * 4, "only {checked} renders checked");
+}
+
+#[test]
+fn unknown_and_missing_codes() {
+    let h = HeaderMap::new();
+    let e = parse(409, &h, br#"{"error":"brand_new_code","message":"x"}"#);
+    assert_eq!(
+        e.code_as::<mintfax::Code>(),
+        RemoteCode::Unknown("brand_new_code".into())
+    );
+    let e = parse(404, &h, br#"{"error":{"code":404,"message":"x","status":"NOT_FOUND","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"NOT_FOUND","domain":"mintfax"}]}}"#);
+    assert_eq!(
+        e.code_as::<mintfax::Code>(),
+        RemoteCode::Known(mintfax::Code::NotFound)
+    );
+    assert_eq!(
+        parse(500, &h, b"oops").code_as::<mintfax::Code>(),
+        RemoteCode::Missing
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property tests.
+
+fn any_headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    proptest::collection::vec(
+        (
+            prop_oneof![
+                Just("x-request-id".to_string()),
+                Just("retry-after".to_string()),
+                Just("date".to_string()),
+                Just("content-type".to_string()),
+                "[a-z-]{1,12}",
+            ],
+            "[ -~]{0,40}",
+        ),
+        0..5,
+    )
+}
+
+/// JSON-ish text: fragments of every shape's members, glued at random.
+fn jsonish() -> impl Strategy<Value = String> {
+    let atoms = prop_oneof![
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just(",".to_string()),
+        Just(":".to_string()),
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("-1e999".to_string()),
+        Just("18446744073709551616".to_string()),
+        Just("\"\\ud800\"".to_string()),
+        prop_oneof![
+            Just("error"),
+            Just("errors"),
+            Just("code"),
+            Just("message"),
+            Just("detail"),
+            Just("status"),
+            Just("details"),
+            Just("source"),
+            Just("pointer"),
+            Just("meta"),
+            Just("context"),
+            Just("fields"),
+            Just("field"),
+            Just("retryAfter"),
+            Just("retryDelay"),
+            Just("fieldViolations"),
+            Just("loc"),
+            Just("type"),
+            Just("@type"),
+            Just("links"),
+            Just("request_id"),
+            Just("requestId"),
+            Just("retry_after_seconds"),
+            Just("title"),
+        ]
+        .prop_map(|k| format!("\"{k}\"")),
+        "[0-9]{1,4}",
+        "\"[ -~]{0,8}\"",
+    ];
+    proptest::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
+}
+
+fn header_map(pairs: &[(String, String)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            h.insert(k, v);
+        }
+    }
+    h
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(status in 0u16..1000, headers in any_headers(), body in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let h = header_map(&headers);
+        let e = parse(status, &h, &body);
+        prop_assert_eq!(e.status, status);
+        prop_assert_eq!(&e.raw[..], &body[..]);
+        if let Some(id) = h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()) {
+            if matches!(e.style, Style::NotJson | Style::Html | Style::Empty) {
+                prop_assert_eq!(e.request_id.as_deref(), Some(id));
+            }
+        }
+        if let Some(s) = h.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()) {
+            prop_assert_eq!(e.retry_after, Some(Duration::from_secs(s)));
+        }
+    }
+
+    #[test]
+    fn jsonish_text_never_panics(status in 400u16..600, headers in any_headers(), body in jsonish()) {
+        let h = header_map(&headers);
+        let e = parse(status, &h, body.as_bytes());
+        prop_assert_eq!(e.status, status);
+        let _ = e.code_as::<mintfax::Code>();
+        let _ = RetryPolicy::default().decide(&e, 1, true, true, Duration::ZERO);
+    }
+
+    #[test]
+    fn wrapped_in_an_envelope_never_panics(status in 400u16..600, inner in jsonish(), key in "error|errors|detail|meta|context") {
+        let body = format!("{{\"{key}\":{inner}}}");
+        let e = parse(status, &HeaderMap::new(), body.as_bytes());
+        prop_assert_eq!(e.status, status);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The retry policy, alone.
+
+fn err_with(status: u16, retry_after: Option<u64>, body: &str) -> errcat::client::RemoteError {
+    let mut h = HeaderMap::new();
+    if let Some(s) = retry_after {
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    parse(status, &h, body.as_bytes())
+}
+
+#[test]
+fn policy_by_status() {
+    let p = RetryPolicy::default()
+        .max_attempts(5)
+        .base_delay(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(50))
+        .deadline(Some(Duration::from_secs(10)));
+    let z = Duration::ZERO;
+    for status in [429, 503] {
+        assert_eq!(
+            p.decide(&err_with(status, Some(4), ""), 1, false, false, z),
+            Decision::Retry(Duration::from_secs(4))
+        );
+        // No Retry-After: backoff.
+        assert!(
+            matches!(p.decide(&err_with(status, None, ""), 1, false, false, z), Decision::Retry(d) if d <= Duration::from_millis(20))
+        );
+    }
+    for status in [500, 502, 504] {
+        for attempt in 1..5 {
+            let cap =
+                Duration::from_millis(20 * (1 << (attempt - 1))).min(Duration::from_millis(50));
+            assert!(
+                matches!(p.decide(&err_with(status, None, ""), attempt, false, false, z), Decision::Retry(d) if d <= cap)
+            );
+        }
+        assert_eq!(
+            p.decide(&err_with(status, None, ""), 5, false, false, z),
+            Decision::GiveUp(GiveUpReason::MaxAttempts)
+        );
+    }
+    for status in [400, 401, 403, 404, 409, 422, 501] {
+        assert_eq!(
+            p.decide(&err_with(status, Some(1), ""), 1, false, false, z),
+            Decision::GiveUp(GiveUpReason::NotRetryable)
+        );
+    }
+    // Retry-After beyond the deadline.
+    assert_eq!(
+        p.decide(&err_with(503, Some(11), ""), 1, false, false, z),
+        Decision::GiveUp(GiveUpReason::Deadline)
+    );
+    assert_eq!(
+        p.decide(
+            &err_with(503, Some(2), ""),
+            1,
+            false,
+            false,
+            Duration::from_secs(9)
+        ),
+        Decision::GiveUp(GiveUpReason::Deadline)
+    );
+    // POST: only with a key.
+    assert_eq!(
+        p.decide(&err_with(503, Some(1), ""), 1, true, false, z),
+        Decision::GiveUp(GiveUpReason::NotIdempotent)
+    );
+    assert_eq!(
+        p.decide(&err_with(503, Some(1), ""), 1, true, true, z),
+        Decision::Retry(Duration::from_secs(1))
+    );
+}
+
+#[test]
+fn full_jitter_spreads_over_the_whole_range() {
+    let p = RetryPolicy::default().base_delay(Duration::from_millis(100));
+    let samples: Vec<Duration> = (0..2000).map(|_| p.backoff(1)).collect();
+    assert!(samples.iter().all(|d| *d <= Duration::from_millis(100)));
+    assert!(samples.iter().any(|d| *d < Duration::from_millis(10)));
+    assert!(samples.iter().any(|d| *d > Duration::from_millis(90)));
+}
+
+#[test]
+fn policy_follows_the_catalog() {
+    let catalog = Arc::new(
+        Catalog::from_toml_str(
+            "c.toml",
+            r#"
+[catalog]
+name = "c"
+action_required = false
+[codes.maintenance]
+status = 503
+category = "Server"
+message.en = "Down for maintenance."
+retry = "never"
+[codes.flaky_upstream]
+status = 400
+category = "Server"
+message.en = "Upstream hiccup."
+retry = "backoff"
+"#,
+        )
+        .unwrap(),
+    );
+    let p = RetryPolicy::default().catalog(catalog);
+    let z = Duration::ZERO;
+    assert_eq!(
+        p.decide(
+            &err_with(503, Some(1), r#"{"error":"maintenance"}"#),
+            1,
+            false,
+            false,
+            z
+        ),
+        Decision::GiveUp(GiveUpReason::NotRetryable)
+    );
+    assert!(matches!(
+        p.decide(
+            &err_with(400, None, r#"{"error":"flaky_upstream"}"#),
+            1,
+            false,
+            false,
+            z
+        ),
+        Decision::Retry(_)
+    ));
+    // A code the catalog does not have: by status.
+    assert!(matches!(
+        p.decide(
+            &err_with(503, Some(1), r#"{"error":"other"}"#),
+            1,
+            false,
+            false,
+            z
+        ),
+        Decision::Retry(_)
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The retry client against a local server that fails N times, then succeeds.
+
+#[derive(Default)]
+struct Flaky {
+    /// Requests seen per path.
+    hits: HashMap<String, u32>,
+    /// Idempotency keys seen per path, in order.
+    keys: HashMap<String, Vec<Option<String>>>,
+    /// Side effects executed per path.
+    effects: HashMap<String, u32>,
+    /// Stored responses per idempotency key.
+    stored: HashMap<String, String>,
+}
+
+type Shared = Arc<Mutex<Flaky>>;
+
+fn failure(kind: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match kind {
+        "503" => (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1"), ("content-type", "application/json")],
+            r#"{"error":"service_unavailable","message":"Try again."}"#,
+        )
+            .into_response(),
+        "503bare" => (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            [("content-type", "application/json")],
+            r#"{"error":"service_unavailable","message":"Try again."}"#,
+        )
+            .into_response(),
+        "503long" => (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "5"), ("content-type", "application/json")],
+            r#"{"error":"service_unavailable","message":"Try again later."}"#,
+        )
+            .into_response(),
+        "422" => (
+            http::StatusCode::UNPROCESSABLE_ENTITY,
+            [("content-type", "application/json"), ("x-request-id", "req_422")],
+            r#"{"error":"validation_failed","message":"Bad.","request_id":"req_422","context":{"errors":{"to":["required"]}}}"#,
+        )
+            .into_response(),
+        _ => (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "application/json")],
+            r#"{"error":"internal_server_error","message":"Oops."}"#,
+        )
+            .into_response(),
+    }
+}
+
+/// `/{kind}/{n}/{name}`: fails `n` times with `kind`, then answers 200. A POST executes its side
+/// effect first and stores its answer under its Idempotency-Key; a request with a stored key gets
+/// the stored answer without executing again.
+async fn flaky(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    axum::extract::Path((kind, n, name)): axum::extract::Path<(String, u32, String)>,
+    method: http::Method,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let path = format!("{kind}/{n}/{name}");
+    let mut s = state.lock().unwrap();
+    let hit = {
+        let h = s.hits.entry(path.clone()).or_default();
+        *h += 1;
+        *h
+    };
+    s.keys.entry(path.clone()).or_default().push(key.clone());
+    if method == http::Method::POST {
+        let stored = key.as_ref().and_then(|k| s.stored.get(k).cloned());
+        if let Some(body) = stored {
+            if hit > n {
+                return (http::StatusCode::CREATED, body).into_response();
+            }
+        } else {
+            let e = s.effects.entry(path.clone()).or_default();
+            *e += 1;
+            let body = format!("charge {e}");
+            if let Some(k) = key {
+                s.stored.insert(k, body.clone());
+            }
+            if hit > n {
+                return (http::StatusCode::CREATED, body).into_response();
+            }
+        }
+        return failure(&kind);
+    }
+    if hit > n {
+        return "ok".into_response();
+    }
+    failure(&kind)
+}
+
+async fn flaky_server() -> (String, Shared, tokio::task::JoinHandle<()>) {
+    let state = Shared::default();
+    let app = axum::Router::new()
+        .route("/{kind}/{n}/{name}", axum::routing::any(flaky))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), state, task)
+}
+
+fn fast_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(5)
+        .base_delay(Duration::from_millis(20))
+        .max_delay(Duration::from_millis(200))
+        .deadline(Some(Duration::from_secs(5)))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_client_against_a_flaky_server() {
+    let (base, state, task) = flaky_server().await;
+    let client = RetryClient::new(reqwest::Client::new(), fast_policy());
+    let hits = |p: &str| state.lock().unwrap().hits.get(p).copied().unwrap_or(0);
+    let effects = |p: &str| state.lock().unwrap().effects.get(p).copied().unwrap_or(0);
+
+    // 503 with Retry-After: 1, once: one retry after a second.
+    let t = Instant::now();
+    let res = client
+        .send(client.inner().get(format!("{base}/503/1/a")))
+        .await
+        .unwrap();
+    let took = t.elapsed();
+    assert_eq!(res.status(), 200);
+    assert_eq!(hits("503/1/a"), 2);
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
+
+    // 500 three times: backoff 20, 40, 80 ms at most.
+    let t = Instant::now();
+    let res = client
+        .send(client.inner().get(format!("{base}/500/3/b")))
+        .await
+        .unwrap();
+    let took = t.elapsed();
+    assert_eq!(res.status(), 200);
+    assert_eq!(hits("500/3/b"), 4);
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+
+    // 500 forever: five attempts, then the parsed error.
+    let err = client
+        .send(client.inner().get(format!("{base}/500/99/c")))
+        .await
+        .unwrap_err();
+    assert_eq!(hits("500/99/c"), 5);
+    let remote = err.remote().unwrap();
+    assert_eq!(
+        (remote.status, remote.code.as_deref()),
+        (500, Some("internal_server_error"))
+    );
+    assert_eq!(
+        remote.code_as::<mintfax::Code>(),
+        RemoteCode::Known(mintfax::Code::InternalServerError)
+    );
+
+    // 422: never retried.
+    let err = client
+        .send(client.inner().get(format!("{base}/422/99/d")))
+        .await
+        .unwrap_err();
+    assert_eq!(hits("422/99/d"), 1);
+    let ClientError::Remote(remote) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        (remote.code.as_deref(), remote.request_id.as_deref()),
+        (Some("validation_failed"), Some("req_422"))
+    );
+    assert_eq!(remote.fields.len(), 1);
+
+    // Retry-After beyond the deadline: no retry at all.
+    let short = RetryClient::new(
+        reqwest::Client::new(),
+        fast_policy().deadline(Some(Duration::from_secs(2))),
+    );
+    let t = Instant::now();
+    let err = short
+        .send(short.inner().get(format!("{base}/503long/1/e")))
+        .await
+        .unwrap_err();
+    assert_eq!(hits("503long/1/e"), 1);
+    assert!(t.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        err.remote().unwrap().retry_after,
+        Some(Duration::from_secs(5))
+    );
+
+    // A POST: the client sets a key, every retry reuses it, the server acts once.
+    let res = client
+        .send(
+            client
+                .inner()
+                .post(format!("{base}/503bare/2/f"))
+                .json(&serde_json::json!({"amount": 5})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.text().await.unwrap(), "charge 1");
+    assert_eq!(hits("503bare/2/f"), 3);
+    assert_eq!(effects("503bare/2/f"), 1);
+    let keys = state.lock().unwrap().keys["503bare/2/f"].clone();
+    assert!(
+        keys[0]
+            .as_deref()
+            .is_some_and(|k| uuid::Uuid::parse_str(k).is_ok()),
+        "{keys:?}"
+    );
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+
+    // A POST with the caller's own key keeps it.
+    let res = client
+        .send(
+            client
+                .inner()
+                .post(format!("{base}/500/1/g"))
+                .header("idempotency-key", "mine-1")
+                .body("x"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        state.lock().unwrap().keys["500/1/g"],
+        vec![Some("mine-1".to_string()); 2]
+    );
+    assert_eq!(effects("500/1/g"), 1);
+
+    // A POST without a key, when the policy must not add one: sent once.
+    let keyless = RetryClient::new(
+        reqwest::Client::new(),
+        fast_policy().idempotency_keys(false),
+    );
+    let err = keyless
+        .send(keyless.inner().post(format!("{base}/500/1/h")).body("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.remote().map(|e| e.status), Some(500));
+    assert_eq!(hits("500/1/h"), 1);
+    assert_eq!(effects("500/1/h"), 1);
+    assert_eq!(state.lock().unwrap().keys["500/1/h"], vec![None]);
+
+    // The catalog's advice wins over the status.
+    let cat = RetryClient::new(
+        reqwest::Client::new(),
+        fast_policy().catalog(mintfax::catalog()),
+    );
+    let err = cat
+        .send(cat.inner().get(format!("{base}/422/99/i")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.remote().map(|e| e.status), Some(422));
+    assert_eq!(hits("422/99/i"), 1);
+
+    task.abort();
+}
+
+#[tokio::test]
+async fn transport_errors_are_retried_then_reported() {
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = RetryClient::new(reqwest::Client::new(), fast_policy().max_attempts(3));
+    let t = Instant::now();
+    let err = client
+        .send(client.inner().get(format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Transport(_)), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(3));
+}
