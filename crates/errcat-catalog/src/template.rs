@@ -196,8 +196,24 @@ impl Slot {
         (Slot::Category, "category"),
     ];
 
-    fn parse(name: &str) -> Option<Slot> {
+    /// The slot a placeholder name stands for.
+    ///
+    /// ```
+    /// use errcat_catalog::Slot;
+    /// assert_eq!(Slot::parse("request_id"), Some(Slot::RequestId));
+    /// assert_eq!(Slot::RequestId.name(), "request_id");
+    /// assert_eq!(Slot::parse("nope"), None);
+    /// ```
+    pub fn parse(name: &str) -> Option<Slot> {
         Slot::ALL.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+
+    /// The placeholder name of the slot.
+    pub fn name(self) -> &'static str {
+        Slot::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("", |(_, n)| *n)
     }
 
     /// Every slot name.

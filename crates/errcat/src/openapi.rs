@@ -532,29 +532,6 @@ fn narrow_at(node: &mut Map<String, Value>, path: &[String], leaf: Value) {
 /// Marks placeholders in a custom template's skeleton; a private-use character no template has.
 const MARK: char = '\u{E000}';
 
-const SLOTS: [(Slot, &str); 13] = [
-    (Slot::Code, "code"),
-    (Slot::Message, "message"),
-    (Slot::Status, "status"),
-    (Slot::Title, "title"),
-    (Slot::Action, "action"),
-    (Slot::Docs, "docs"),
-    (Slot::RequestId, "request_id"),
-    (Slot::Timestamp, "timestamp"),
-    (Slot::RetryAfter, "retry_after"),
-    (Slot::Context, "context"),
-    (Slot::Fields, "fields"),
-    (Slot::Locale, "locale"),
-    (Slot::Category, "category"),
-];
-
-fn slot_name(slot: Slot) -> &'static str {
-    SLOTS
-        .iter()
-        .find(|(s, _)| *s == slot)
-        .map_or("", |(_, n)| n)
-}
-
 /// The template as JSON, a value placeholder becoming the string `MARK name MARK`, a text
 /// placeholder `MARK MARK name MARK` inside its string.
 fn skeleton(t: &CustomTemplate) -> Option<Value> {
@@ -565,14 +542,14 @@ fn skeleton(t: &CustomTemplate) -> Option<Value> {
             CustomPart::Value(slot) => {
                 text.push('"');
                 text.push(MARK);
-                text.push_str(slot_name(*slot));
+                text.push_str(slot.name());
                 text.push(MARK);
                 text.push('"');
             }
             CustomPart::Text(slot) => {
                 text.push(MARK);
                 text.push(MARK);
-                text.push_str(slot_name(*slot));
+                text.push_str(slot.name());
                 text.push(MARK);
             }
         }
@@ -582,7 +559,7 @@ fn skeleton(t: &CustomTemplate) -> Option<Value> {
 
 fn value_slot(s: &str) -> Option<Slot> {
     let name = s.strip_prefix(MARK)?.strip_suffix(MARK)?;
-    SLOTS.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    Slot::parse(name)
 }
 
 fn slot_path(v: &Value, slot: Slot) -> Option<Vec<String>> {
