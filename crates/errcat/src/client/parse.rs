@@ -731,7 +731,12 @@ impl<'a> Fill<'a> for Top<'a> {
 
 /// Reads a body into `top`; `Ok(false)` when it is JSON but not an object.
 fn read<'a>(body: &'a [u8], top: &mut Top<'a>) -> Result<bool, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // One UTF-8 check of the whole body (fast on long runs of ASCII); serde_json's `str` reader
+    // then skips the per-string checks its slice reader would make.
+    let text = std::str::from_utf8(body).map_err(|e| {
+        <serde_json::Error as serde::de::Error>::custom(format_args!("the body is not UTF-8: {e}"))
+    })?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let was_obj = InPlace::new(top).deserialize(&mut de)?;
     de.end()?;
     Ok(was_obj)
