@@ -351,7 +351,7 @@ impl Compiler<'_> {
         let mut rest = s;
         while let Some(start) = rest.find("{{") {
             let lit = &rest[..start];
-            self.raw.push_str(json_inner(lit));
+            self.raw.push_str(&json_inner(lit));
             let after = &rest[start + 2..];
             let Some(end) = after.find("}}") else {
                 return Err(self.err(s, "unclosed `{{` in the custom template"));
@@ -361,7 +361,7 @@ impl Compiler<'_> {
             self.parts.push(CustomPart::Text(slot));
             rest = &after[end + 2..];
         }
-        self.raw.push_str(json_inner(rest));
+        self.raw.push_str(&json_inner(rest));
         self.raw.push('"');
         Ok(())
     }
@@ -395,9 +395,8 @@ fn json_string(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
 
-fn json_inner(s: &str) -> &'static str {
-    // Leaked only at catalog load, once per literal; keeps the compiler simple.
+/// `s` escaped as JSON string content, without the quotes.
+fn json_inner(s: &str) -> String {
     let quoted = json_string(s);
-    let inner = quoted[1..quoted.len() - 1].to_string();
-    Box::leak(inner.into_boxed_str())
+    quoted[1..quoted.len() - 1].to_string()
 }

@@ -2,11 +2,11 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use errcat_catalog::{Catalog, Severity, StyleKind};
+use errcat_catalog::StyleKind;
 use errcat_docs::{Lookup, Site, SiteOptions};
 
 /// What `errcat docs` writes.
@@ -33,7 +33,7 @@ pub(crate) struct DocsArgs {
     #[arg(long, value_enum, default_value = "html")]
     pub format: Format,
     /// The envelope style of the example responses; defaults to the catalog's.
-    #[arg(long, value_parser = parse_style)]
+    #[arg(long, value_parser = crate::common::parse_style)]
     pub style: Option<StyleKind>,
     /// For `--format markdown`: the locale to write (a tag the catalog declares).
     #[arg(long)]
@@ -49,42 +49,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub addr: SocketAddr,
     /// The envelope style of the example responses; defaults to the catalog's.
-    #[arg(long, value_parser = parse_style)]
+    #[arg(long, value_parser = crate::common::parse_style)]
     pub style: Option<StyleKind>,
-}
-
-fn parse_style(s: &str) -> Result<StyleKind, String> {
-    StyleKind::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = StyleKind::ALL.iter().map(|s| s.name()).collect();
-        format!("unknown style `{s}`; expected one of {}", names.join(", "))
-    })
-}
-
-/// Loads the catalog, or prints why not.
-fn load(path: &Path, color: bool) -> Option<Arc<Catalog>> {
-    match Catalog::from_path(path) {
-        Ok(c) => Some(Arc::new(c)),
-        Err(report) => {
-            eprint!("{}", report.render(&[Severity::Error], color));
-            eprintln!(
-                "error: `{}` has errors; run `errcat check {}`",
-                path.display(),
-                path.display()
-            );
-            None
-        }
-    }
-}
-
-/// Checks the chosen style can be rendered for this catalog.
-fn check_style(c: &Catalog, style: Option<StyleKind>) -> Result<(), String> {
-    if style == Some(StyleKind::Custom) && c.meta.custom.is_none() {
-        return Err(format!(
-            "the catalog `{}` declares no custom template; pick another --style",
-            c.meta.name
-        ));
-    }
-    Ok(())
 }
 
 pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
@@ -95,10 +61,11 @@ pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let Some(catalog) = load(&args.catalog, color) else {
+    let Some(catalog) = crate::common::load_catalog(&args.catalog, color).map(Arc::new) else {
         return ExitCode::FAILURE;
     };
-    if let Err(msg) = check_style(&catalog, args.style) {
+    if let Err(msg) = crate::common::check_style(&catalog, args.style.unwrap_or(catalog.meta.style))
+    {
         eprintln!("error: {msg}");
         return ExitCode::FAILURE;
     }
@@ -170,10 +137,11 @@ pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
 }
 
 pub(crate) fn serve(args: &ServeArgs, color: bool) -> ExitCode {
-    let Some(catalog) = load(&args.catalog, color) else {
+    let Some(catalog) = crate::common::load_catalog(&args.catalog, color).map(Arc::new) else {
         return ExitCode::FAILURE;
     };
-    if let Err(msg) = check_style(&catalog, args.style) {
+    if let Err(msg) = crate::common::check_style(&catalog, args.style.unwrap_or(catalog.meta.style))
+    {
         eprintln!("error: {msg}");
         return ExitCode::FAILURE;
     }

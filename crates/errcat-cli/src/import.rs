@@ -33,7 +33,7 @@ pub(crate) struct ImportArgs {
     #[arg(long, value_parser = parse_case)]
     pub case: Option<CaseStyle>,
     /// The envelope style to write in `[catalog]`; default: none (problem+json).
-    #[arg(long, value_parser = parse_style)]
+    #[arg(long, value_parser = crate::common::parse_style)]
     pub style: Option<StyleKind>,
     /// Where to write the catalog; `-` or nothing: stdout.
     #[arg(long, short)]
@@ -57,13 +57,6 @@ fn parse_case(s: &str) -> Result<CaseStyle, String> {
             "`{s}` is not a case style: snake_case or UPPER_SNAKE"
         )),
     }
-}
-
-fn parse_style(s: &str) -> Result<StyleKind, String> {
-    StyleKind::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = StyleKind::ALL.iter().map(|k| k.name()).collect();
-        format!("`{s}` is not a style; styles: {}", names.join(", "))
-    })
 }
 
 // ---------------------------------------------------------------------------------------------

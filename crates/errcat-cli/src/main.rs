@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use errcat_catalog::{Catalog, Severity};
 
+mod common;
 mod diff;
 mod docs;
 mod explain;
@@ -143,17 +144,9 @@ fn with_catalog(
     color: bool,
     f: impl FnOnce(&Catalog) -> Result<(), String>,
 ) -> ExitCode {
-    match Catalog::from_path(path) {
-        Err(report) => {
-            eprint!("{}", report.render(&[Severity::Error], color));
-            eprintln!(
-                "error: `{}` has errors; run `errcat check {}`",
-                path.display(),
-                path.display()
-            );
-            ExitCode::FAILURE
-        }
-        Ok(c) => match f(&c) {
+    match common::load_catalog(path, color) {
+        None => ExitCode::FAILURE,
+        Some(c) => match f(&c) {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
                 eprintln!("error: {msg}");

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use errcat::StyleKind;
-use errcat_catalog::{Catalog, Severity};
 
 /// Arguments of `errcat openapi`.
 #[derive(clap::Args)]
@@ -15,32 +14,16 @@ pub(crate) struct OpenapiArgs {
     /// The catalog file or directory.
     pub catalog: PathBuf,
     /// The envelope style to describe; default: the catalog's own.
-    #[arg(long, value_parser = parse_style)]
+    #[arg(long, value_parser = crate::common::parse_style)]
     pub style: Option<StyleKind>,
     /// Print only the `components` object, to merge into a document of your own.
     #[arg(long)]
     pub components_only: bool,
 }
 
-fn parse_style(s: &str) -> Result<StyleKind, String> {
-    StyleKind::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = StyleKind::ALL.iter().map(|k| k.name()).collect();
-        format!("`{s}` is not a style; styles: {}", names.join(", "))
-    })
-}
-
 pub(crate) fn run(args: &OpenapiArgs, color: bool) -> ExitCode {
-    let catalog = match Catalog::from_path(&args.catalog) {
-        Ok(c) => Arc::new(c),
-        Err(report) => {
-            eprint!("{}", report.render(&[Severity::Error], color));
-            eprintln!(
-                "error: `{}` has errors; run `errcat check {}`",
-                args.catalog.display(),
-                args.catalog.display()
-            );
-            return ExitCode::FAILURE;
-        }
+    let Some(catalog) = crate::common::load_catalog(&args.catalog, color).map(Arc::new) else {
+        return ExitCode::FAILURE;
     };
     let style = args.style.unwrap_or(catalog.meta.style);
     let value = if args.components_only {

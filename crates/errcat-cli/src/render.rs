@@ -22,7 +22,7 @@ pub(crate) struct RenderArgs {
     #[arg(long, short)]
     pub catalog: PathBuf,
     /// The envelope style; defaults to the catalog's.
-    #[arg(long, short, value_parser = parse_style)]
+    #[arg(long, short, value_parser = crate::common::parse_style)]
     pub style: Option<StyleKind>,
     /// The locale of the message (a tag the catalog declares); defaults to the catalog's default.
     #[arg(long, short)]
@@ -54,13 +54,6 @@ pub(crate) struct RenderArgs {
     pub pretty: bool,
 }
 
-fn parse_style(s: &str) -> Result<StyleKind, String> {
-    StyleKind::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = StyleKind::ALL.iter().map(|s| s.name()).collect();
-        format!("unknown style `{s}`; expected one of {}", names.join(", "))
-    })
-}
-
 pub(crate) fn run(c: &Catalog, args: &RenderArgs) -> Result<(), String> {
     let catalog = Arc::new(c.clone());
     let entry = c.get(&args.code).ok_or_else(|| {
@@ -74,12 +67,7 @@ pub(crate) fn run(c: &Catalog, args: &RenderArgs) -> Result<(), String> {
         )
     })?;
     let style = args.style.unwrap_or(c.meta.style);
-    if style == StyleKind::Custom && c.meta.custom.is_none() {
-        return Err(format!(
-            "the catalog `{}` declares no custom template; pick another --style",
-            c.meta.name
-        ));
-    }
+    crate::common::check_style(c, style)?;
     let renderer = Renderer::new(catalog.clone(), style);
     let locale = match (&args.locale, &args.accept_language) {
         (Some(tag), _) => Some(renderer.negotiator().find(tag).ok_or_else(|| {

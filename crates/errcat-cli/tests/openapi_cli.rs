@@ -300,6 +300,6 @@ fn a_bad_catalog_fails_clearly() {
 
     let o = errcat(&["openapi", "catalogs/mintfax.toml", "--style", "xml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("`xml` is not a style"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown style `xml`"));
     let _ = std::fs::remove_dir_all(&dir);
 }

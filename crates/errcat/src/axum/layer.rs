@@ -358,20 +358,21 @@ fn respond(errcat: &Errcat, err: &ApiError, facts: &RequestFacts, mut res: Respo
         facts.path.as_deref(),
     );
     let status = res.status().as_u16();
-    if status >= 500 {
+    let server_error = status >= 500;
+    if server_error || tracing::enabled!(tracing::Level::INFO) {
         let catalog = errcat.renderer().catalog();
         let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
         let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
-        let source = err
-            .source_error()
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        tracing::error!(code, status, request_id = %facts.id, latency_ms, source = %source, "error response");
-    } else if tracing::enabled!(tracing::Level::INFO) {
-        let catalog = errcat.renderer().catalog();
-        let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
-        let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
-        tracing::info!(code, status, request_id = %facts.id, latency_ms, "error response");
+        if server_error {
+            // The hidden source goes to the log, never to the client.
+            let source = err
+                .source_error()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            tracing::error!(code, status, request_id = %facts.id, latency_ms, source = %source, "error response");
+        } else {
+            tracing::info!(code, status, request_id = %facts.id, latency_ms, "error response");
+        }
     }
     res
 }
