@@ -1,0 +1,364 @@
+//! The state behind errcat's rate limits and idempotency keys, behind two small traits.
+//!
+//! - [`RateLimitStore`] hands out a [`Limiter`] per policy: GCRA over one or more [`Window`]s,
+//!   each window a quota over a period (seed 004's hourly and daily limits are two windows).
+//! - [`IdempotencyStore`] locks an `Idempotency-Key`, records the response of the request that
+//!   held the lock, and replays it.
+//!
+//! [`MemoryStore`] implements both on one machine with nothing to install (rate limits on the
+//! governor crate). With the `redis` feature, `RedisStore` implements both on Redis with atomic
+//! Lua scripts, so several instances share limits and keys.
+//!
+//! This crate knows nothing of HTTP services: errcat's axum layers turn its answers into the
+//! catalog's codes and headers.
+//!
+//! ```
+//! use std::time::Duration;
+//! use errcat_store::{MemoryStore, RateLimitStore, Window};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let store = MemoryStore::new();
+//! let limiter = store.limiter("api-key", &[Window::new("burst", 2, Duration::from_secs(1))]);
+//! assert!(limiter.check("key-1").await?.admitted());
+//! assert!(limiter.check("key-1").await?.admitted());
+//! let third = limiter.check("key-1").await?;
+//! assert_eq!(third.rejected_by(), Some(0));
+//! assert!(third.retry_after().is_some());
+//! # Ok::<(), errcat_store::StoreError>(())
+//! # }).unwrap();
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis-server")]
+pub mod redis_server;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisConfig, RedisStore};
+
+/// A store's answer, in the future: stores may do I/O.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Why a store could not answer: it is unreachable, too slow, or answered nonsense.
+///
+/// The layers turn it into the configured behaviour (fail open, or the catalog's
+/// `unavailable` code); it never reaches a client as text.
+///
+/// ```
+/// let e = errcat_store::StoreError::new("connection refused");
+/// assert_eq!(e.to_string(), "store unavailable: connection refused");
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreError {
+    message: String,
+}
+
+impl StoreError {
+    /// An error with a message for the logs.
+    pub fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store unavailable: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// One quota of a rate-limit policy: `limit` requests per `period`, enforced with GCRA.
+///
+/// GCRA spaces requests one emission interval (`period / limit`) apart and lets a burst of up
+/// to `burst` through at once (by default `burst == limit`, so a quiet client may spend its whole
+/// quota at once and then earns it back steadily).
+///
+/// ```
+/// use std::time::Duration;
+/// use errcat_store::Window;
+///
+/// let hourly = Window::new("hourly", 1000, Duration::from_secs(3600)).code("hourly_limit_reached");
+/// assert_eq!(hourly.emission_interval(), Duration::from_millis(3600));
+/// assert_eq!(hourly.code_name(), Some("hourly_limit_reached"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    name: String,
+    limit: u32,
+    period: Duration,
+    burst: u32,
+    code: Option<String>,
+}
+
+impl Window {
+    /// `limit` requests per `period`, named for the `RateLimit-Policy` header. A zero limit or
+    /// period is raised to the smallest meaningful value (1 request, 1 ms).
+    pub fn new(name: impl Into<String>, limit: u32, period: Duration) -> Window {
+        let limit = limit.max(1);
+        Window {
+            name: name.into(),
+            limit,
+            period: period.max(Duration::from_millis(1)),
+            burst: limit,
+            code: None,
+        }
+    }
+
+    /// `limit` requests per second.
+    pub fn per_second(name: impl Into<String>, limit: u32) -> Window {
+        Window::new(name, limit, Duration::from_secs(1))
+    }
+
+    /// `limit` requests per minute.
+    pub fn per_minute(name: impl Into<String>, limit: u32) -> Window {
+        Window::new(name, limit, Duration::from_secs(60))
+    }
+
+    /// `limit` requests per hour.
+    pub fn per_hour(name: impl Into<String>, limit: u32) -> Window {
+        Window::new(name, limit, Duration::from_secs(3600))
+    }
+
+    /// `limit` requests per day.
+    pub fn per_day(name: impl Into<String>, limit: u32) -> Window {
+        Window::new(name, limit, Duration::from_secs(86_400))
+    }
+
+    /// How many requests may arrive at once (at least 1).
+    pub fn burst(mut self, burst: u32) -> Window {
+        self.burst = burst.max(1);
+        self
+    }
+
+    /// The catalog code a request refused by this window gets; without one, the catalog's
+    /// `rate_limited` role.
+    pub fn code(mut self, code: impl Into<String>) -> Window {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The quota per period.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// The burst.
+    pub fn burst_size(&self) -> u32 {
+        self.burst
+    }
+
+    /// The catalog code, if the window has its own.
+    pub fn code_name(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The time GCRA spaces requests apart: `period / limit`.
+    pub fn emission_interval(&self) -> Duration {
+        self.period / self.limit
+    }
+}
+
+/// The state of one window after a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowState {
+    /// Requests the key may still make at once.
+    pub remaining: u32,
+    /// Until the window is fully replenished.
+    pub reset: Duration,
+}
+
+/// A rate-limit decision over a policy's windows.
+///
+/// Windows are checked in the policy's order; a request counts against every window it passed,
+/// and the first window that refuses it decides. Windows after that one are not consulted, so
+/// `states` may be shorter than the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The state of each window consulted, in the policy's order.
+    pub states: Vec<WindowState>,
+    /// The index of the window that refused the request, and how long until it would admit it.
+    pub rejected: Option<(usize, Duration)>,
+}
+
+impl Decision {
+    /// Whether the request may go on.
+    pub fn admitted(&self) -> bool {
+        self.rejected.is_none()
+    }
+
+    /// The index of the window that refused the request.
+    pub fn rejected_by(&self) -> Option<usize> {
+        self.rejected.map(|(i, _)| i)
+    }
+
+    /// How long until the refusing window would admit the request.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.rejected.map(|(_, d)| d)
+    }
+}
+
+/// Where rate-limit state lives.
+pub trait RateLimitStore: Send + Sync + 'static {
+    /// The limiter of one policy. `policy` names it (and namespaces its keys in shared stores);
+    /// `windows` are checked in order.
+    fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn Limiter>;
+}
+
+/// The limiter of one policy.
+pub trait Limiter: Send + Sync + 'static {
+    /// Decides one request for `key` (an API key's hash, a client address…), and counts it.
+    fn check<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Decision>;
+}
+
+/// What identifies a request for idempotency: a hash of its method, target and body.
+///
+/// ```
+/// use errcat_store::Fingerprint;
+/// let a = Fingerprint::of("POST", "/faxes", b"{\"to\":\"+1555\"}");
+/// assert_eq!(a, Fingerprint::of("POST", "/faxes", b"{\"to\":\"+1555\"}"));
+/// assert_ne!(a, Fingerprint::of("POST", "/faxes", b"{\"to\":\"+1556\"}"));
+/// assert_eq!(a.to_hex().len(), 64);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// SHA-256 over the method, the request target and the body, each length-prefixed so no
+    /// two different requests run together into the same bytes.
+    pub fn of(method: &str, target: &str, body: &[u8]) -> Fingerprint {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        for part in [method.as_bytes(), target.as_bytes(), body] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        Fingerprint(h.finalize().into())
+    }
+
+    /// Lowercase hex.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+/// Lowercase hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Proof of holding an idempotency key's lock: only its holder may record or release it.
+///
+/// ```
+/// let a = errcat_store::LockToken::random();
+/// assert_ne!(a, errcat_store::LockToken::random());
+/// assert_eq!(a.as_str().len(), 32);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LockToken(String);
+
+impl LockToken {
+    /// A fresh random token.
+    pub fn random() -> LockToken {
+        let bytes: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+        LockToken(hex(&bytes))
+    }
+
+    /// A token read back from a store.
+    pub fn from_string(s: String) -> LockToken {
+        LockToken(s)
+    }
+
+    /// The token's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A response kept for replay: status, headers and body, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers, in order, names lowercase.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body.
+    pub body: bytes::Bytes,
+}
+
+/// What [`IdempotencyStore::begin`] found for a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// Nothing: the caller now holds the lock and runs the request.
+    Acquired(LockToken),
+    /// Another request with the same key and fingerprint holds the lock.
+    InProgress {
+        /// How long the lock has left at most.
+        lock_expires_in: Duration,
+    },
+    /// The key was used for a request with another fingerprint (running or finished).
+    Mismatch,
+    /// The key's request finished: here is its response.
+    Completed(StoredResponse),
+}
+
+/// Where idempotency keys live.
+///
+/// A key is first locked by [`begin`](IdempotencyStore::begin) for at most `lock_ttl` (so a
+/// request that crashed never holds it for good), then either recorded with its response by
+/// [`complete`](IdempotencyStore::complete) for `retention`, or freed by
+/// [`release`](IdempotencyStore::release) when its response should not be kept.
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Looks the key up and, if it is free, locks it for this fingerprint.
+    fn begin<'a>(
+        &'a self,
+        key: &'a str,
+        fingerprint: &'a Fingerprint,
+        lock_ttl: Duration,
+    ) -> StoreFuture<'a, Begin>;
+
+    /// Records the response of the lock's holder. Returns `false` if the lock was no longer
+    /// held by `token` (it expired and another request took the key): nothing is written.
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a LockToken,
+        response: &'a StoredResponse,
+        retention: Duration,
+    ) -> StoreFuture<'a, bool>;
+
+    /// Frees the lock if `token` still holds it, so a later request with the key runs afresh.
+    fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()>;
+}
