@@ -268,6 +268,21 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
+/// A key fit to store in place of a secret (an API key, a credential): lowercase hex of the
+/// first 128 bits of its SHA-256. Equal inputs give equal keys in every process.
+///
+/// ```
+/// let k = errcat_store::digest_key(b"Bearer sk_live_123");
+/// assert_eq!(k.len(), 32);
+/// assert_eq!(k, errcat_store::digest_key(b"Bearer sk_live_123"));
+/// assert_ne!(k, errcat_store::digest_key(b"Bearer sk_live_124"));
+/// ```
+pub fn digest_key(secret: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(secret);
+    hex(&digest[..16])
+}
+
 /// Lowercase hex of bytes.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -44,6 +44,9 @@ mod request_id;
 
 pub use catalog_code::CatalogCode;
 pub use errcat_catalog::{self as catalog, Catalog, Role, StyleKind};
+/// Rate-limit and idempotency stores (the `errcat-store` crate): in memory, or on Redis.
+#[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "redis"))]
+pub use errcat_store as store;
 pub use error::{
     ApiError, Code, FieldError, FieldSource, InvalidPointer, JsonPointer, UnknownCode, Value,
 };

@@ -207,14 +207,6 @@ pub struct ErrcatService<S> {
     errcat: Errcat,
 }
 
-struct RequestFacts {
-    id: RequestId,
-    locale: Locale,
-    /// Only kept when the style shows it (problem+json's `instance`).
-    path: Option<String>,
-    start: Instant,
-}
-
 impl<S> tower::Service<Request> for ErrcatService<S>
 where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
@@ -238,23 +230,19 @@ where
         );
         // Fields are only evaluated when the span is enabled.
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-        let facts = RequestFacts {
+        let scope = TaskScope {
             path: (self.errcat.renderer().style() == StyleKind::Problem)
                 .then(|| req.uri().path().to_owned()),
+            errcat: self.errcat.clone(),
             id,
             locale,
             start,
+            pending: std::cell::RefCell::new(None),
         };
 
         // The service that was polled ready handles this request; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let errcat = self.errcat.clone();
-        let scope = TaskScope {
-            id: facts.id.clone(),
-            locale: facts.locale,
-            pending: std::cell::RefCell::new(None),
-        };
         // Extractors run when the inner future is first polled, inside the scope.
         let called = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req)));
         Box::pin(
@@ -267,21 +255,70 @@ where
                     }
                     Err(panic) => (Some(scope), Err(panic)),
                 };
-                let pending = scope.and_then(|s| s.pending.into_inner());
+                // `scope.scope` always hands the value back once its future completed.
+                let Some(scope) = scope else {
+                    return Ok(internal_fallback());
+                };
+                let pending = scope.pending.borrow_mut().take();
                 let res = match outcome {
-                    Ok(Ok(res)) => finish(&errcat, res, &facts, pending),
+                    Ok(Ok(res)) => finish(&scope, res, pending).0,
                     Ok(Err(never)) => match never {},
                     Err(panic) => {
                         let message = panic_message(&panic);
-                        tracing::error!(request_id = %facts.id, panic = %message, "handler panicked");
+                        tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
                         let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
-                        respond(&errcat, &err, &facts, Response::new(Body::empty()))
+                        respond(&scope, &err, Response::new(Body::empty())).0
                     }
                 };
                 Ok(res)
             }
             .instrument(span),
         )
+    }
+}
+
+/// A bare JSON 500, for the case that cannot happen: the layer lost its own task scope.
+fn internal_fallback() -> Response {
+    let mut res = Response::new(Body::from(r#"{"error":"internal_error"}"#));
+    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+/// The catalog of the current request's layer.
+pub(crate) fn current_catalog() -> Option<Arc<Catalog>> {
+    SCOPE
+        .try_with(|s| s.errcat.renderer().catalog().clone())
+        .ok()
+}
+
+/// What [`finish`] did to a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settled {
+    /// Left as the service made it (a success, or an error body the service chose).
+    Untouched,
+    /// Rendered from an `ApiError` the service raised; the catalog index of its code.
+    Raised(Option<usize>),
+    /// A framework's plain failure (unknown route, wrong method…) turned into its role's code.
+    Converted,
+}
+
+/// Renders the response of the current request as the client will get it, inside the layer's
+/// task: an error the handler raised becomes its envelope now rather than when the response
+/// reaches [`ErrcatLayer`]. Layers that keep responses (idempotency) call it. Outside the
+/// layer the response is returned as it is.
+pub(crate) fn settle(res: Response) -> (Response, Settled) {
+    let mut slot = Some(res);
+    let settled = SCOPE.try_with(|scope| {
+        let pending = scope.pending.borrow_mut().take();
+        slot.take().map(|res| finish(scope, res, pending))
+    });
+    match (settled, slot) {
+        (Ok(Some(done)), _) => done,
+        (_, Some(res)) => (res, Settled::Untouched),
+        // Unreachable: the closure either ran (and took the response) or did not.
+        (_, None) => (internal_fallback(), Settled::Untouched),
     }
 }
 
@@ -308,26 +345,22 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Turns the inner service's response into what the client gets.
-fn finish(
-    errcat: &Errcat,
-    mut res: Response,
-    facts: &RequestFacts,
-    pending: Option<ApiError>,
-) -> Response {
+fn finish(scope: &TaskScope, mut res: Response, pending: Option<ApiError>) -> (Response, Settled) {
     if res.status().as_u16() == PENDING_STATUS {
         if let Some(err) = pending {
             *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            return respond(errcat, &err, facts, res);
+            return respond(scope, &err, res);
         }
     }
     if let Some(Pending(err)) = res.extensions_mut().remove::<Pending>() {
-        return respond(errcat, &err, facts, res);
+        return respond(scope, &err, res);
     }
     let status = res.status();
+    let renderer = scope.errcat.renderer();
     // A JSON error body (errcat's own, or one the service chose) is left alone.
     let converted = (status.is_client_error() || status.is_server_error())
         && !is_json(res.headers())
-        && res.headers().get(CONTENT_TYPE) != Some(errcat.renderer().content_type());
+        && res.headers().get(CONTENT_TYPE) != Some(renderer.content_type());
     if converted {
         if let Some(role) = role_for_status(status.as_u16()) {
             let mut err = ApiError::role(role);
@@ -339,42 +372,50 @@ fn finish(
             {
                 err = err.retry_after(secs);
             }
-            return respond(errcat, &err, facts, res);
+            return (respond(scope, &err, res).0, Settled::Converted);
         }
     }
-    res.headers_mut()
-        .insert(X_REQUEST_ID.clone(), facts.id.header_value().clone());
-    res
+    // A replayed response keeps the id of the request that made it, which its body names.
+    if !res.headers().contains_key(IDEMPOTENT_REPLAYED) {
+        res.headers_mut()
+            .insert(X_REQUEST_ID.clone(), scope.id.header_value().clone());
+    }
+    (res, Settled::Untouched)
 }
+
+/// The header that marks a replayed response.
+pub(crate) const IDEMPOTENT_REPLAYED: http::HeaderName =
+    http::HeaderName::from_static("idempotent-replayed");
 
 /// Renders an error into the response, keeping the headers the service had set (such as
 /// `Allow`), and logs it.
-fn respond(errcat: &Errcat, err: &ApiError, facts: &RequestFacts, mut res: Response) -> Response {
+fn respond(scope: &TaskScope, err: &ApiError, mut res: Response) -> (Response, Settled) {
+    let errcat = &scope.errcat;
     let code_index = errcat.render_into(
         &mut res,
         err,
-        &facts.id,
-        facts.locale,
-        facts.path.as_deref(),
+        &scope.id,
+        scope.locale,
+        scope.path.as_deref(),
     );
     let status = res.status().as_u16();
     let server_error = status >= 500;
     if server_error || tracing::enabled!(tracing::Level::INFO) {
         let catalog = errcat.renderer().catalog();
         let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
-        let latency_ms = facts.start.elapsed().as_secs_f64() * 1000.0;
+        let latency_ms = scope.start.elapsed().as_secs_f64() * 1000.0;
         if server_error {
             // The hidden source goes to the log, never to the client.
             let source = err
                 .source_error()
                 .map(|s| s.to_string())
                 .unwrap_or_default();
-            tracing::error!(code, status, request_id = %facts.id, latency_ms, source = %source, "error response");
+            tracing::error!(code, status, request_id = %scope.id, latency_ms, source = %source, "error response");
         } else {
-            tracing::info!(code, status, request_id = %facts.id, latency_ms, "error response");
+            tracing::info!(code, status, request_id = %scope.id, latency_ms, "error response");
         }
     }
-    res
+    (res, Settled::Raised(code_index))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestId {

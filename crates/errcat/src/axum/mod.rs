@@ -45,9 +45,30 @@ mod validate;
 pub use validate::garde;
 #[cfg(feature = "validator")]
 pub use validate::validator;
+#[cfg(feature = "idempotency")]
+mod idempotency;
+#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+mod key;
 mod layer;
+#[cfg(feature = "rate-limit")]
+mod rate_limit;
 mod request_id;
 mod response;
+#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+mod store;
+#[cfg(feature = "idempotency")]
+pub use idempotency::{
+    IDEMPOTENCY_KEY, Idempotency, IdempotencyLayer, IdempotencyService, is_valid_idempotency_key,
+};
+#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+pub use key::{ApiKey, ClientIp, KeyExtractor};
+#[cfg(feature = "rate-limit")]
+pub use rate_limit::{
+    Policy, RATELIMIT, RATELIMIT_POLICY, RateLimit, RateLimitLayer, RateLimitService,
+    X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
+};
+#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+pub use store::{ConfigError, FailMode};
 
 pub use extract::{Json, Path, Query, from_json_slice};
 pub use layer::{

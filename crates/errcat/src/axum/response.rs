@@ -15,8 +15,12 @@ pub(crate) struct Pending(pub(crate) Arc<ApiError>);
 /// What the layer shares with the code running in its task: the request's id and locale, and
 /// a slot for the error a handler raises. A task-local is far cheaper than request extensions.
 pub(crate) struct TaskScope {
+    pub(crate) errcat: super::Errcat,
     pub(crate) id: crate::RequestId,
     pub(crate) locale: crate::Locale,
+    /// Only kept when the style shows it (problem+json's `instance`).
+    pub(crate) path: Option<String>,
+    pub(crate) start: std::time::Instant,
     pub(crate) pending: std::cell::RefCell<Option<ApiError>>,
 }
 

@@ -1,0 +1,417 @@
+//! Rate limits: GCRA policies per key, several windows each with its own code, and the IETF
+//! `RateLimit` / `RateLimit-Policy` headers plus `X-RateLimit-*` on every response.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use errcat_store::{Decision, Limiter, RateLimitStore, Window};
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use super::key::KeyExtractor;
+use super::store::{ConfigError, FailMode, OutageLog, bounded};
+use crate::{ApiError, Catalog, Code, Role};
+
+/// The IETF `RateLimit` header (draft-ietf-httpapi-ratelimit-headers).
+pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+/// The IETF `RateLimit-Policy` header.
+pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `X-RateLimit-Limit`: the quota of the window closest to its limit.
+pub const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+/// `X-RateLimit-Remaining`: what that window has left.
+pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+/// `X-RateLimit-Reset`: seconds until that window is full again.
+pub const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// A rate-limit policy: whom it counts (a [`KeyExtractor`]) and its windows, checked in order.
+///
+/// ```
+/// use errcat::axum::{ApiKey, Policy};
+/// use errcat::store::Window;
+///
+/// // Seed 004: an hourly and a daily limit, each with its own code.
+/// let plan = Policy::new("sending", ApiKey::authorization())
+///     .window(Window::per_hour("hourly", 100).code("hourly_limit_reached"))
+///     .window(Window::per_day("daily", 1000).code("daily_limit_reached"));
+/// assert_eq!(plan.windows().len(), 2);
+/// ```
+pub struct Policy {
+    name: String,
+    key: Arc<dyn KeyExtractor>,
+    windows: Vec<Window>,
+}
+
+impl Policy {
+    /// A policy with no window yet. `name` namespaces its keys in the store.
+    pub fn new(name: impl Into<String>, key: impl KeyExtractor) -> Policy {
+        Policy {
+            name: name.into(),
+            key: Arc::new(key),
+            windows: Vec::new(),
+        }
+    }
+
+    /// Adds a window. Put short windows first: a request counts against every window it
+    /// passed, and the first that refuses it decides.
+    pub fn window(mut self, window: Window) -> Policy {
+        self.windows.push(window);
+        self
+    }
+
+    /// The windows.
+    pub fn windows(&self) -> &[Window] {
+        &self.windows
+    }
+}
+
+/// The rate-limit configuration; [`layer`](RateLimit::layer) checks it against the catalog.
+///
+/// Put the layer inside [`ErrcatLayer`](super::ErrcatLayer), which renders its 429s. Apply it to
+/// a whole router, or to a group of routes with `Router::route_layer` on a nested router.
+///
+/// ```
+/// use std::time::Duration;
+/// use axum::{routing::get, Router};
+/// use errcat::axum::{ApiKey, ClientIp, Errcat, FailMode, Policy, RateLimit, RouterExt};
+/// use errcat::store::{MemoryStore, Window};
+///
+/// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+/// let catalog = mintfax::catalog();
+/// let limits = RateLimit::new(MemoryStore::new())
+///     .policy(Policy::new("per-key", ApiKey::authorization()).window(Window::per_second("burst", 20)))
+///     .policy(Policy::new("per-ip", ClientIp::new()).window(Window::per_minute("minute", 600)))
+///     .on_store_error(FailMode::Open)
+///     .store_timeout(Duration::from_millis(100))
+///     .layer(&catalog)?;
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "ok" }))
+///     .layer(limits)
+///     .with_errcat(Errcat::new(catalog));
+/// # Ok::<(), errcat::axum::ConfigError>(())
+/// ```
+pub struct RateLimit {
+    store: Arc<dyn RateLimitStore>,
+    policies: Vec<Policy>,
+    fail: FailMode,
+    timeout: Duration,
+}
+
+impl RateLimit {
+    /// Limits kept in `store` (a [`MemoryStore`](errcat_store::MemoryStore), or a Redis store
+    /// to share them between instances). Fails closed after 250 ms by default.
+    pub fn new(store: impl RateLimitStore) -> RateLimit {
+        RateLimit {
+            store: Arc::new(store),
+            policies: Vec::new(),
+            fail: FailMode::Closed,
+            timeout: Duration::from_millis(250),
+        }
+    }
+
+    /// Adds a policy. Every policy whose key extractor finds a key applies; the first that
+    /// refuses decides.
+    pub fn policy(mut self, policy: Policy) -> RateLimit {
+        self.policies.push(policy);
+        self
+    }
+
+    /// What happens when the store fails or is late.
+    pub fn on_store_error(mut self, mode: FailMode) -> RateLimit {
+        self.fail = mode;
+        self
+    }
+
+    /// How long a decision may wait for the store.
+    pub fn store_timeout(mut self, timeout: Duration) -> RateLimit {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The layer, once every window's code is found in the catalog with status 429.
+    ///
+    /// # Errors
+    ///
+    /// A policy without windows, a window name the headers cannot carry or used twice, or a code
+    /// the catalog lacks or answers with another status than 429.
+    pub fn layer(self, catalog: &Catalog) -> Result<RateLimitLayer, ConfigError> {
+        let mut names = std::collections::HashSet::new();
+        let mut policies = Vec::with_capacity(self.policies.len());
+        for policy in self.policies {
+            if policy.windows.is_empty() {
+                return Err(ConfigError(format!(
+                    "rate-limit policy `{}` has no window: add one with Policy::window",
+                    policy.name
+                )));
+            }
+            let mut windows = Vec::with_capacity(policy.windows.len());
+            for w in &policy.windows {
+                let name = w.name();
+                if name.is_empty()
+                    || !name
+                        .bytes()
+                        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+                {
+                    return Err(ConfigError(format!(
+                        "window name `{name}` of policy `{}` must be printable ASCII without quotes or backslashes: it is sent in the RateLimit headers",
+                        policy.name
+                    )));
+                }
+                if !names.insert(name.to_owned()) {
+                    return Err(ConfigError(format!(
+                        "window name `{name}` is used twice: names tell the windows apart in the RateLimit headers"
+                    )));
+                }
+                let code = match w.code_name() {
+                    None => None,
+                    Some(code) => {
+                        let Some(entry) = catalog.get(code) else {
+                            let hint = catalog
+                                .suggest(code)
+                                .map(|s| format!(" (did you mean `{s}`?)"))
+                                .unwrap_or_default();
+                            return Err(ConfigError(format!(
+                                "window `{name}` of policy `{}` names the code `{code}`, which the catalog does not define{hint}",
+                                policy.name
+                            )));
+                        };
+                        if entry.default_status() != Some(429) {
+                            return Err(ConfigError(format!(
+                                "window `{name}` names the code `{code}`, whose status is not 429: a refused request must be answered 429"
+                            )));
+                        }
+                        Some(Code::checked(catalog, code).map_err(|e| ConfigError(e.to_string()))?)
+                    }
+                };
+                let period = w.period().as_secs().max(1);
+                windows.push(ResolvedWindow {
+                    code,
+                    limit: w.limit(),
+                    policy_item: format!("\"{name}\";q={};w={period}", w.limit()),
+                    name: name.to_owned(),
+                });
+            }
+            let policy_header = windows
+                .iter()
+                .map(|w| w.policy_item.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            policies.push(ResolvedPolicy {
+                limiter: self.store.limiter(&policy.name, &policy.windows),
+                key: policy.key,
+                policy_header,
+                windows,
+            });
+        }
+        Ok(RateLimitLayer {
+            shared: Arc::new(Shared {
+                policies,
+                fail: self.fail,
+                timeout: self.timeout,
+                outages: OutageLog::new(),
+            }),
+        })
+    }
+}
+
+struct ResolvedWindow {
+    code: Option<Code>,
+    limit: u32,
+    name: String,
+    policy_item: String,
+}
+
+struct ResolvedPolicy {
+    limiter: Arc<dyn Limiter>,
+    key: Arc<dyn KeyExtractor>,
+    windows: Vec<ResolvedWindow>,
+    policy_header: String,
+}
+
+struct Shared {
+    policies: Vec<ResolvedPolicy>,
+    fail: FailMode,
+    timeout: Duration,
+    outages: OutageLog,
+}
+
+/// The tower layer of a [`RateLimit`].
+#[derive(Clone)]
+pub struct RateLimitLayer {
+    shared: Arc<Shared>,
+}
+
+impl<S> tower::Layer<S> for RateLimitLayer {
+    type Service = RateLimitService<S>;
+    fn layer(&self, inner: S) -> RateLimitService<S> {
+        RateLimitService {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service [`RateLimitLayer`] wraps around the inner service.
+#[derive(Clone)]
+pub struct RateLimitService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+/// The outcome of every applicable policy for one request.
+enum Verdict {
+    Admit(HeaderMap),
+    Refuse(ApiError, HeaderMap),
+}
+
+impl Shared {
+    /// Each policy's key for a request, found before any store is asked.
+    fn keys(&self, req: &Request) -> Vec<Option<String>> {
+        self.policies.iter().map(|p| p.key.key(req)).collect()
+    }
+
+    async fn decide(&self, keys: Vec<Option<String>>) -> Verdict {
+        let mut headers = HeaderMap::new();
+        let mut policy_header = String::new();
+        let mut limit_header = String::new();
+        // The window closest to its limit: (remaining, reset, limit).
+        let mut tightest: Option<(u32, Duration, u32)> = None;
+        let mut refusal = None;
+        for (policy, key) in self.policies.iter().zip(keys) {
+            let Some(key) = key else {
+                continue;
+            };
+            let decision = match bounded(self.timeout, policy.limiter.check(&key)).await {
+                Ok(d) => d,
+                Err(e) => {
+                    self.outages.report("rate-limit", self.fail, &e);
+                    match self.fail {
+                        FailMode::Open => continue,
+                        FailMode::Closed => {
+                            let err = ApiError::role(Role::Unavailable)
+                                .retry_after(1)
+                                .with_source(e);
+                            return Verdict::Refuse(err, HeaderMap::new());
+                        }
+                    }
+                }
+            };
+            push_item(&mut policy_header, &policy.policy_header);
+            describe(policy, &decision, &mut limit_header, &mut tightest);
+            if let Some((i, wait)) = decision.rejected {
+                let window = &policy.windows[i.min(policy.windows.len() - 1)];
+                let err = match &window.code {
+                    Some(code) => ApiError::new(code.clone()),
+                    None => ApiError::role(Role::RateLimited),
+                };
+                let secs = u32::try_from(ceil_secs(wait)).unwrap_or(u32::MAX);
+                refusal = Some(err.retry_after(secs.max(1)));
+                break;
+            }
+        }
+        if !policy_header.is_empty() {
+            insert(&mut headers, RATELIMIT_POLICY, policy_header);
+            insert(&mut headers, RATELIMIT, limit_header);
+        }
+        if let Some((remaining, reset, limit)) = tightest {
+            let mut buf = itoa::Buffer::new();
+            headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
+            headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
+            let reset = buf.format(ceil_secs(reset));
+            if let Ok(v) = HeaderValue::from_str(reset) {
+                headers.insert(X_RATELIMIT_RESET, v);
+            }
+        }
+        match refusal {
+            Some(err) => Verdict::Refuse(err, headers),
+            None => Verdict::Admit(headers),
+        }
+    }
+}
+
+/// Appends the `RateLimit` items of a decision and tracks the window closest to its limit.
+fn describe(
+    policy: &ResolvedPolicy,
+    decision: &Decision,
+    out: &mut String,
+    tightest: &mut Option<(u32, Duration, u32)>,
+) {
+    let mut buf = itoa::Buffer::new();
+    for (state, window) in decision.states.iter().zip(&policy.windows) {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(&window.name);
+        out.push_str("\";r=");
+        out.push_str(buf.format(state.remaining));
+        out.push_str(";t=");
+        out.push_str(buf.format(ceil_secs(state.reset)));
+        let tighter = match tightest {
+            None => true,
+            Some((r, reset, _)) => {
+                state.remaining < *r || (state.remaining == *r && state.reset > *reset)
+            }
+        };
+        if tighter {
+            *tightest = Some((state.remaining, state.reset, window.limit));
+        }
+    }
+}
+
+fn push_item(out: &mut String, item: &str) {
+    if !out.is_empty() {
+        out.push_str(", ");
+    }
+    out.push_str(item);
+}
+
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: String) {
+    if let Ok(v) = HeaderValue::try_from(value) {
+        headers.insert(name, v);
+    }
+}
+
+/// Whole seconds, rounded up: a client that waits this long is never early.
+fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+impl<S> tower::Service<Request> for RateLimitService<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        let keys = shared.keys(&req);
+        Box::pin(async move {
+            match shared.decide(keys).await {
+                Verdict::Admit(headers) => {
+                    let mut res = inner.call(req).await?;
+                    res.headers_mut().extend(headers);
+                    Ok(res)
+                }
+                Verdict::Refuse(err, headers) => {
+                    let mut res = err.into_response();
+                    res.headers_mut().extend(headers);
+                    Ok(res)
+                }
+            }
+        })
+    }
+}

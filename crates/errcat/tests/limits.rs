@@ -1,0 +1,624 @@
+//! Rate limits and idempotency keys over real sockets, on the in-memory store: every refusal is
+//! the catalog's envelope with its status, and the headers follow the drafts' syntax.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use errcat::axum::{
+    ApiKey, ClientIp, ConfigError, Errcat, FailMode, Idempotency, Json, Policy, RateLimit,
+    RouterExt,
+};
+use errcat::store::{
+    Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, MemoryStore,
+    RateLimitStore, StoreError, StoreFuture, StoredResponse, Window,
+};
+use errcat::{ApiError, Catalog};
+use reqwest::header::HeaderMap;
+
+fn catalog(name: &str) -> Arc<Catalog> {
+    let path = format!("{}/../../catalogs/{name}", env!("CARGO_MANIFEST_DIR"));
+    Arc::new(Catalog::from_path(&path).unwrap_or_else(|r| panic!("{path}: {r}")))
+}
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    parsed: errcat::client::RemoteError,
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.bytes().await.unwrap();
+    let parsed = errcat::client::parse(status, &headers, &body);
+    Reply {
+        status,
+        headers,
+        body,
+        parsed,
+    }
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// An error reply is the catalog's envelope: its code, the status the catalog gives that
+    /// code, and the request id of `X-Request-Id` in the body.
+    fn assert_envelope(&self, catalog: &Catalog, code: &str) {
+        let body = String::from_utf8_lossy(&self.body);
+        assert_eq!(self.parsed.code.as_deref(), Some(code), "{body}");
+        let entry = catalog.get(code).unwrap();
+        assert_eq!(Some(self.status), entry.default_status(), "{body}");
+        let id = self.header("x-request-id").expect("X-Request-Id");
+        assert_eq!(self.parsed.request_id.as_deref(), Some(id), "{body}");
+    }
+}
+
+/// Parses a header with sfv as a Structured Field List and returns each member's name and
+/// integer parameters, in order.
+fn sf_list(value: &str) -> Vec<(String, Vec<(String, i64)>)> {
+    use sfv::{BareItem, ListEntry, Parser};
+    let list = Parser::new(value)
+        .parse::<sfv::List>()
+        .unwrap_or_else(|e| panic!("`{value}` is not a structured-field list: {e}"));
+    list.into_iter()
+        .map(|entry| {
+            let ListEntry::Item(item) = entry else {
+                panic!("`{value}`: inner lists are not allowed")
+            };
+            let name = match item.bare_item {
+                BareItem::String(s) => s.as_str().to_owned(),
+                BareItem::Token(t) => t.as_str().to_owned(),
+                other => panic!("`{value}`: policy name must be a string, got {other:?}"),
+            };
+            let params = item
+                .params
+                .into_iter()
+                .map(|(k, v)| match v {
+                    BareItem::Integer(i) => (k.as_str().to_owned(), i64::from(i)),
+                    other => panic!(
+                        "`{value}`: parameter {} must be an integer, got {other:?}",
+                        k.as_str()
+                    ),
+                })
+                .collect();
+            (name, params)
+        })
+        .collect()
+}
+
+fn param(item: &(String, Vec<(String, i64)>), key: &str) -> i64 {
+    item.1
+        .iter()
+        .find(|(k, _)| k == key)
+        .unwrap_or_else(|| panic!("{} has no {key}", item.0))
+        .1
+}
+
+fn limited_app(catalog: &Arc<Catalog>, limits: RateLimit) -> Router {
+    Router::new()
+        .route("/ping", get(|| async { "pong" }))
+        .layer(limits.layer(catalog).unwrap())
+        .with_errcat(Errcat::new(catalog.clone()))
+}
+
+#[tokio::test]
+async fn admitted_responses_carry_the_draft_headers_and_refusals_are_429_envelopes() {
+    let c = catalog("migosmtp.toml");
+    let limits = RateLimit::new(MemoryStore::new()).policy(
+        Policy::new("keys", ApiKey::authorization()).window(Window::new(
+            "burst",
+            3,
+            Duration::from_secs(10),
+        )),
+    );
+    let base = serve(limited_app(&c, limits)).await;
+    let client = reqwest::Client::new();
+    for expected_remaining in [2, 1, 0] {
+        let r = send(client.get(format!("{base}/ping")).bearer_auth("k1")).await;
+        assert_eq!(r.status, 200);
+        let policy = sf_list(r.header("ratelimit-policy").unwrap());
+        assert_eq!(policy.len(), 1);
+        assert_eq!(policy[0].0, "burst");
+        assert_eq!(param(&policy[0], "q"), 3);
+        assert_eq!(param(&policy[0], "w"), 10);
+        let state = sf_list(r.header("ratelimit").unwrap());
+        assert_eq!(state[0].0, "burst");
+        assert_eq!(param(&state[0], "r"), expected_remaining);
+        let t = param(&state[0], "t");
+        assert!((1..=10).contains(&t), "t={t}");
+        assert_eq!(r.header("x-ratelimit-limit"), Some("3"));
+        assert_eq!(
+            r.header("x-ratelimit-remaining"),
+            Some(expected_remaining.to_string().as_str())
+        );
+        let reset: u64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
+        assert!((1..=10).contains(&reset));
+    }
+    let r = send(client.get(format!("{base}/ping")).bearer_auth("k1")).await;
+    assert_eq!(r.status, 429);
+    r.assert_envelope(&c, "rate_limit_exceeded");
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    // One emission interval is 10/3 s: the client waits 4 s at most.
+    assert!((1..=4).contains(&retry), "Retry-After {retry}");
+    assert_eq!(r.parsed.retry_after, Some(Duration::from_secs(retry)));
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    assert_eq!(param(&sf_list(r.header("ratelimit").unwrap())[0], "r"), 0);
+    assert!(r.header("ratelimit-policy").is_some());
+
+    // Another key has its own budget; a request without a key is not under this policy.
+    let other = send(client.get(format!("{base}/ping")).bearer_auth("k2")).await;
+    assert_eq!(other.status, 200);
+    let anonymous = send(client.get(format!("{base}/ping"))).await;
+    assert_eq!(anonymous.status, 200);
+    assert!(anonymous.header("ratelimit").is_none());
+}
+
+#[tokio::test]
+async fn each_window_fires_its_own_code() {
+    // Seed 004: hourly and daily limits with their own codes.
+    let c = catalog("migosmtp.toml");
+    let limits = RateLimit::new(MemoryStore::new())
+        .policy(
+            Policy::new("hourly-first", ApiKey::header("x-hourly"))
+                .window(Window::per_hour("hourly", 2).code("hourly_limit_reached"))
+                .window(Window::per_day("daily", 100).code("daily_limit_reached")),
+        )
+        .policy(
+            Policy::new("daily-first", ApiKey::header("x-daily"))
+                .window(Window::per_hour("hourly-b", 100).code("hourly_limit_reached"))
+                .window(Window::per_day("daily-b", 2).code("daily_limit_reached")),
+        );
+    let base = serve(limited_app(&c, limits)).await;
+    let client = reqwest::Client::new();
+    for (header, code, window) in [
+        ("x-hourly", "hourly_limit_reached", "hourly"),
+        ("x-daily", "daily_limit_reached", "daily-b"),
+    ] {
+        for _ in 0..2 {
+            let r = send(client.get(format!("{base}/ping")).header(header, "key")).await;
+            assert_eq!(r.status, 200);
+            // Both windows of the policy are advertised.
+            assert_eq!(sf_list(r.header("ratelimit-policy").unwrap()).len(), 2);
+        }
+        let r = send(client.get(format!("{base}/ping")).header(header, "key")).await;
+        r.assert_envelope(&c, code);
+        let state = sf_list(r.header("ratelimit").unwrap());
+        let refusing = state.iter().find(|s| s.0 == window).unwrap();
+        assert_eq!(param(refusing, "r"), 0);
+        let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+        // An hour's quota of 2 earns one back in 30 minutes; a day's in 12 hours.
+        let expected = if window == "hourly" { 1800 } else { 43_200 };
+        assert!(
+            retry <= expected && retry + 5 >= expected,
+            "Retry-After {retry}, expected about {expected}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn client_ip_behind_a_trusted_proxy_comes_from_x_forwarded_for() {
+    let c = catalog("mintfax.toml");
+    let ip = ClientIp::new().trust_proxies(["127.0.0.1/32"]).unwrap();
+    let limits = RateLimit::new(MemoryStore::new())
+        .policy(Policy::new("ip", ip).window(Window::per_minute("per-ip", 1)));
+    let base = serve(limited_app(&c, limits)).await;
+    let client = reqwest::Client::new();
+    let get = |xff: &'static str| {
+        client
+            .get(format!("{base}/ping"))
+            .header("x-forwarded-for", xff)
+    };
+    assert_eq!(send(get("203.0.113.1")).await.status, 200);
+    // A spoofed left-hand entry does not change who the client is.
+    let r = send(get("6.6.6.6, 203.0.113.1")).await;
+    r.assert_envelope(&c, "rate_limit_exceeded");
+    assert_eq!(send(get("203.0.113.2")).await.status, 200);
+}
+
+/// A store that always fails, or never answers.
+#[derive(Clone)]
+struct BrokenStore {
+    hang: bool,
+}
+
+struct BrokenLimiter(bool);
+
+impl Limiter for BrokenLimiter {
+    fn check<'a>(&'a self, _key: &'a str) -> StoreFuture<'a, Decision> {
+        let hang = self.0;
+        Box::pin(async move {
+            if hang {
+                std::future::pending::<()>().await;
+            }
+            Err(StoreError::new("connection refused"))
+        })
+    }
+}
+
+impl RateLimitStore for BrokenStore {
+    fn limiter(&self, _: &str, _: &[Window]) -> Arc<dyn Limiter> {
+        Arc::new(BrokenLimiter(self.hang))
+    }
+}
+
+impl IdempotencyStore for BrokenStore {
+    fn begin<'a>(&'a self, _: &'a str, _: &'a Fingerprint, _: Duration) -> StoreFuture<'a, Begin> {
+        Box::pin(async { Err(StoreError::new("connection refused")) })
+    }
+    fn complete<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a LockToken,
+        _: &'a StoredResponse,
+        _: Duration,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async { Err(StoreError::new("connection refused")) })
+    }
+    fn release<'a>(&'a self, _: &'a str, _: &'a LockToken) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(StoreError::new("connection refused")) })
+    }
+}
+
+#[tokio::test]
+async fn a_failed_store_fails_closed_or_open_as_configured_and_never_hangs() {
+    let c = catalog("mintfax.toml");
+    let client = reqwest::Client::new();
+    for hang in [false, true] {
+        let closed = RateLimit::new(BrokenStore { hang })
+            .policy(Policy::new("p", ApiKey::authorization()).window(Window::per_second("s", 5)))
+            .store_timeout(Duration::from_millis(100));
+        let base = serve(limited_app(&c, closed)).await;
+        let started = std::time::Instant::now();
+        let r = send(client.get(format!("{base}/ping")).bearer_auth("k")).await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(r.status, 503);
+        let code = c.role(errcat::Role::Unavailable).code.clone();
+        r.assert_envelope(&c, &code);
+        assert_eq!(r.header("retry-after"), Some("1"));
+
+        let open = RateLimit::new(BrokenStore { hang })
+            .policy(Policy::new("p", ApiKey::authorization()).window(Window::per_second("s", 5)))
+            .store_timeout(Duration::from_millis(100))
+            .on_store_error(FailMode::Open);
+        let base = serve(limited_app(&c, open)).await;
+        let r = send(client.get(format!("{base}/ping")).bearer_auth("k")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(&r.body[..], b"pong");
+        assert!(r.header("ratelimit").is_none());
+    }
+}
+
+#[test]
+fn misconfigured_windows_say_what_to_fix() {
+    let c = catalog("migosmtp.toml");
+    let err = |w: Window| -> ConfigError {
+        RateLimit::new(MemoryStore::new())
+            .policy(Policy::new("p", ApiKey::authorization()).window(w))
+            .layer(&c)
+            .err()
+            .unwrap()
+    };
+    let e = err(Window::per_hour("h", 1).code("hourly_limit_reachd")).to_string();
+    assert!(e.contains("did you mean `hourly_limit_reached`"), "{e}");
+    let e = err(Window::per_hour("h", 1).code("invalid_json")).to_string();
+    assert!(e.contains("not 429"), "{e}");
+    let e = err(Window::per_hour("bad \"name\"", 1)).to_string();
+    assert!(e.contains("printable ASCII"), "{e}");
+    let e = RateLimit::new(MemoryStore::new())
+        .policy(Policy::new("empty", ApiKey::authorization()))
+        .layer(&c)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("has no window"), "{e}");
+}
+
+// ---- idempotency -------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct Order {
+    amount: u32,
+}
+
+#[derive(Clone, Default)]
+struct Counter {
+    runs: Arc<AtomicUsize>,
+}
+
+async fn create(
+    State(c): State<Counter>,
+    Json(order): Json<Order>,
+) -> Result<(axum::http::StatusCode, String), ApiError> {
+    let n = c.runs.fetch_add(1, Ordering::SeqCst) + 1;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    match order.amount {
+        0 => Err(ApiError::role(errcat::Role::ValidationFailed)),
+        // A business refusal the handler decided: kept and replayed.
+        13 => Err(ApiError::checked(&mxcep(), "job_not_cancellable").unwrap()),
+        429 => Ok((
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "slow down".into(),
+        )),
+        999 => {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            Ok((axum::http::StatusCode::CREATED, format!("{{\"run\":{n}}}")))
+        }
+        666 => panic!("the handler crashed"),
+        _ => Ok((
+            axum::http::StatusCode::CREATED,
+            format!("{{\"run\":{n},\"amount\":{}}}", order.amount),
+        )),
+    }
+}
+
+fn mxcep() -> Arc<Catalog> {
+    static CATALOG: std::sync::OnceLock<Arc<Catalog>> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| catalog("mxcep")).clone()
+}
+
+fn idempotent_app(catalog: &Arc<Catalog>, idem: Idempotency, counter: Counter) -> Router {
+    Router::new()
+        .route("/orders", post(create).get(|| async { "list" }))
+        .with_state(counter)
+        .layer(idem.layer())
+        .with_errcat(Errcat::new(catalog.clone()))
+}
+
+fn reqwest_post(client: &reqwest::Client, base: &str) -> reqwest::RequestBuilder {
+    client.post(format!("{base}/orders"))
+}
+
+fn order(client: &reqwest::Client, base: &str, key: &str, amount: u32) -> reqwest::RequestBuilder {
+    reqwest_post(client, base)
+        .header("idempotency-key", key)
+        .bearer_auth("tenant-a")
+        .json(&serde_json::json!({ "amount": amount }))
+}
+
+#[tokio::test]
+async fn a_retry_replays_the_first_response_byte_for_byte() {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let base = serve(idempotent_app(
+        &c,
+        Idempotency::new(MemoryStore::new()),
+        counter.clone(),
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let first = send(order(&client, &base, "key-1", 5)).await;
+    assert_eq!(first.status, 201);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let again = send(order(&client, &base, "key-1", 5)).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("content-type"), first.header("content-type"));
+    assert_eq!(again.header("x-request-id"), first.header("x-request-id"));
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 1);
+
+    // A handler's own error is the request's outcome: kept and replayed, request id and all.
+    let err = send(order(&client, &base, "key-2", 13)).await;
+    err.assert_envelope(&c, "job_not_cancellable");
+    let err_again = send(order(&client, &base, "key-2", 13)).await;
+    assert_eq!(err_again.body, err.body);
+    assert_eq!(err_again.header("idempotent-replayed"), Some("true"));
+    err_again.assert_envelope(&c, "job_not_cancellable");
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 2);
+
+    // Another client's identical key is another key.
+    let other = send(
+        reqwest_post(&client, &base)
+            .header("idempotency-key", "key-1")
+            .bearer_auth("tenant-b")
+            .json(&serde_json::json!({ "amount": 5 })),
+    )
+    .await;
+    assert_eq!(other.status, 201);
+    assert_eq!(other.header("idempotent-replayed"), None);
+    // GET is not covered: it runs every time.
+    let list = send(
+        client
+            .get(format!("{base}/orders"))
+            .header("idempotency-key", "key-1"),
+    )
+    .await;
+    assert_eq!(&list.body[..], b"list");
+    assert_eq!(list.header("idempotent-replayed"), None);
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn invalid_reused_and_in_progress_keys_get_the_catalogs_codes() {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let base = serve(idempotent_app(
+        &c,
+        Idempotency::new(MemoryStore::new()),
+        counter.clone(),
+    ))
+    .await;
+    let client = reqwest::Client::new();
+
+    for bad in ["has space", "a/b", "a.b", "", &"a".repeat(256)] {
+        let r = send(order(&client, &base, bad, 5)).await;
+        r.assert_envelope(&c, "invalid_idempotency_key");
+        assert_eq!(r.parsed.fields.len(), 1, "{:?}", r.body);
+    }
+    // Two values are ambiguous.
+    let r = send(order(&client, &base, "a", 5).header("idempotency-key", "b")).await;
+    r.assert_envelope(&c, "invalid_idempotency_key");
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 0);
+
+    assert_eq!(send(order(&client, &base, "k", 5)).await.status, 201);
+    let reused = send(order(&client, &base, "k", 6)).await;
+    reused.assert_envelope(&c, "idempotency_key_reused");
+
+    let slow = tokio::spawn(send(order(&client, &base, "slow", 999)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let busy = send(order(&client, &base, "slow", 999)).await;
+    busy.assert_envelope(&c, "idempotency_key_in_progress");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    let slow = slow.await.unwrap();
+    assert_eq!(slow.status, 201);
+    assert_eq!(
+        send(order(&client, &base, "slow", 999)).await.body,
+        slow.body
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_retries_run_the_handler_once() {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let base = serve(idempotent_app(
+        &c,
+        Idempotency::new(MemoryStore::new()),
+        counter.clone(),
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let tasks: Vec<_> = (0..200)
+        .map(|_| tokio::spawn(send(order(&client, &base, "same", 7))))
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            201 => created += 1,
+            409 => r.assert_envelope(&c, "idempotency_key_in_progress"),
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert!(created >= 1);
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn refusals_and_429s_are_not_kept_so_a_corrected_retry_runs() {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let base = serve(idempotent_app(
+        &c,
+        Idempotency::new(MemoryStore::new()),
+        counter.clone(),
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    // Malformed JSON: refused by the extractor before the handler.
+    let bad = send(
+        client
+            .post(format!("{base}/orders"))
+            .header("idempotency-key", "fix-me")
+            .bearer_auth("tenant-a")
+            .header("content-type", "application/json")
+            .body("{nope"),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    let fixed = send(order(&client, &base, "fix-me", 5)).await;
+    assert_eq!(fixed.status, 201);
+    assert_eq!(fixed.header("idempotent-replayed"), None);
+
+    // Validation failed in the handler: a refusal, not kept.
+    let invalid = send(order(&client, &base, "v", 0)).await;
+    invalid.assert_envelope(&c, "validation_error");
+    assert_eq!(
+        send(order(&client, &base, "v", 0))
+            .await
+            .header("idempotent-replayed"),
+        None
+    );
+
+    // A 429 is never kept.
+    let limited = send(order(&client, &base, "r", 429)).await;
+    assert_eq!(limited.status, 429);
+    let again = send(order(&client, &base, "r", 429)).await;
+    assert_eq!(again.header("idempotent-replayed"), None);
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test]
+async fn a_crashed_request_frees_its_key_after_the_lock_timeout() {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let idem = Idempotency::new(MemoryStore::new()).lock_timeout(Duration::from_millis(400));
+    let base = serve(idempotent_app(&c, idem, counter.clone())).await;
+    let client = reqwest::Client::new();
+    let crashed = send(order(&client, &base, "crash", 666)).await;
+    crashed.assert_envelope(&c, "internal_error");
+    let held = send(order(&client, &base, "crash", 666)).await;
+    held.assert_envelope(&c, "idempotency_key_in_progress");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let after = send(order(&client, &base, "crash", 666)).await;
+    after.assert_envelope(&c, "internal_error");
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_idempotency_store_fails_closed_or_open() {
+    let c = catalog("mxcep");
+    let client = reqwest::Client::new();
+    let counter = Counter::default();
+    let closed = Idempotency::new(BrokenStore { hang: false });
+    let base = serve(idempotent_app(&c, closed, counter.clone())).await;
+    let r = send(order(&client, &base, "k", 5)).await;
+    assert_eq!(r.status, 503);
+    let code = c.role(errcat::Role::Unavailable).code.clone();
+    r.assert_envelope(&c, &code);
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 0);
+
+    let open = Idempotency::new(BrokenStore { hang: false }).on_store_error(FailMode::Open);
+    let base = serve(idempotent_app(&c, open, counter.clone())).await;
+    assert_eq!(send(order(&client, &base, "k", 5)).await.status, 201);
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn seed_004s_header_name_is_configurable() {
+    let c = catalog("migosmtp.toml");
+    let counter = Counter::default();
+    let idem = Idempotency::new(MemoryStore::new()).header("x-idempotency-key");
+    let base = serve(idempotent_app(&c, idem, counter.clone())).await;
+    let client = reqwest::Client::new();
+    let post = |amount: u32| {
+        client
+            .post(format!("{base}/orders"))
+            .header("x-idempotency-key", "abc")
+            .json(&serde_json::json!({ "amount": amount }))
+    };
+    assert_eq!(send(post(1)).await.status, 201);
+    assert_eq!(
+        send(post(1)).await.header("idempotent-replayed"),
+        Some("true")
+    );
+    // Seed 004 answers a reused key with its own 409 code.
+    send(post(2))
+        .await
+        .assert_envelope(&c, "duplicate_idempotency_key");
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 1);
+}
