@@ -38,7 +38,7 @@ fn authenticate(parts: &axum::http::request::Parts) -> Result<Key, ApiError> {
         .filter(|t| !t.is_empty() && !t.contains(' '))
         .ok_or_else(|| ApiError::from(Code::Unauthenticated))?;
     match token {
-        keys::SANDBOX => Ok(Key::Env(Environment::Sandbox)),
+        keys::SANDBOX | keys::FREE => Ok(Key::Env(Environment::Sandbox)),
         keys::LIVE => Ok(Key::Env(Environment::Live)),
         keys::ACCOUNT => Ok(Key::Account),
         _ => Err(Code::ApiKeyInvalid.into()),

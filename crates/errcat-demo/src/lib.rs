@@ -26,7 +26,10 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use errcat::StyleKind;
-use errcat::axum::{Errcat, RouterExt};
+use errcat::axum::{
+    ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Policy, RateLimit, RouterExt,
+};
+use errcat::store::{MemoryStore, Window};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
@@ -46,6 +49,25 @@ pub struct DemoConfig {
     pub timeout: Duration,
     /// How many requests run at once before load shedding answers.
     pub max_concurrency: usize,
+    /// Where rate limits and idempotency keys live.
+    pub store: DemoStore,
+    /// Whether requests go through unguarded when the store is down (else 503).
+    pub fail_open: bool,
+    /// Requests per second each API key may make (the free key has its own small plan).
+    pub key_rate: u32,
+    /// Requests per second each client address may make without an API key.
+    pub ip_rate: u32,
+    /// Requests per hour each API key may make.
+    pub key_hourly: u32,
+}
+
+/// Where the demo keeps rate limits and idempotency keys.
+#[derive(Clone, Debug)]
+pub enum DemoStore {
+    /// In this process: nothing to install.
+    Memory(MemoryStore),
+    /// On Redis, shared by every instance.
+    Redis(errcat::store::RedisStore),
 }
 
 impl Default for DemoConfig {
@@ -55,6 +77,11 @@ impl Default for DemoConfig {
             body_limit: 14 * 1024 * 1024,
             timeout: Duration::from_secs(10),
             max_concurrency: 512,
+            store: DemoStore::Memory(MemoryStore::new()),
+            fail_open: false,
+            key_rate: 1000,
+            ip_rate: 1000,
+            key_hourly: 1_000_000,
         }
     }
 }
@@ -67,6 +94,9 @@ pub mod keys {
     pub const LIVE: &str = "mfx_live_demo";
     /// The account-scoped key, for `/account/*`.
     pub const ACCOUNT: &str = "mfx_acct_demo";
+    /// A sandbox key on the free plan: 2 requests per second, 30 per hour, so a 429 is three
+    /// quick requests away.
+    pub const FREE: &str = "mfx_test_free";
 }
 
 /// The demo's router, with errcat installed.
@@ -106,8 +136,134 @@ pub fn app(config: DemoConfig) -> Router {
                 .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
                 .timeout(config.timeout),
         )
+        .layer(
+            // Outside the timeout, so a request that timed out frees its key at once; inside
+            // the rate limit, so a retry counts; inside the body limit, under which it reads
+            // the body to fingerprint it.
+            Idempotency::new(store_of(&config))
+                .on_store_error(fail_mode(&config))
+                .layer(),
+        )
+        .layer(rate_limits(&config, &catalog))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .with_errcat(errcat)
+}
+
+fn fail_mode(config: &DemoConfig) -> FailMode {
+    if config.fail_open {
+        FailMode::Open
+    } else {
+        FailMode::Closed
+    }
+}
+
+/// A store for the demo's layers: both store kinds implement both traits.
+fn store_of(config: &DemoConfig) -> AnyStore {
+    AnyStore(config.store.clone())
+}
+
+/// Either store, as one type the layers take.
+#[derive(Clone)]
+struct AnyStore(DemoStore);
+
+impl errcat::store::RateLimitStore for AnyStore {
+    fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn errcat::store::Limiter> {
+        match &self.0 {
+            DemoStore::Memory(m) => m.limiter(policy, windows),
+            DemoStore::Redis(r) => r.limiter(policy, windows),
+        }
+    }
+}
+
+impl errcat::store::IdempotencyStore for AnyStore {
+    fn begin<'a>(
+        &'a self,
+        key: &'a str,
+        fingerprint: &'a errcat::store::Fingerprint,
+        lock_ttl: Duration,
+    ) -> errcat::store::StoreFuture<'a, errcat::store::Begin> {
+        match &self.0 {
+            DemoStore::Memory(m) => m.begin(key, fingerprint, lock_ttl),
+            DemoStore::Redis(r) => r.begin(key, fingerprint, lock_ttl),
+        }
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a errcat::store::LockToken,
+        response: &'a errcat::store::StoredResponse,
+        retention: Duration,
+    ) -> errcat::store::StoreFuture<'a, bool> {
+        match &self.0 {
+            DemoStore::Memory(m) => m.complete(key, token, response, retention),
+            DemoStore::Redis(r) => r.complete(key, token, response, retention),
+        }
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a errcat::store::LockToken,
+    ) -> errcat::store::StoreFuture<'a, ()> {
+        match &self.0 {
+            DemoStore::Memory(m) => m.release(key, token),
+            DemoStore::Redis(r) => r.release(key, token),
+        }
+    }
+}
+
+/// The bearer token of a request, if it has one.
+fn bearer(req: &axum::extract::Request) -> Option<&str> {
+    req.headers()
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+/// The demo's plans: the free key's small one, every other key's, and per address for
+/// requests without a key.
+fn rate_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axum::RateLimitLayer {
+    let free = |req: &axum::extract::Request| {
+        (bearer(req) == Some(keys::FREE)).then(|| ApiKey::authorization().key(req))?
+    };
+    let paid = |req: &axum::extract::Request| {
+        (bearer(req) != Some(keys::FREE))
+            .then(|| ApiKey::authorization().key(req))
+            .flatten()
+    };
+    let anonymous = |req: &axum::extract::Request| {
+        if req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            None
+        } else {
+            ClientIp::new().key(req)
+        }
+    };
+    let limits = RateLimit::new(store_of(config))
+        .policy(
+            Policy::new("free", free)
+                .window(Window::per_second("free-second", 2))
+                .window(Window::per_hour("free-hour", 30)),
+        )
+        .policy(
+            Policy::new("keys", paid)
+                .window(Window::per_second("second", config.key_rate))
+                .window(Window::per_hour("hour", config.key_hourly)),
+        )
+        .policy(
+            Policy::new("ip", anonymous).window(Window::per_second("ip-second", config.ip_rate)),
+        )
+        .on_store_error(fail_mode(config));
+    match limits.layer(catalog) {
+        Ok(layer) => layer,
+        // The windows above name no code of their own: the catalog's rate_limited role
+        // always resolves, so this cannot fail.
+        Err(e) => unreachable!("the demo's rate limits are valid: {e}"),
+    }
 }
 
 /// The reference docs site (errcat-docs), generated once, served where the catalog's `docs`

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use errcat::StyleKind;
-use errcat_demo::{DemoConfig, app, keys};
+use errcat::store::{MemoryStore, RedisConfig, RedisStore};
+use errcat_demo::{DemoConfig, DemoStore, app, keys};
 
 /// A fax-sending API whose every error speaks seed 000's catalog.
 #[derive(Parser)]
@@ -23,6 +24,19 @@ struct Args {
     /// Requests running at once before load shedding answers 503.
     #[arg(long, default_value_t = 512)]
     max_concurrency: usize,
+    /// Keep rate limits and idempotency keys on Redis (e.g. redis://127.0.0.1:6379/), shared by
+    /// every instance; without it they live in this process.
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// When the store is down, let requests through unguarded instead of answering 503.
+    #[arg(long)]
+    fail_open: bool,
+    /// Requests per second each API key may make (the free key's plan is 2 per second).
+    #[arg(long, default_value_t = 1000)]
+    key_rate: u32,
+    /// Requests per second each client address may make without an API key.
+    #[arg(long, default_value_t = 1000)]
+    ip_rate: u32,
 }
 
 fn parse_style(s: &str) -> Result<StyleKind, String> {
@@ -39,10 +53,26 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
+    let store = match &args.redis {
+        None => DemoStore::Memory(MemoryStore::new()),
+        Some(url) => match RedisStore::connect(url, RedisConfig::new()).await {
+            Ok(store) => DemoStore::Redis(store),
+            Err(e) => {
+                eprintln!(
+                    "error: cannot use Redis at {url}: {e}; start redis-server, fix --redis, or leave it out to keep state in memory"
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+    };
     let config = DemoConfig {
         style: args.style,
         timeout: Duration::from_secs(args.timeout_secs),
         max_concurrency: args.max_concurrency,
+        store,
+        fail_open: args.fail_open,
+        key_rate: args.key_rate,
+        ip_rate: args.ip_rate,
         ..DemoConfig::default()
     };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
@@ -59,8 +89,12 @@ async fn main() -> std::process::ExitCode {
     let style = args
         .style
         .map_or("flat (the catalog's)".to_string(), |s| s.name().to_string());
+    let state = args
+        .redis
+        .as_deref()
+        .map_or("in memory".to_string(), |url| format!("on Redis at {url}"));
     println!(
-        "errcat demo: a fax API on seed 000's catalog, listening on http://{addr} (style: {style})"
+        "errcat demo: a fax API on seed 000's catalog, listening on http://{addr} (style: {style}; limits and idempotency keys {state})"
     );
     println!();
     println!("Try:");
@@ -76,6 +110,14 @@ async fn main() -> std::process::ExitCode {
         "  curl -i http://{addr}/faxes/fax_nope -H 'Authorization: Bearer {}' -H 'Accept-Language: es'",
         keys::SANDBOX
     );
+    println!(
+        "  for i in 1 2 3; do curl -si http://{addr}/faxes -H 'Authorization: Bearer {}' | head -1; done   # the free plan: 429 on the third",
+        keys::FREE
+    );
+    println!(
+        "  curl -i http://{addr}/faxes -H 'Authorization: Bearer {}' -H 'Idempotency-Key: order-1' -H 'Content-Type: application/json' -d '{{\"to\": \"+15551234567\", \"file\": {{\"content_type\": \"application/pdf\", \"content_base64\": \"JVBERi0xLjQ=\"}}}}'   # twice: the second is a replay",
+        keys::SANDBOX
+    );
     println!("  curl -i http://{addr}/faxes -X PUT");
     println!("  curl -i http://{addr}/debug/panic");
     println!("  curl -s http://{addr}/openapi.json | head -c 400");
@@ -86,7 +128,8 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, app(config))
+    let service = app(config).into_make_service_with_connect_info::<SocketAddr>();
+    match axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
     {

@@ -172,8 +172,31 @@ fn operations() -> Vec<Op> {
     ]
 }
 
-/// Errors any route can return: the framework's own.
-const EVERY_ROUTE: [Role; 3] = [Role::Timeout, Role::Unavailable, Role::Internal];
+/// Errors any route can return: the framework's own, and the rate limit's.
+const EVERY_ROUTE: [Role; 4] = [
+    Role::RateLimited,
+    Role::Timeout,
+    Role::Unavailable,
+    Role::Internal,
+];
+
+/// Errors of the `Idempotency-Key` header, on the routes it covers (POST).
+const IDEMPOTENT_ROUTE: [Role; 3] = [
+    Role::IdempotencyKeyInvalid,
+    Role::IdempotencyKeyReused,
+    Role::IdempotencyKeyInProgress,
+];
+
+/// The rate-limit headers every response carries, as OpenAPI header objects.
+fn rate_limit_headers() -> Value {
+    json!({
+        "RateLimit-Policy": {"description": "The quota policies that apply (draft-ietf-httpapi-ratelimit-headers): a structured-field list such as `\"second\";q=1000;w=1, \"hour\";q=1000000;w=3600`.", "schema": {"type": "string"}},
+        "RateLimit": {"description": "What each policy has left: `\"second\";r=999;t=1`, remaining requests and seconds until the window is full again.", "schema": {"type": "string"}},
+        "X-RateLimit-Limit": {"description": "The quota of the window closest to its limit.", "schema": {"type": "integer"}},
+        "X-RateLimit-Remaining": {"description": "What that window has left.", "schema": {"type": "integer"}},
+        "X-RateLimit-Reset": {"description": "Seconds until that window is full again.", "schema": {"type": "integer"}}
+    })
+}
 
 /// The JSON Schema of the envelope of a style: errcat's own, see
 /// [`errcat::openapi::envelope_schema`].
@@ -193,9 +216,15 @@ pub fn document(style: StyleKind) -> Value {
     for op in operations() {
         // Codes by status.
         let mut by_status: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+        let idempotent: &[Role] = if op.method == "post" {
+            &IDEMPOTENT_ROUTE
+        } else {
+            &[]
+        };
         let role_codes = op
             .roles
             .iter()
+            .chain(idempotent)
             .chain(EVERY_ROUTE.iter())
             .map(|r| catalog.role(*r).code.clone());
         for code in op
@@ -221,6 +250,16 @@ pub fn document(style: StyleKind) -> Value {
                 errcat::openapi::response(&renderer, *status, &codes),
             );
         }
+        for response in responses.values_mut() {
+            let headers = response
+                .as_object_mut()
+                .map(|r| r.entry("headers").or_insert_with(|| json!({})));
+            if let Some(Value::Object(headers)) = headers {
+                if let Value::Object(limits) = rate_limit_headers() {
+                    headers.extend(limits);
+                }
+            }
+        }
         let mut operation = json!({
             "summary": op.summary,
             "operationId": format!("{}{}", op.method, op.path.replace(['/', '{', '}'], "_")),
@@ -233,7 +272,10 @@ pub fn document(style: StyleKind) -> Value {
         if let Some(schema) = op.body {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
-        let params = params_of(op.path, op.method);
+        let mut params = params_of(op.path, op.method);
+        if op.method == "post" {
+            params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "description": "Makes a retry safe: the first response is kept for 24 hours and replayed (with `Idempotent-Replayed: true`) to a retry with the same key and body. 1 to 255 characters from A-Z, a-z, 0-9, _ and -.", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,255}$"}}));
+        }
         if !params.is_empty() {
             operation["parameters"] = Value::Array(params);
         }

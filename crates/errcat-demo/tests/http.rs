@@ -22,6 +22,7 @@ fn config(style: StyleKind) -> DemoConfig {
         body_limit: BODY_LIMIT,
         timeout: TIMEOUT,
         max_concurrency: 64,
+        ..DemoConfig::default()
     }
 }
 

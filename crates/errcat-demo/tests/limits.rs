@@ -1,0 +1,301 @@
+//! The demo's rate limits and idempotency keys, in memory and on a real `redis-server` that the
+//! test starts on a free loopback port: one instance and two sharing Redis, and Redis killed
+//! mid-run.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Reply, client, demo, send};
+use errcat::StyleKind;
+use errcat::store::{MemoryStore, RedisConfig, RedisStore};
+use errcat_demo::{DemoConfig, DemoStore, keys};
+use errcat_store::redis_server::RedisServer;
+
+fn redis_server() -> RedisServer {
+    RedisServer::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn redis_store(server: &RedisServer) -> DemoStore {
+    let store = RedisStore::connect(&server.url(), RedisConfig::new())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    DemoStore::Redis(store)
+}
+
+fn fax_body() -> serde_json::Value {
+    serde_json::json!({
+        "to": "+15551234567",
+        "file": {"content_type": "application/pdf", "content_base64": "JVBERi0xLjQ="}
+    })
+}
+
+fn post_fax(base: &str, key: &str) -> reqwest::RequestBuilder {
+    client()
+        .post(format!("{base}/faxes"))
+        .bearer_auth(keys::SANDBOX)
+        .header("idempotency-key", key)
+        .json(&fax_body())
+}
+
+async fn fax_count(base: &str) -> usize {
+    let r = send(
+        client()
+            .get(format!("{base}/faxes?limit=100"))
+            .bearer_auth(keys::SANDBOX),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json().as_array().map_or(0, Vec::len)
+}
+
+/// Sends 200 requests with one idempotency key at once, spread over the instances, and checks
+/// that exactly one fax exists among them all, that every answer is the first response or
+/// the in-progress envelope, and that every replay is byte-for-byte the original.
+async fn one_key_runs_once(bases: &[String]) {
+    let tasks: Vec<_> = (0..200)
+        .map(|i| tokio::spawn(send(post_fax(&bases[i % bases.len()], "same-order"))))
+        .collect();
+    let mut first: Option<String> = None;
+    let mut in_progress = 0;
+    for t in tasks {
+        let r: Reply = t.await.unwrap();
+        match r.status {
+            201 => {
+                if let Some(body) = &first {
+                    assert_eq!(&r.text, body, "a replay differs from the first response");
+                } else {
+                    first = Some(r.text.clone());
+                }
+            }
+            409 => {
+                assert_eq!(
+                    common::code_of(StyleKind::Flat, r.json()),
+                    "idempotency_key_in_progress"
+                );
+                assert_eq!(r.header("retry-after"), "1");
+                in_progress += 1;
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert!(first.is_some(), "no request was admitted");
+    let mut total = 0;
+    for base in bases {
+        total += fax_count(base).await;
+    }
+    assert_eq!(
+        total, 1,
+        "the handler ran {total} times ({in_progress} in progress answers)"
+    );
+    // After the first finished, a retry anywhere is a replay.
+    for base in bases {
+        let r = send(post_fax(base, "same-order")).await;
+        assert_eq!(r.status, 201);
+        assert_eq!(r.header("idempotent-replayed"), "true");
+        assert_eq!(Some(&r.text), first.as_ref());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_retries_create_one_fax_in_memory() {
+    let server = demo(DemoConfig::default()).await;
+    one_key_runs_once(&[server.base.clone()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_retries_create_one_fax_on_redis_one_and_two_instances() {
+    let redis = redis_server();
+    let one = demo(DemoConfig {
+        store: redis_store(&redis).await,
+        ..DemoConfig::default()
+    })
+    .await;
+    one_key_runs_once(&[one.base.clone()]).await;
+
+    // Two fresh instances (their own fax tables) sharing a fresh Redis.
+    let redis = redis_server();
+    let a = demo(DemoConfig {
+        store: redis_store(&redis).await,
+        ..DemoConfig::default()
+    })
+    .await;
+    let b = demo(DemoConfig {
+        store: redis_store(&redis).await,
+        ..DemoConfig::default()
+    })
+    .await;
+    one_key_runs_once(&[a.base.clone(), b.base.clone()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_redis_admit_no_more_than_the_limit() {
+    let redis = redis_server();
+    let config = |store| DemoConfig {
+        store,
+        key_hourly: 20,
+        ..DemoConfig::default()
+    };
+    let a = demo(config(redis_store(&redis).await)).await;
+    let b = demo(config(redis_store(&redis).await)).await;
+    let tasks: Vec<_> = (0..100)
+        .map(|i| {
+            let base = if i % 2 == 0 { &a.base } else { &b.base };
+            tokio::spawn(send(
+                client()
+                    .get(format!("{base}/faxes"))
+                    .bearer_auth(keys::SANDBOX),
+            ))
+        })
+        .collect();
+    let (mut admitted, mut limited) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            200 => admitted += 1,
+            429 => {
+                assert_eq!(
+                    common::code_of(StyleKind::Flat, r.json()),
+                    "rate_limit_exceeded"
+                );
+                let retry: u64 = r.header("retry-after").parse().unwrap();
+                // 20 an hour earns one back every 3 minutes.
+                assert!((170..=180).contains(&retry), "Retry-After {retry}");
+                assert_eq!(r.header("x-ratelimit-remaining"), "0");
+                limited += 1;
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert_eq!((admitted, limited), (20, 80));
+}
+
+/// Polls until `check` holds, for at most `limit`.
+async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_mid_run_fails_as_configured_and_service_returns_with_it() {
+    let mut redis = redis_server();
+    let closed = demo(DemoConfig {
+        store: redis_store(&redis).await,
+        ..DemoConfig::default()
+    })
+    .await;
+    let open = demo(DemoConfig {
+        store: redis_store(&redis).await,
+        fail_open: true,
+        ..DemoConfig::default()
+    })
+    .await;
+    let list = |base: &str| {
+        client()
+            .get(format!("{base}/faxes"))
+            .bearer_auth(keys::SANDBOX)
+    };
+    for base in [&closed.base, &open.base] {
+        let r = send(list(base)).await;
+        assert_eq!(r.status, 200);
+        assert!(!r.header("ratelimit").is_empty());
+    }
+
+    redis.stop();
+    for round in 0..3 {
+        let started = Instant::now();
+        let r = send(list(&closed.base)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "round {round} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(r.status, 503, "{}", r.text);
+        assert_eq!(
+            common::code_of(StyleKind::Flat, r.json()),
+            "service_unavailable"
+        );
+        assert_eq!(r.header("retry-after"), "1");
+        assert_eq!(
+            common::request_id_of(StyleKind::Flat, r.json()),
+            r.header("x-request-id")
+        );
+        let r = send(post_fax(&closed.base, "while-down")).await;
+        assert_eq!(r.status, 503, "{}", r.text);
+
+        let started = Instant::now();
+        let r = send(list(&open.base)).await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.header("ratelimit").is_empty());
+        if round == 0 {
+            // Unguarded, but still served: the fax is created (the sandbox affords two).
+            let r = send(post_fax(&open.base, "open")).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+    }
+    // Nothing was kept for the key refused while Redis was down.
+    redis.restart().unwrap_or_else(|e| panic!("{e}"));
+    let back = eventually(Duration::from_secs(15), || async {
+        let r = send(list(&closed.base)).await;
+        r.status == 200 && !r.header("ratelimit").is_empty()
+    })
+    .await;
+    assert!(
+        back,
+        "the fail-closed instance did not recover after Redis returned"
+    );
+    let r = send(post_fax(&closed.base, "while-down")).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.header("idempotent-replayed"), "");
+    let r = send(post_fax(&closed.base, "while-down")).await;
+    assert_eq!(r.header("idempotent-replayed"), "true");
+    let r = send(list(&open.base)).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            !send(list(&open.base)).await.header("ratelimit").is_empty()
+        })
+        .await
+    );
+}
+
+#[tokio::test]
+async fn the_free_plan_is_three_requests_from_a_429_with_every_header() {
+    let server = demo(DemoConfig {
+        store: DemoStore::Memory(MemoryStore::new()),
+        ..DemoConfig::default()
+    })
+    .await;
+    let get = || client().get(server.url("/faxes")).bearer_auth(keys::FREE);
+    for remaining in ["1", "0"] {
+        let r = send(get()).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.header("ratelimit-policy"),
+            r#""free-second";q=2;w=1, "free-hour";q=30;w=3600"#
+        );
+        assert!(r.header("ratelimit").starts_with(&format!(
+            "\"free-second\";r={remaining};t=1, \"free-hour\";r="
+        )));
+        assert_eq!(r.header("x-ratelimit-remaining"), remaining);
+    }
+    let r = send(get()).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(
+        common::code_of(StyleKind::Flat, r.json()),
+        "rate_limit_exceeded"
+    );
+    assert_eq!(r.header("retry-after"), "1");
+    assert_eq!(r.header("ratelimit"), "\"free-second\";r=0;t=1");
+}
