@@ -8,8 +8,9 @@
 # Three servers, all in the same run:
 #   bare          examples/bare.rs: static bodies, no errcat
 #   errcat stack  examples/errcat_stack.rs: the same routes with errcat's layer and Json extractor
-#   demo          the demo API: errcat plus auth, a timeout, a global concurrency limit and load
-#                 shedding (tower layers that bare lacks)
+#   demo          the demo API: errcat plus auth, rate limits (set too high to refuse),
+#                 idempotency keys, a timeout, a global concurrency limit and load shedding
+#                 (tower layers that bare lacks)
 #
 # Prints requests/second for each and the ratios errcat-stack/bare and demo/bare per path (the
 # median ratio over RUNS runs). Servers listen on loopback only and are stopped on exit.
@@ -77,7 +78,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-RUST_LOG=$DEMO_LOG "$DEMO_BIN" --addr "$DEMO_ADDR" >"$WORK/demo.log" 2>&1 &
+# Limits high enough never to refuse: this benchmark measures the error paths, not the limiter
+# (scripts/limits-load.sh measures that).
+RUST_LOG=$DEMO_LOG "$DEMO_BIN" --addr "$DEMO_ADDR" --key-rate 4000000000 --key-hourly 4000000000 \
+    --ip-rate 4000000000 >"$WORK/demo.log" 2>&1 &
 DEMO_PID=$!
 PIDS+=("$DEMO_PID")
 "$BARE_BIN" "$BARE_ADDR" >"$WORK/bare.log" 2>&1 &

@@ -34,6 +34,9 @@ struct Args {
     /// Requests per second each API key may make (the free key's plan is 2 per second).
     #[arg(long, default_value_t = 1000)]
     key_rate: u32,
+    /// Requests per hour each API key may make.
+    #[arg(long, default_value_t = 1_000_000)]
+    key_hourly: u32,
     /// Requests per second each client address may make without an API key.
     #[arg(long, default_value_t = 1000)]
     ip_rate: u32,
@@ -72,6 +75,7 @@ async fn main() -> std::process::ExitCode {
         store,
         fail_open: args.fail_open,
         key_rate: args.key_rate,
+        key_hourly: args.key_hourly,
         ip_rate: args.ip_rate,
         ..DemoConfig::default()
     };

@@ -622,3 +622,48 @@ async fn seed_004s_header_name_is_configurable() {
         .assert_envelope(&c, "duplicate_idempotency_key");
     assert_eq!(counter.runs.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_policy_can_cover_one_group_of_routes_and_seed_002_gets_retry_after_in_the_body() {
+    // Seed 002: X-RateLimit-Remaining and `retryAfter` in its nested envelope.
+    let c = catalog("seed002.toml");
+    let limits = RateLimit::new(MemoryStore::new())
+        .policy(Policy::new("send", ApiKey::authorization()).window(Window::per_minute("send", 1)))
+        .layer(&c)
+        .unwrap();
+    let limited = Router::new()
+        .route("/send", post(|| async { "sent" }))
+        .route_layer(limits);
+    let app = Router::new()
+        .route("/status", get(|| async { "up" }))
+        .nest("/v1", limited)
+        .with_errcat(Errcat::new(c.clone()));
+    let base = serve(app).await;
+    let client = reqwest::Client::new();
+    assert_eq!(
+        send(client.post(format!("{base}/v1/send")).bearer_auth("k"))
+            .await
+            .status,
+        200
+    );
+    let r = send(client.post(format!("{base}/v1/send")).bearer_auth("k")).await;
+    r.assert_envelope(&c, "RATE_LIMITED");
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert_eq!(
+        body["error"]["retryAfter"],
+        serde_json::json!(secs),
+        "{body}"
+    );
+    assert!((55..=60).contains(&secs), "{secs}");
+    // Routes outside the group are not limited and carry no rate-limit headers.
+    for _ in 0..3 {
+        let r = send(client.get(format!("{base}/status")).bearer_auth("k")).await;
+        assert_eq!(r.status, 200);
+        assert!(r.header("ratelimit").is_none());
+    }
+    // An unknown route inside the group is not counted either: route_layer wraps routes only.
+    let r = send(client.post(format!("{base}/v1/nope")).bearer_auth("k")).await;
+    assert_eq!(r.status, 404);
+}

@@ -36,7 +36,16 @@
 //!   and locale (handlers can also take [`RequestId`](crate::RequestId) and
 //!   [`Locale`](crate::Locale) as extractors);
 //! - with the `garde` or `validator` feature, `garde::Valid<T>` and `validator::Valid<T>`
-//!   validate a JSON body and report every failing field with a JSON Pointer.
+//!   validate a JSON body and report every failing field with a JSON Pointer;
+//! - with the `rate-limit` feature, `RateLimit` builds a layer of GCRA policies (per API key,
+//!   client address or any `KeyExtractor`), each window firing its own 429 code, with the IETF
+//!   `RateLimit`/`RateLimit-Policy` headers and `X-RateLimit-*` on every response;
+//! - with the `idempotency` feature, `Idempotency` builds a layer that replays the first response
+//!   to a retry with the same `Idempotency-Key` and answers a reused or busy key with the
+//!   catalog's codes.
+//!
+//! Both keep their state in an `errcat::store` store: in memory, or on Redis with the
+//! `redis` feature. Put them inside [`ErrcatLayer`], the rate limit outside the idempotency layer.
 
 mod extract;
 #[cfg(any(feature = "garde", feature = "validator"))]

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Load benchmark of the rate limiter in the demo: a refused request must cost no more than an
+# admitted one. Both paths run against the same server, in the same run:
+#
+#   200  GET /faxes with the sandbox key, whose limit is set too high to refuse: the request
+#        passes the limiter, auth and the handler, and gets an empty list
+#   429  GET /faxes with the free key (2 per second): after the first two, every request is
+#        refused by the limiter with the catalog's 429 envelope and its headers
+#
+# once with limits in memory, and once on Redis (a redis-server this script starts on a free
+# loopback port, when redis-server is installed). Prints requests/second of each path and the
+# ratio 429/200 (median over RUNS runs): at least 1.0 means a refusal costs no more.
+#
+# Environment:
+#   DURATION=10 RUNS=1 THREADS=2 CONNECTIONS=32
+#   DEMO_ADDR=127.0.0.1:18090 REDIS_PORT=16390
+#   CARGO_TARGET_DIR   where cargo builds (default: target)
+#
+# Needs wrk (apt-get install -y wrk) and curl; redis-server for the Redis half.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+RUNS=${RUNS:-1}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+DEMO_ADDR=${DEMO_ADDR:-127.0.0.1:18090}
+REDIS_PORT=${REDIS_PORT:-16390}
+PAID_KEY=mfx_test_demo
+FREE_KEY=mfx_test_free
+
+case "$DEMO_ADDR" in
+    127.*:* | localhost:*) ;;
+    *) echo "error: $DEMO_ADDR is not a loopback address; the benchmark listens on 127.0.0.1 only" >&2; exit 1 ;;
+esac
+for tool in wrk curl; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "error: $tool is needed (apt-get install -y $tool)" >&2
+        exit 1
+    fi
+done
+
+echo "building errcat-demo (release)..."
+cargo build --quiet --release -p errcat-demo --bin errcat-demo
+DEMO_BIN=${CARGO_TARGET_DIR:-target}/release/errcat-demo
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_up() { # PID LOG
+    for _ in $(seq 1 100); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            echo "error: the demo exited before answering:" >&2
+            cat "$2" >&2
+            exit 1
+        fi
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$DEMO_ADDR/healthz" || true)" = 200 ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "error: the demo did not answer on $DEMO_ADDR within 10 s" >&2
+    exit 1
+}
+
+status_of() { curl -s -o /dev/null -w '%{http_code}' "http://$DEMO_ADDR/faxes" -H "Authorization: Bearer $1"; }
+
+rps() { # KEY
+    local out
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $1" "http://$DEMO_ADDR/faxes")
+    if grep -q 'Non-2xx' <<<"$out" && [ "$1" = "$PAID_KEY" ]; then
+        echo "warning: the 200 path had refusals: $(grep 'Non-2xx' <<<"$out" | xargs)" >&2
+    fi
+    awk '/Requests\/sec/ { print $2; exit }' <<<"$out"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Runs the two paths against a demo started with extra flags: LABEL FLAGS...
+measure() {
+    local label=$1
+    shift
+    RUST_LOG=warn "$DEMO_BIN" --addr "$DEMO_ADDR" --key-rate 4000000000 --key-hourly 4000000000 "$@" \
+        >"$WORK/demo.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_up "$pid" "$WORK/demo.log"
+    local ok limited
+    ok=$(status_of "$PAID_KEY")
+    status_of "$FREE_KEY" >/dev/null
+    status_of "$FREE_KEY" >/dev/null
+    limited=$(status_of "$FREE_KEY")
+    if [ "$ok" != 200 ] || [ "$limited" != 429 ]; then
+        echo "error: $label: the paths answered $ok and $limited; expected 200 and 429" >&2
+        exit 1
+    fi
+    local ratios=()
+    for run in $(seq 1 "$RUNS"); do
+        local a r
+        a=$(rps "$PAID_KEY")
+        r=$(rps "$FREE_KEY")
+        ratios+=("$(ratio "$r" "$a")")
+        printf '%-7s %-4s %14s %14s %10s\n' "$label" "$run" "$a" "$r" "${ratios[-1]}"
+    done
+    echo "$label: median 429/200 $(median "${ratios[@]}")"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per measurement, $RUNS run(s)"
+printf '%-7s %-4s %14s %14s %10s\n' store run "200 req/s" "429 req/s" "429/200"
+measure memory
+
+if command -v redis-server >/dev/null 2>&1; then
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$WORK/redis.log" 2>&1 &
+    PIDS+=("$!")
+    for _ in $(seq 1 50); do
+        if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then break; fi
+        sleep 0.1
+    done
+    measure redis --redis "redis://127.0.0.1:$REDIS_PORT/"
+else
+    echo "redis-server not installed: skipping the Redis half (apt-get install -y redis-server)"
+fi
