@@ -35,10 +35,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod memory;
-#[cfg(feature = "redis")]
-mod redis_store;
 #[cfg(feature = "redis-server")]
 pub mod redis_server;
+#[cfg(feature = "redis")]
+mod redis_store;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]

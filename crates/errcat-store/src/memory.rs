@@ -13,8 +13,8 @@ use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::{
-    Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore,
-    StoreError, StoreFuture, StoredResponse, Window, WindowState,
+    Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore, StoreError,
+    StoreFuture, StoredResponse, Window, WindowState,
 };
 
 /// Rate limits and idempotency keys in this process's memory: the embedded default.
@@ -41,6 +41,12 @@ use crate::{
 #[derive(Clone, Default)]
 pub struct MemoryStore {
     keys: Arc<Mutex<KeyTable>>,
+    /// Window limiters by policy, window name and quota, so that two limiters made for the same
+    /// policy share their state, as they do on Redis.
+    windows: Arc<Mutex<HashMap<String, Arc<WindowLimiter>>>>,
+    /// Seeded at random per store (clones share it), so a client cannot craft a key that
+    /// collides with another's.
+    hasher: foldhash::fast::RandomState,
 }
 
 impl MemoryStore {
@@ -52,7 +58,9 @@ impl MemoryStore {
     fn table(&self) -> MutexGuard<'_, KeyTable> {
         // A panic while holding the lock leaves the map consistent: every change is one insert
         // or remove.
-        self.keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -72,9 +80,9 @@ struct WindowLimiter {
 }
 
 struct MemoryLimiter {
-    windows: Vec<WindowLimiter>,
+    windows: Vec<Arc<WindowLimiter>>,
     clock: QuantaClock,
-    hasher: foldhash::fast::FixedState,
+    hasher: foldhash::fast::RandomState,
     /// Milliseconds since `epoch` of the last sweep of idle keys.
     last_sweep: AtomicU64,
     epoch: Instant,
@@ -84,28 +92,45 @@ struct MemoryLimiter {
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 impl RateLimitStore for MemoryStore {
-    fn limiter(&self, _policy: &str, windows: &[Window]) -> Arc<dyn Limiter> {
+    fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn Limiter> {
         let clock = QuantaClock::default();
+        let mut shared = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let windows = windows
             .iter()
             .map(|w| {
+                let id = format!(
+                    "{policy}\0{}\0{}\0{}\0{}",
+                    w.name(),
+                    w.limit(),
+                    w.period().as_nanos(),
+                    w.burst_size()
+                );
+                if let Some(existing) = shared.get(&id) {
+                    return existing.clone();
+                }
                 let interval = w.emission_interval().max(Duration::from_nanos(1));
                 let burst = NonZeroU32::new(w.burst_size()).unwrap_or(NonZeroU32::MIN);
                 // `with_period` is `None` only for a zero period, which `max` rules out.
                 let quota = Quota::with_period(interval)
                     .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
                     .allow_burst(burst);
-                WindowLimiter {
+                let made = Arc::new(WindowLimiter {
                     limiter: KeyedLimiter::new(quota, DashMapStateStore::default(), clock.clone()),
                     interval,
                     burst: burst.get(),
-                }
+                });
+                shared.insert(id, made.clone());
+                made
             })
             .collect();
+        drop(shared);
         Arc::new(MemoryLimiter {
             windows,
             clock,
-            hasher: foldhash::fast::FixedState::with_seed(0x6572_7263_6174),
+            hasher: self.hasher.clone(),
             last_sweep: AtomicU64::new(0),
             epoch: Instant::now(),
         })

@@ -335,6 +335,13 @@ fn misconfigured_windows_say_what_to_fix() {
         .unwrap()
         .to_string();
     assert!(e.contains("has no window"), "{e}");
+    let e = RateLimit::new(MemoryStore::new())
+        .policy(Policy::new("a:b", ApiKey::authorization()).window(Window::per_hour("h", 1)))
+        .layer(&c)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("free of `:`"), "{e}");
 }
 
 // ---- idempotency -------------------------------------------------------------------------

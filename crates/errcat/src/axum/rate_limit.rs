@@ -142,6 +142,12 @@ impl RateLimit {
         let mut names = std::collections::HashSet::new();
         let mut policies = Vec::with_capacity(self.policies.len());
         for policy in self.policies {
+            if policy.name.is_empty() || policy.name.contains(':') {
+                return Err(ConfigError(format!(
+                    "rate-limit policy name `{}` must be non-empty and free of `:`: it namespaces the policy's keys in the store",
+                    policy.name
+                )));
+            }
             if policy.windows.is_empty() {
                 return Err(ConfigError(format!(
                     "rate-limit policy `{}` has no window: add one with Policy::window",

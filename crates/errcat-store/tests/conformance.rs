@@ -1,0 +1,882 @@
+//! One suite, every store: the checks are generic over the store and run once on
+//! `MemoryStore` and once on `RedisStore` (against a fresh `redis-server` per test).
+//!
+//! The Redis half needs the `redis` and `redis-server` features (`cargo test --all-features`)
+//! and `redis-server` on `PATH`: without it those tests fail with the harness's message.
+//!
+//! Timing: quotas are chosen so decisions do not depend on the machine's speed (hourly windows
+//! for exact counts), and waits only ever err on the long side.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use errcat_store::{
+    Begin, Decision, Fingerprint, IdempotencyStore, LockToken, MemoryStore, RateLimitStore,
+    StoredResponse, Window,
+};
+
+/// What the suite needs of a store.
+trait Store: RateLimitStore + IdempotencyStore + Clone {}
+impl<S: RateLimitStore + IdempotencyStore + Clone> Store for S {}
+
+/// A name no other test uses, so tests may share a server.
+fn unique(name: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// `actual` is within `tolerance` below `expected`, and not above it (GCRA never overstates).
+#[track_caller]
+fn assert_near(actual: Duration, expected: Duration, tolerance: Duration) {
+    assert!(
+        actual <= expected && actual + tolerance >= expected,
+        "{actual:?} is not within {tolerance:?} below {expected:?}"
+    );
+}
+
+#[track_caller]
+fn admitted(d: &Decision) {
+    assert!(d.admitted(), "expected admission, got {d:?}");
+}
+
+fn fp(body: &[u8]) -> Fingerprint {
+    Fingerprint::of("POST", "/faxes", body)
+}
+
+async fn acquire<S: Store>(store: &S, key: &str, f: &Fingerprint, ttl: Duration) -> LockToken {
+    match store.begin(key, f, ttl).await.expect("begin") {
+        Begin::Acquired(token) => token,
+        other => panic!("expected Acquired for {key}, got {other:?}"),
+    }
+}
+
+/// A response that exercises every byte: a binary body, duplicate header names in order, a
+/// header value with high bytes.
+fn binary_response() -> StoredResponse {
+    let mut body: Vec<u8> = (0..=255u8).collect();
+    body.extend_from_slice(&[0x00, 0xff, 0x00, b'\r', b'\n', 0xff]);
+    StoredResponse {
+        status: 201,
+        headers: vec![
+            (
+                "content-type".to_owned(),
+                b"application/octet-stream".to_vec(),
+            ),
+            ("set-cookie".to_owned(), b"a=1; Path=/".to_vec()),
+            (
+                "x-bytes".to_owned(),
+                vec![0x01, 0x7f, 0x80, 0xff, b' ', b'\t'],
+            ),
+            ("set-cookie".to_owned(), b"b=2".to_vec()),
+            ("x-empty".to_owned(), Vec::new()),
+        ],
+        body: body.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits
+// ---------------------------------------------------------------------------------------------
+
+/// The whole burst passes, counting down; the next request waits one emission interval; keys
+/// and policies are independent.
+async fn burst_then_refused<S: Store>(store: S) {
+    let policy = unique("burst");
+    let window = Window::per_hour("hourly", 5);
+    let t = window.emission_interval(); // 720 s
+    let limiter = store.limiter(&policy, std::slice::from_ref(&window));
+    for i in 0..5u32 {
+        let d = limiter.check("k1").await.expect("check");
+        admitted(&d);
+        assert_eq!(d.states.len(), 1);
+        assert_eq!(d.states[0].remaining, 4 - i, "request {i}: {d:?}");
+        assert_near(d.states[0].reset, t * (i + 1), t);
+    }
+    for _ in 0..2 {
+        let d = limiter.check("k1").await.expect("check");
+        assert_eq!(d.rejected_by(), Some(0), "{d:?}");
+        assert_near(
+            d.retry_after().expect("refused"),
+            t,
+            Duration::from_secs(10),
+        );
+        assert_eq!(d.states.len(), 1);
+        assert_eq!(d.states[0].remaining, 0);
+        assert_near(d.states[0].reset, t * 5, Duration::from_secs(10));
+    }
+
+    // Another key of the same policy has its own quota.
+    let d = limiter.check("k2").await.expect("check");
+    admitted(&d);
+    assert_eq!(d.states[0].remaining, 4);
+
+    // Another policy with the same window and key too.
+    let other = store.limiter(&unique("burst-other"), &[window]);
+    let d = other.check("k1").await.expect("check");
+    admitted(&d);
+    assert_eq!(d.states[0].remaining, 4);
+
+    // A burst smaller than the limit: 2 at once, then one emission interval apart.
+    let small = store.limiter(
+        &unique("burst-small"),
+        &[Window::per_hour("hourly", 5).burst(2)],
+    );
+    let first = small.check("k1").await.expect("check");
+    admitted(&first);
+    assert_eq!(first.states[0].remaining, 1);
+    assert_near(first.states[0].reset, t, Duration::from_secs(1));
+    let second = small.check("k1").await.expect("check");
+    admitted(&second);
+    assert_eq!(second.states[0].remaining, 0);
+    let third = small.check("k1").await.expect("check");
+    assert_eq!(third.rejected_by(), Some(0));
+    assert_near(
+        third.retry_after().expect("refused"),
+        t,
+        Duration::from_secs(10),
+    );
+    assert_near(third.states[0].reset, t * 2, Duration::from_secs(10));
+}
+
+/// Two limiters made for the same policy and window (two layers, say) share their state, from
+/// one store handle or a clone of it.
+async fn same_policy_shares_state<S: Store + Clone>(store: S) {
+    let policy = unique("shared");
+    let window = Window::per_hour("hourly", 3);
+    let a = store.limiter(&policy, std::slice::from_ref(&window));
+    let b = store.clone().limiter(&policy, std::slice::from_ref(&window));
+    for (i, limiter) in [&a, &b, &a].into_iter().enumerate() {
+        let d = limiter.check("k").await.expect("check");
+        admitted(&d);
+        assert_eq!(d.states[0].remaining, 2 - i as u32, "{d:?}");
+    }
+    let d = b.check("k").await.expect("check");
+    assert_eq!(d.rejected_by(), Some(0), "{d:?}");
+}
+
+/// After one emission interval, one more request passes.
+async fn refill<S: Store>(store: S) {
+    let limiter = store.limiter(&unique("refill"), &[Window::per_second("burst", 5)]);
+    let t = Duration::from_millis(200);
+    let mut passed = 0;
+    let refused = loop {
+        let d = limiter.check("k").await.expect("check");
+        if !d.admitted() {
+            break d;
+        }
+        passed += 1;
+        assert!(passed <= 10, "never refused");
+    };
+    assert!(passed >= 5, "only {passed} of the burst of 5 passed");
+    let wait = refused.retry_after().expect("refused");
+    assert!(wait <= t, "retry after {wait:?} > one emission interval");
+    tokio::time::sleep(wait + Duration::from_millis(50)).await;
+    admitted(&limiter.check("k").await.expect("check"));
+}
+
+/// Two windows: the refusing window's index is reported; a request refused by the second
+/// window was charged to the first; windows after the refusing one are not charged.
+async fn two_windows<S: Store>(store: S) {
+    let policy = unique("two");
+    let limiter = store.limiter(
+        &policy,
+        &[
+            Window::per_second("burst", 3),
+            Window::per_hour("hourly", 5),
+        ],
+    );
+    // Spend the burst (3; one more if the machine stalled for a third of a second).
+    let mut passed = 0u32;
+    let refused = loop {
+        let d = limiter.check("k").await.expect("check");
+        if !d.admitted() {
+            break d;
+        }
+        passed += 1;
+        assert_eq!(d.states.len(), 2);
+        assert_eq!(d.states[1].remaining, 5 - passed, "{d:?}");
+    };
+    assert!((3..=4).contains(&passed), "{passed} passed a burst of 3");
+    assert_eq!(refused.rejected_by(), Some(0), "{refused:?}");
+    assert_eq!(refused.states.len(), 1, "the hourly window was consulted");
+    assert!(refused.retry_after().expect("refused") <= Duration::from_millis(334));
+
+    // The burst refills; the hourly window was not charged for the refused request.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let hourly_left = 5 - passed;
+    for i in 0..hourly_left {
+        let d = limiter.check("k").await.expect("check");
+        admitted(&d);
+        assert_eq!(d.states[1].remaining, hourly_left - 1 - i, "{d:?}");
+    }
+    // The burst window still has tokens: the hourly one refuses, and the burst is charged.
+    let burst_left = 3 - hourly_left;
+    for i in 0..burst_left {
+        let d = limiter.check("k").await.expect("check");
+        assert_eq!(d.rejected_by(), Some(1), "{d:?}");
+        assert_eq!(d.states.len(), 2);
+        assert_eq!(d.states[0].remaining, burst_left - 1 - i, "{d:?}");
+        assert_eq!(d.states[1].remaining, 0);
+        let wait = d.retry_after().expect("refused");
+        assert!(
+            wait > Duration::from_secs(700) && wait <= Duration::from_secs(720),
+            "{wait:?}"
+        );
+    }
+    // Those refusals used up the burst.
+    let d = limiter.check("k").await.expect("check");
+    assert_eq!(d.rejected_by(), Some(0), "{d:?}");
+    assert_eq!(d.states.len(), 1);
+}
+
+/// `tasks` checks at once, spread over `stores`: exactly the quota passes.
+async fn concurrent_limit<S: Store>(stores: Vec<S>) {
+    let policy = unique("shared");
+    let window = Window::per_hour("hourly", 50);
+    let limiters: Vec<_> = stores
+        .iter()
+        .map(|s| s.limiter(&policy, std::slice::from_ref(&window)))
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let limiter = Arc::clone(&limiters[i % limiters.len()]);
+        tasks.spawn(async move { limiter.check("tenant").await.expect("check") });
+    }
+    let mut passed = 0;
+    let mut refused = 0;
+    while let Some(d) = tasks.join_next().await {
+        let d = d.expect("task");
+        if d.admitted() {
+            passed += 1;
+        } else {
+            assert_eq!(d.rejected_by(), Some(0));
+            refused += 1;
+        }
+    }
+    assert_eq!((passed, refused), (50, 150));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency
+// ---------------------------------------------------------------------------------------------
+
+/// Acquire, in progress, complete, byte-exact replay, mismatch.
+async fn idempotency_lifecycle<S: Store>(store: S) {
+    let key = unique("life");
+    let (mine, other) = (fp(b"{\"to\":1}"), fp(b"{\"to\":2}"));
+    let ttl = Duration::from_secs(60);
+    let token = acquire(&store, &key, &mine, ttl).await;
+
+    match store.begin(&key, &mine, ttl).await.expect("begin") {
+        Begin::InProgress { lock_expires_in } => {
+            assert!(lock_expires_in <= ttl, "{lock_expires_in:?}");
+            assert!(lock_expires_in > ttl - Duration::from_secs(10));
+        }
+        other => panic!("expected InProgress, got {other:?}"),
+    }
+    assert_eq!(
+        store.begin(&key, &other, ttl).await.expect("begin"),
+        Begin::Mismatch
+    );
+
+    // Only the holder records.
+    let response = binary_response();
+    let stranger = LockToken::random();
+    assert!(
+        !store
+            .complete(&key, &stranger, &response, HOUR)
+            .await
+            .expect("complete")
+    );
+    assert!(matches!(
+        store.begin(&key, &mine, ttl).await.expect("begin"),
+        Begin::InProgress { .. }
+    ));
+
+    assert!(
+        store
+            .complete(&key, &token, &response, HOUR)
+            .await
+            .expect("complete")
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            store.begin(&key, &mine, ttl).await.expect("begin"),
+            Begin::Completed(response.clone())
+        );
+    }
+    assert_eq!(
+        store.begin(&key, &other, ttl).await.expect("begin"),
+        Begin::Mismatch
+    );
+
+    // A finished key is not completed twice, nor released.
+    let twice = StoredResponse {
+        status: 500,
+        headers: Vec::new(),
+        body: bytes::Bytes::new(),
+    };
+    assert!(
+        !store
+            .complete(&key, &token, &twice, HOUR)
+            .await
+            .expect("complete")
+    );
+    store.release(&key, &token).await.expect("release");
+    assert_eq!(
+        store.begin(&key, &mine, ttl).await.expect("begin"),
+        Begin::Completed(response)
+    );
+
+    // An empty response replays as empty.
+    let key = unique("life-empty");
+    let token = acquire(&store, &key, &mine, ttl).await;
+    let empty = StoredResponse {
+        status: 204,
+        headers: Vec::new(),
+        body: bytes::Bytes::new(),
+    };
+    assert!(
+        store
+            .complete(&key, &token, &empty, HOUR)
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        store.begin(&key, &mine, ttl).await.expect("begin"),
+        Begin::Completed(empty)
+    );
+}
+
+/// Only the holder's release frees the key.
+async fn release_frees<S: Store>(store: S) {
+    let key = unique("release");
+    let f = fp(b"r");
+    let ttl = Duration::from_secs(60);
+    let first = acquire(&store, &key, &f, ttl).await;
+    store
+        .release(&key, &LockToken::random())
+        .await
+        .expect("release");
+    assert!(matches!(
+        store.begin(&key, &f, ttl).await.expect("begin"),
+        Begin::InProgress { .. }
+    ));
+    store.release(&key, &first).await.expect("release");
+    let second = acquire(&store, &key, &f, ttl).await;
+    assert_ne!(first, second);
+    // The old token no longer frees it.
+    store.release(&key, &first).await.expect("release");
+    assert!(matches!(
+        store.begin(&key, &f, ttl).await.expect("begin"),
+        Begin::InProgress { .. }
+    ));
+    // Releasing a key nobody holds is fine.
+    store
+        .release(&unique("release-none"), &first)
+        .await
+        .expect("release");
+}
+
+/// A lock expires: the key is free again, and the old holder can no longer record.
+async fn lock_expiry<S: Store>(store: S) {
+    let key = unique("expiry");
+    let f = fp(b"e");
+    let ttl = Duration::from_millis(300);
+    let old = acquire(&store, &key, &f, ttl).await;
+    match store.begin(&key, &f, ttl).await.expect("begin") {
+        Begin::InProgress { lock_expires_in } => assert!(lock_expires_in <= ttl),
+        other => panic!("expected InProgress, got {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let new = acquire(&store, &key, &f, Duration::from_secs(60)).await;
+    let response = binary_response();
+    assert!(
+        !store
+            .complete(&key, &old, &response, HOUR)
+            .await
+            .expect("complete")
+    );
+    // Nothing was written: the new holder still holds the key.
+    assert!(matches!(
+        store.begin(&key, &f, ttl).await.expect("begin"),
+        Begin::InProgress { .. }
+    ));
+    assert!(
+        store
+            .complete(&key, &new, &response, HOUR)
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        store.begin(&key, &f, ttl).await.expect("begin"),
+        Begin::Completed(response)
+    );
+}
+
+/// A recorded response is kept for the retention only.
+async fn retention_expiry<S: Store>(store: S) {
+    let key = unique("retention");
+    let f = fp(b"k");
+    let ttl = Duration::from_secs(60);
+    let token = acquire(&store, &key, &f, ttl).await;
+    let response = binary_response();
+    assert!(
+        store
+            .complete(&key, &token, &response, Duration::from_millis(300))
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        store.begin(&key, &f, ttl).await.expect("begin"),
+        Begin::Completed(response)
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Free, even for another request.
+    acquire(&store, &key, &fp(b"other"), ttl).await;
+}
+
+/// 200 requests with one key at once, spread over `stores`: exactly one runs.
+async fn concurrent_begin<S: Store>(stores: Vec<S>) {
+    let key = unique("race");
+    let f = fp(b"race");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let store = stores[i % stores.len()].clone();
+        let key = key.clone();
+        tasks.spawn(async move {
+            store
+                .begin(&key, &f, Duration::from_secs(60))
+                .await
+                .expect("begin")
+        });
+    }
+    let (mut acquired, mut in_progress) = (0, 0);
+    while let Some(answer) = tasks.join_next().await {
+        match answer.expect("task") {
+            Begin::Acquired(_) => acquired += 1,
+            Begin::InProgress { .. } => in_progress += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((acquired, in_progress), (1, 199));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite, on each store
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! suite {
+    ($store:ident: $make:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn burst_then_refused() {
+            let $store = $make;
+            super::burst_then_refused($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn same_policy_shares_state() {
+            let $store = $make;
+            super::same_policy_shares_state($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn refill() {
+            let $store = $make;
+            super::refill($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn two_windows() {
+            let $store = $make;
+            super::two_windows($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn concurrent_limit() {
+            let $store = $make;
+            super::concurrent_limit(vec![$store.store()]).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn idempotency_lifecycle() {
+            let $store = $make;
+            super::idempotency_lifecycle($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn release_frees() {
+            let $store = $make;
+            super::release_frees($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn lock_expiry() {
+            let $store = $make;
+            super::lock_expiry($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn retention_expiry() {
+            let $store = $make;
+            super::retention_expiry($store.store()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn concurrent_begin() {
+            let $store = $make;
+            super::concurrent_begin(vec![$store.store()]).await;
+        }
+    };
+}
+
+mod memory {
+    use super::MemoryStore;
+
+    struct Fixture(MemoryStore);
+
+    impl Fixture {
+        fn store(&self) -> MemoryStore {
+            self.0.clone()
+        }
+    }
+
+    suite!(fixture: Fixture(MemoryStore::new()));
+}
+
+#[cfg(all(feature = "redis", feature = "redis-server"))]
+mod redis {
+    use std::time::{Duration, Instant};
+
+    use errcat_store::StoreError;
+    use errcat_store::redis_server::RedisServer;
+    use errcat_store::{
+        Begin, IdempotencyStore, LockToken, RateLimitStore, RedisConfig, RedisStore, Window,
+    };
+
+    use super::{binary_response, fp, unique};
+
+    /// A fresh server and a store on it; the server lives as long as the fixture.
+    struct Fixture {
+        server: RedisServer,
+        store: RedisStore,
+    }
+
+    impl Fixture {
+        async fn new() -> Fixture {
+            let server = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
+            let store = connect(&server).await;
+            Fixture { server, store }
+        }
+
+        fn store(&self) -> RedisStore {
+            self.store.clone()
+        }
+    }
+
+    async fn connect(server: &RedisServer) -> RedisStore {
+        RedisStore::connect(&server.url(), RedisConfig::new().prefix("conformance"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    suite!(fixture: Fixture::new().await);
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_begin_on_two_instances() {
+        let fixture = Fixture::new().await;
+        let second = connect(&fixture.server).await;
+        super::concurrent_begin(vec![fixture.store(), second]).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_limit_on_two_instances() {
+        let fixture = Fixture::new().await;
+        let second = connect(&fixture.server).await;
+        super::concurrent_limit(vec![fixture.store(), second]).await;
+    }
+
+    /// The keys are where the docs say, with expiries; another prefix shares nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn keys_and_prefixes() {
+        let fixture = Fixture::new().await;
+        let store = fixture.store();
+        let policy = unique("layout");
+        let limiter = store.limiter(&policy, &[Window::per_hour("hourly", 5)]);
+        assert!(limiter.check("tenant").await.expect("check").admitted());
+        let ttl = Duration::from_secs(30);
+        let f = fp(b"layout");
+        let token = match store.begin("idem-1", &f, ttl).await.expect("begin") {
+            Begin::Acquired(token) => token,
+            other => panic!("{other:?}"),
+        };
+
+        let client = redis::Client::open(fixture.server.url()).expect("url");
+        let mut raw = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connection");
+        let rl_key = format!("conformance:rl:{policy}:hourly:tenant");
+        let tat_ttl: i64 = redis::cmd("PTTL")
+            .arg(&rl_key)
+            .query_async(&mut raw)
+            .await
+            .expect("PTTL");
+        assert!(
+            tat_ttl > 700_000 && tat_ttl <= 720_000,
+            "{rl_key}: {tat_ttl}"
+        );
+        let state: Option<String> = redis::cmd("HGET")
+            .arg("conformance:idem:idem-1")
+            .arg("state")
+            .query_async(&mut raw)
+            .await
+            .expect("HGET");
+        assert_eq!(state.as_deref(), Some("lock"));
+        let lock_ttl: i64 = redis::cmd("PTTL")
+            .arg("conformance:idem:idem-1")
+            .query_async(&mut raw)
+            .await
+            .expect("PTTL");
+        assert!(lock_ttl > 20_000 && lock_ttl <= 30_000, "{lock_ttl}");
+        store.release("idem-1", &token).await.expect("release");
+        let exists: i64 = redis::cmd("EXISTS")
+            .arg("conformance:idem:idem-1")
+            .query_async(&mut raw)
+            .await
+            .expect("EXISTS");
+        assert_eq!(exists, 0);
+
+        // Another prefix on the same server: its own limits and keys.
+        let other = RedisStore::connect(&fixture.server.url(), RedisConfig::new().prefix("other"))
+            .await
+            .expect("connect");
+        assert_eq!(other.prefix(), "other");
+        let other_limiter = other.limiter(&policy, &[Window::per_hour("hourly", 5)]);
+        assert_eq!(
+            other_limiter.check("tenant").await.expect("check").states[0].remaining,
+            4
+        );
+        let _lock = store.begin("idem-2", &f, ttl).await.expect("begin");
+        assert!(matches!(
+            other.begin("idem-2", &f, ttl).await.expect("begin"),
+            Begin::Acquired(_)
+        ));
+        other.ping().await.expect("ping");
+    }
+
+    /// Redis dies: calls fail fast, never hang; Redis comes back: the same store works again
+    /// (the scripts are loaded again).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn outage_and_recovery() {
+        let mut fixture = Fixture::new().await;
+        let store = fixture.store();
+        let limiter = store.limiter(&unique("outage"), &[Window::per_hour("hourly", 100)]);
+        let f = fp(b"outage");
+        let ttl = Duration::from_secs(60);
+        assert!(limiter.check("k").await.expect("check").admitted());
+        let token = match store.begin("before", &f, ttl).await.expect("begin") {
+            Begin::Acquired(token) => token,
+            other => panic!("{other:?}"),
+        };
+
+        fixture.server.stop();
+        let bound = Duration::from_secs(2);
+        for _ in 0..3 {
+            let err = fails_fast("check", limiter.check("k")).await;
+            assert!(err.to_string().starts_with("store unavailable: "), "{err}");
+            fails_fast("begin", store.begin("during", &f, ttl)).await;
+            let response = binary_response();
+            fails_fast("complete", store.complete("before", &token, &response, ttl)).await;
+            fails_fast("release", store.release("before", &token)).await;
+            fails_fast("ping", store.ping()).await;
+        }
+        // Many callers at once fail as fast.
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let limiter = limiter.clone();
+            tasks.spawn(async move { limiter.check(&format!("k{i}")).await.is_err() });
+        }
+        while let Some(failed) = tasks.join_next().await {
+            assert!(failed.expect("task"));
+        }
+        assert!(started.elapsed() < bound, "{:?}", started.elapsed());
+
+        fixture.server.restart().unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        let decision = loop {
+            match limiter.check("k").await {
+                Ok(d) => break d,
+                Err(_) if started.elapsed() < Duration::from_secs(15) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("Redis is back but the store still fails: {e}"),
+            }
+        };
+        // A fresh server: the limit starts over.
+        assert!(decision.admitted());
+        assert_eq!(decision.states[0].remaining, 99);
+        let token = match store.begin("after", &f, ttl).await.expect("begin") {
+            Begin::Acquired(token) => token,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            store
+                .complete("after", &token, &binary_response(), ttl)
+                .await
+                .expect("complete")
+        );
+        assert_eq!(
+            store.begin("after", &f, ttl).await.expect("begin"),
+            Begin::Completed(binary_response())
+        );
+        store
+            .release("after", &LockToken::random())
+            .await
+            .expect("release");
+        store.ping().await.expect("ping");
+    }
+
+    /// Redis hangs (stopped, its socket open): calls time out instead of waiting; Redis
+    /// resumes: the same store works again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hung_server() {
+        let fixture = Fixture::new().await;
+        let store = fixture.store();
+        let limiter = store.limiter(&unique("hung"), &[Window::per_hour("hourly", 100)]);
+        assert!(limiter.check("k").await.expect("check").admitted());
+        let pid = fixture.server.pid().expect("running").to_string();
+        let signal = |name: &str| {
+            let status = std::process::Command::new("kill")
+                .args([name, pid.as_str()])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+        };
+        signal("-STOP");
+        let resume = Resume(&signal);
+        for _ in 0..2 {
+            fails_fast("check", limiter.check("k")).await;
+            fails_fast(
+                "begin",
+                store.begin("hung", &fp(b"h"), Duration::from_secs(5)),
+            )
+            .await;
+        }
+        drop(resume);
+        let started = Instant::now();
+        let decision = loop {
+            match limiter.check("k").await {
+                Ok(d) => break d,
+                Err(_) if started.elapsed() < Duration::from_secs(15) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("Redis resumed but the store still fails: {e}"),
+            }
+        };
+        assert!(decision.admitted());
+        // The checks that timed out may or may not have been counted; no more than that.
+        assert!(
+            (95..=98).contains(&decision.states[0].remaining),
+            "{decision:?}"
+        );
+        store.ping().await.expect("ping");
+
+        /// Sends SIGCONT even if the test fails, so the server can be killed.
+        struct Resume<'a>(&'a dyn Fn(&str));
+        impl Drop for Resume<'_> {
+            fn drop(&mut self) {
+                (self.0)("-CONT");
+            }
+        }
+    }
+
+    /// `call` fails, within 2 s.
+    async fn fails_fast<T: std::fmt::Debug>(
+        what: &str,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> StoreError {
+        let started = Instant::now();
+        let answer = call.await;
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(2), "{what} took {elapsed:?}");
+        match answer {
+            Ok(v) => panic!("{what} succeeded with Redis down: {v:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Nobody listens: `connect` fails within the connect timeout.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connect_refused() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let started = Instant::now();
+        let err = RedisStore::connect(
+            &format!("redis://127.0.0.1:{port}/"),
+            RedisConfig::new().connect_timeout(Duration::from_secs(1)),
+        )
+        .await
+        .expect_err("nobody listens");
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("cannot connect to Redis at redis://127.0.0.1:"),
+            "{message}"
+        );
+    }
+
+    /// A bad URL says what is wrong, without the password.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bad_urls() {
+        for (url, problem) in [
+            ("http://localhost:6379/", "`http` is not a Redis scheme"),
+            ("localhost:6379", "it has no scheme"),
+            ("redis://:hunter2@/0", "it has no host"),
+            ("redis://:hunter2@[::1/", "did not parse"),
+        ] {
+            let err = RedisStore::connect(url, RedisConfig::new())
+                .await
+                .expect_err(url);
+            let message = err.to_string();
+            assert!(message.contains("invalid Redis URL"), "{url}: {message}");
+            assert!(message.contains(problem), "{url}: {message}");
+            assert!(message.contains("expected redis://"), "{url}: {message}");
+            assert!(!message.contains("hunter2"), "{url}: {message}");
+        }
+    }
+
+    /// The harness: a URL, a port, stop and restart on the same port.
+    #[test]
+    fn server_harness() {
+        let mut server = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
+        let port = server.port();
+        assert_eq!(server.url(), format!("redis://127.0.0.1:{port}/"));
+        assert!(server.is_running());
+        server.stop();
+        server.stop();
+        assert!(!server.is_running());
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+        server.restart().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(server.port(), port);
+        assert!(server.is_running());
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        // Two servers at once get two ports.
+        let other = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(other.port(), port);
+    }
+}
