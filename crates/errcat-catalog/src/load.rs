@@ -446,13 +446,12 @@ pub(crate) fn inner_span(
     range: std::ops::Range<usize>,
 ) -> Span {
     let text = &sources.get(whole.file).text;
-    if let Some(src) = text.get(whole.range.clone()) {
-        if let Some(at) = src.find(value) {
-            if !value.is_empty() {
-                let start = whole.range.start + at;
-                return Span::new(whole.file, start + range.start..start + range.end);
-            }
-        }
+    if let Some(src) = text.get(whole.range.clone())
+        && let Some(at) = src.find(value)
+        && !value.is_empty()
+    {
+        let start = whole.range.start + at;
+        return Span::new(whole.file, start + range.start..start + range.end);
     }
     whole.clone()
 }

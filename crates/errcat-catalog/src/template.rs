@@ -339,13 +339,14 @@ impl Compiler<'_> {
 
     fn string(&mut self, s: &str) -> Result<(), TemplateError> {
         // A string that is exactly one placeholder keeps the value's own JSON type.
-        if let Some(name) = s.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
-            if !name.contains("{{") && !name.contains("}}") {
-                let slot = self.slot(name.trim())?;
-                self.flush();
-                self.parts.push(CustomPart::Value(slot));
-                return Ok(());
-            }
+        if let Some(name) = s.strip_prefix("{{").and_then(|r| r.strip_suffix("}}"))
+            && !name.contains("{{")
+            && !name.contains("}}")
+        {
+            let slot = self.slot(name.trim())?;
+            self.flush();
+            self.parts.push(CustomPart::Value(slot));
+            return Ok(());
         }
         self.raw.push('"');
         let mut rest = s;

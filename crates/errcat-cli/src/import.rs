@@ -348,12 +348,11 @@ fn heading_text(line: &str) -> Option<String> {
 fn category_name(heading: &str) -> String {
     let mut t = clean_cell(heading.trim_start_matches('#'));
     t = t.trim_end_matches(':').trim().to_string();
-    if t.ends_with(')') {
-        if let Some(open) = t.rfind('(') {
-            if !statuses_in(&t[open..]).is_empty() {
-                t = t[..open].trim().to_string();
-            }
-        }
+    if t.ends_with(')')
+        && let Some(open) = t.rfind('(')
+        && !statuses_in(&t[open..]).is_empty()
+    {
+        t = t[..open].trim().to_string();
     }
     if t.is_empty() {
         heading.trim().to_string()
@@ -393,12 +392,12 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
             !in_fence && t.contains('|') && lines.get(i + 1).is_some_and(|next| is_delimiter(next));
         if !starts_table {
             if !in_fence {
-                if let Some(h) = t.strip_prefix("# ") {
-                    if title.is_none() {
-                        title = Some(clean_cell(h));
-                        i += 1;
-                        continue;
-                    }
+                if let Some(h) = t.strip_prefix("# ")
+                    && title.is_none()
+                {
+                    title = Some(clean_cell(h));
+                    i += 1;
+                    continue;
                 }
                 if t.starts_with('#') {
                     last_heading = heading_text(t);
@@ -467,18 +466,18 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
             i += 1;
         }
         // A "Code" column of HTTP statuses (`| Code | Meaning |`) is a status column.
-        if !cols.contains(&Col::Status) {
-            if let Some(ci) = cols.iter().position(|c| *c == Col::Code) {
-                let numeric = !table.rows.is_empty()
-                    && table.rows.iter().all(|(_, r)| {
-                        cells(r).get(ci).is_some_and(|v| {
-                            let v = clean_cell(v);
-                            v.len() == 3 && v.chars().all(|c| c.is_ascii_digit())
-                        })
-                    });
-                if numeric {
-                    cols[ci] = Col::Status;
-                }
+        if !cols.contains(&Col::Status)
+            && let Some(ci) = cols.iter().position(|c| *c == Col::Code)
+        {
+            let numeric = !table.rows.is_empty()
+                && table.rows.iter().all(|(_, r)| {
+                    cells(r).get(ci).is_some_and(|v| {
+                        let v = clean_cell(v);
+                        v.len() == 3 && v.chars().all(|c| c.is_ascii_digit())
+                    })
+                });
+            if numeric {
+                cols[ci] = Col::Status;
             }
         }
         table.cols = cols;
@@ -537,10 +536,10 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
                         .filter(|(j, x)| *j != si && !x.is_empty())
                         .map(|(_, x)| clean_cell(x))
                         .collect();
-                    if let Some(s) = status.first().map(u16::to_string) {
-                        if !source.http_statuses.iter().any(|(k, _)| *k == s) {
-                            source.http_statuses.push((s, meaning.join(" — ")));
-                        }
+                    if let Some(s) = status.first().map(u16::to_string)
+                        && !source.http_statuses.iter().any(|(k, _)| *k == s)
+                    {
+                        source.http_statuses.push((s, meaning.join(" — ")));
                     }
                 }
             } else {
@@ -806,12 +805,12 @@ fn statuses_in(cell: &str) -> Vec<u16> {
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
-            if i - start == 3 {
-                if let Ok(n) = cell[start..i].parse::<u16>() {
-                    if (100..600).contains(&n) && !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
+            if i - start == 3
+                && let Ok(n) = cell[start..i].parse::<u16>()
+                && (100..600).contains(&n)
+                && !out.contains(&n)
+            {
+                out.push(n);
             }
         } else {
             i += 1;

@@ -254,10 +254,10 @@ pub fn document(style: StyleKind) -> Value {
             let headers = response
                 .as_object_mut()
                 .map(|r| r.entry("headers").or_insert_with(|| json!({})));
-            if let Some(Value::Object(headers)) = headers {
-                if let Value::Object(limits) = rate_limit_headers() {
-                    headers.extend(limits);
-                }
+            if let Some(Value::Object(headers)) = headers
+                && let Value::Object(limits) = rate_limit_headers()
+            {
+                headers.extend(limits);
             }
         }
         let mut operation = json!({

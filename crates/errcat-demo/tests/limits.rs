@@ -100,7 +100,7 @@ async fn one_key_runs_once(bases: &[String]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_retries_create_one_fax_in_memory() {
     let server = demo(DemoConfig::default()).await;
-    one_key_runs_once(&[server.base.clone()]).await;
+    one_key_runs_once(std::slice::from_ref(&server.base)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +111,7 @@ async fn two_hundred_concurrent_retries_create_one_fax_on_redis_one_and_two_inst
         ..DemoConfig::default()
     })
     .await;
-    one_key_runs_once(&[one.base.clone()]).await;
+    one_key_runs_once(std::slice::from_ref(&one.base)).await;
 
     // Two fresh instances (their own fax tables) sharing a fresh Redis.
     let redis = redis_server();

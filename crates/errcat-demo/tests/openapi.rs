@@ -78,15 +78,15 @@ fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut V
             .unwrap_or_else(|| panic!("dangling $ref {r}"));
         return check_schema(doc, target, v, at, errors);
     }
-    if let Some(c) = schema.get("const") {
-        if v != c {
-            errors.push(format!("{at}: {v} is not the const {c}"));
-        }
+    if let Some(c) = schema.get("const")
+        && v != c
+    {
+        errors.push(format!("{at}: {v} is not the const {c}"));
     }
-    if let Some(e) = schema["enum"].as_array() {
-        if !e.contains(v) {
-            errors.push(format!("{at}: {v} is not one of {e:?}"));
-        }
+    if let Some(e) = schema["enum"].as_array()
+        && !e.contains(v)
+    {
+        errors.push(format!("{at}: {v} is not one of {e:?}"));
     }
     if let Some(t) = schema["type"].as_str() {
         let ok = match t {
@@ -128,10 +128,10 @@ fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut V
         }
     }
     if let Some(items) = v.as_array() {
-        if let Some(min) = schema["minItems"].as_u64() {
-            if (items.len() as u64) < min {
-                errors.push(format!("{at}: fewer than {min} items"));
-            }
+        if let Some(min) = schema["minItems"].as_u64()
+            && (items.len() as u64) < min
+        {
+            errors.push(format!("{at}: fewer than {min} items"));
         }
         if let Some(s) = schema.get("items") {
             for (i, x) in items.iter().enumerate() {

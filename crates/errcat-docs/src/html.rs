@@ -568,12 +568,12 @@ impl<'a> Loc<'_, 'a> {
         head.push_str("<meta name=\"description\" content=\"");
         esc_into(&mut head, &plain(p.description(e, self.locale)));
         head.push_str("\">\n");
-        if let Some(url) = p.catalog.docs_url(e) {
-            if self.locale == p.default_locale() {
-                head.push_str("<link rel=\"canonical\" href=\"");
-                esc_into(&mut head, &url);
-                head.push_str("\">\n");
-            }
+        if let Some(url) = p.catalog.docs_url(e)
+            && self.locale == p.default_locale()
+        {
+            head.push_str("<link rel=\"canonical\" href=\"");
+            esc_into(&mut head, &url);
+            head.push_str("\">\n");
         }
         let file = page_file(&p.anchors[i]).unwrap_or_default();
         self.open(&mut out, &title, &file, &head);
@@ -773,12 +773,12 @@ impl<'a> Loc<'_, 'a> {
             }
             out.push_str("</dd>\n");
         }
-        if e.lifecycle == Lifecycle::Active {
-            if let Some(r) = e.replaced_by.as_deref().and_then(|r| p.catalog.index_of(r)) {
-                w!(out, "<dt>{}</dt><dd>", l.replaced_by);
-                self.code_link(kind, r, out);
-                out.push_str("</dd>\n");
-            }
+        if e.lifecycle == Lifecycle::Active
+            && let Some(r) = e.replaced_by.as_deref().and_then(|r| p.catalog.index_of(r))
+        {
+            w!(out, "<dt>{}</dt><dd>", l.replaced_by);
+            self.code_link(kind, r, out);
+            out.push_str("</dd>\n");
         }
         for (k, v) in &e.attributes {
             out.push_str("<dt>");

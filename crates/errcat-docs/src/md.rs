@@ -65,10 +65,10 @@ pub(crate) fn page(p: &Prep<'_>, locale: usize) -> String {
         w!(out, "{}\n\n", d.trim());
     }
 
-    if let Some(i) = p.showcase() {
-        if let Some(ex) = p.example(i, locale) {
-            w!(out, "## {}\n\n```json\n{}\n```\n\n", l.md_shape, ex.body);
-        }
+    if let Some(i) = p.showcase()
+        && let Some(ex) = p.example(i, locale)
+    {
+        w!(out, "## {}\n\n```json\n{}\n```\n\n", l.md_shape, ex.body);
     }
 
     // The index.

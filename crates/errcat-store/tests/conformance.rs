@@ -151,7 +151,9 @@ async fn same_policy_shares_state<S: Store + Clone>(store: S) {
     let policy = unique("shared");
     let window = Window::per_hour("hourly", 3);
     let a = store.limiter(&policy, std::slice::from_ref(&window));
-    let b = store.clone().limiter(&policy, std::slice::from_ref(&window));
+    let b = store
+        .clone()
+        .limiter(&policy, std::slice::from_ref(&window));
     for (i, limiter) in [&a, &b, &a].into_iter().enumerate() {
         let d = limiter.check("k").await.expect("check");
         admitted(&d);

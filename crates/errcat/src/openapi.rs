@@ -339,10 +339,11 @@ pub fn response(renderer: &Renderer, status: u16, codes: &[&str]) -> Value {
     let mut listed: Vec<&Entry> = Vec::with_capacity(codes.len());
     let mut seen: HashSet<&str> = HashSet::with_capacity(codes.len());
     for code in codes {
-        if let Some(e) = catalog.get(code) {
-            if e.statuses.contains(&status) && seen.insert(e.code.as_str()) {
-                listed.push(e);
-            }
+        if let Some(e) = catalog.get(code)
+            && e.statuses.contains(&status)
+            && seen.insert(e.code.as_str())
+        {
+            listed.push(e);
         }
     }
     let mut description = String::from(reason(status));
@@ -787,14 +788,14 @@ fn for_utoipa(mut components: Value) -> Value {
             let Some(Value::Object(schema)) = media.get_mut("schema") else {
                 continue;
             };
-            if schema.len() > 1 {
-                if let Some(reference) = schema.remove("$ref") {
-                    let rest = std::mem::take(schema);
-                    schema.insert(
-                        "allOf".into(),
-                        json!([{"$ref": reference}, Value::Object(rest)]),
-                    );
-                }
+            if schema.len() > 1
+                && let Some(reference) = schema.remove("$ref")
+            {
+                let rest = std::mem::take(schema);
+                schema.insert(
+                    "allOf".into(),
+                    json!([{"$ref": reference}, Value::Object(rest)]),
+                );
             }
         }
     }

@@ -485,13 +485,13 @@ fn compile_msg(parts: &[Part]) -> Msg {
 fn check_vars(msg: &Msg, err: &ApiError, code: &str) -> Result<(), RenderError> {
     if let Msg::Parts(parts) = msg {
         for p in parts {
-            if let MsgPart::Var(v) = p {
-                if lookup(err, v).is_none() {
-                    return Err(RenderError::MissingContext {
-                        code: code.to_string(),
-                        key: v.to_string(),
-                    });
-                }
+            if let MsgPart::Var(v) = p
+                && lookup(err, v).is_none()
+            {
+                return Err(RenderError::MissingContext {
+                    code: code.to_string(),
+                    key: v.to_string(),
+                });
             }
         }
     }

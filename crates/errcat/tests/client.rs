@@ -369,11 +369,10 @@ proptest! {
         let e = parse(status, &h, &body);
         prop_assert_eq!(e.status, status);
         prop_assert_eq!(&e.raw[..], &body[..]);
-        if let Some(id) = h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()) {
-            if matches!(e.style, Style::NotJson | Style::Html | Style::Empty) {
+        if let Some(id) = h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+            && matches!(e.style, Style::NotJson | Style::Html | Style::Empty) {
                 prop_assert_eq!(e.request_id.as_deref(), Some(id));
             }
-        }
         if let Some(s) = h.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()) {
             prop_assert_eq!(e.retry_after, Some(Duration::from_secs(s)));
         }

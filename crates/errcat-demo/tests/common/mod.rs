@@ -207,10 +207,10 @@ pub fn location(style: StyleKind, pointer_or_name: &str) -> String {
 pub fn fields_of(style: StyleKind, json: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |v: &Value| {
-        if let Some(x) = v.as_str() {
-            if !out.iter().any(|o| o == x) {
-                out.push(x.to_string());
-            }
+        if let Some(x) = v.as_str()
+            && !out.iter().any(|o| o == x)
+        {
+            out.push(x.to_string());
         }
     };
     match style {

@@ -151,14 +151,12 @@ impl Errcat {
     }
 
     fn request_id(&self, req: &Request) -> RequestId {
-        if self.inner.trust_incoming {
-            if let Some(v) = req.headers().get(&X_REQUEST_ID) {
-                if v.to_str().is_ok_and(is_safe_request_id) {
-                    if let Some(id) = RequestId::from_header(v) {
-                        return id;
-                    }
-                }
-            }
+        if self.inner.trust_incoming
+            && let Some(v) = req.headers().get(&X_REQUEST_ID)
+            && v.to_str().is_ok_and(is_safe_request_id)
+            && let Some(id) = RequestId::from_header(v)
+        {
+            return id;
         }
         self.inner.ids.make_request_id(req)
     }
@@ -346,11 +344,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Turns the inner service's response into what the client gets.
 fn finish(scope: &TaskScope, mut res: Response, pending: Option<ApiError>) -> (Response, Settled) {
-    if res.status().as_u16() == PENDING_STATUS {
-        if let Some(err) = pending {
-            *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            return respond(scope, &err, res);
-        }
+    if res.status().as_u16() == PENDING_STATUS
+        && let Some(err) = pending
+    {
+        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        return respond(scope, &err, res);
     }
     if let Some(Pending(err)) = res.extensions_mut().remove::<Pending>() {
         return respond(scope, &err, res);
@@ -361,19 +359,17 @@ fn finish(scope: &TaskScope, mut res: Response, pending: Option<ApiError>) -> (R
     let converted = (status.is_client_error() || status.is_server_error())
         && !is_json(res.headers())
         && res.headers().get(CONTENT_TYPE) != Some(renderer.content_type());
-    if converted {
-        if let Some(role) = role_for_status(status.as_u16()) {
-            let mut err = ApiError::role(role);
-            if let Some(secs) = res
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u32>().ok())
-            {
-                err = err.retry_after(secs);
-            }
-            return (respond(scope, &err, res).0, Settled::Converted);
+    if converted && let Some(role) = role_for_status(status.as_u16()) {
+        let mut err = ApiError::role(role);
+        if let Some(secs) = res
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        {
+            err = err.retry_after(secs);
         }
+        return (respond(scope, &err, res).0, Settled::Converted);
     }
     // A replayed response keeps the id of the request that made it, which its body names.
     if !res.headers().contains_key(IDEMPOTENT_REPLAYED) {

@@ -1056,14 +1056,14 @@ fn classify(top: &Top<'_>, out: &mut RemoteError) {
                 out.code = e.code.owned();
                 out.message = e.message.owned();
                 out.fields = e.details.iter().filter_map(field_of).collect();
-                if out.fields.is_empty() {
-                    if let Some(t) = e.target.get() {
-                        out.fields.push(RemoteField {
-                            source: RemoteSource::Name(t.to_owned()),
-                            code: out.code.clone(),
-                            message: out.message.clone().unwrap_or_default(),
-                        });
-                    }
+                if out.fields.is_empty()
+                    && let Some(t) = e.target.get()
+                {
+                    out.fields.push(RemoteField {
+                        source: RemoteSource::Name(t.to_owned()),
+                        code: out.code.clone(),
+                        message: out.message.clone().unwrap_or_default(),
+                    });
                 }
             }
         }

@@ -200,10 +200,10 @@ impl RetryPolicy {
             return Decision::GiveUp(GiveUpReason::MaxAttempts);
         }
         let delay = retry_after.unwrap_or_else(|| self.backoff(attempt));
-        if let Some(deadline) = self.deadline {
-            if elapsed.saturating_add(delay) > deadline {
-                return Decision::GiveUp(GiveUpReason::Deadline);
-            }
+        if let Some(deadline) = self.deadline
+            && elapsed.saturating_add(delay) > deadline
+        {
+            return Decision::GiveUp(GiveUpReason::Deadline);
         }
         Decision::Retry(delay)
     }

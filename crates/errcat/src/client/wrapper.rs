@@ -111,10 +111,9 @@ impl RetryClient {
         if unsafe_method
             && self.policy.idempotency_keys
             && !req.headers().contains_key(&IDEMPOTENCY_KEY)
+            && let Ok(v) = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
         {
-            if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()) {
-                req.headers_mut().insert(IDEMPOTENCY_KEY, v);
-            }
+            req.headers_mut().insert(IDEMPOTENCY_KEY, v);
         }
         let has_key = req.headers().contains_key(&IDEMPOTENCY_KEY);
         let mut attempt = 0u32;
