@@ -27,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use errcat::StyleKind;
 use errcat::axum::{
-    ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Policy, RateLimit, RouterExt,
+    ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Policy, RateLimit,
 };
 use errcat::store::{MemoryStore, Window};
 use tower::ServiceBuilder;
@@ -128,25 +128,30 @@ pub fn app(config: DemoConfig) -> Router {
         .with_state(state)
         .merge(docs)
         .layer(
-            // `Router::layer` wraps each route on its own: the global limit shares one semaphore
-            // between them, so `max_concurrency` holds for the whole server.
+            // One `Router::layer` call for the whole stack: each call wraps every route in a
+            // boxed service of its own, which costs a clone per layer per request. The layers,
+            // outermost first:
+            // - errcat: request ids, locales, panics, rendering, framework failures;
+            // - the body limit, under which the idempotency layer reads bodies;
+            // - rate limits, so every retry counts;
+            // - idempotency keys, outside the timeout so a request that timed out frees its key
+            //   at once;
+            // - load shedding, a global concurrency limit (one semaphore shared by every route,
+            //   so `max_concurrency` holds for the whole server) and the timeout.
             ServiceBuilder::new()
+                .layer(errcat.layer())
+                .layer(DefaultBodyLimit::max(config.body_limit))
+                .layer(rate_limits(&config, &catalog))
+                .layer(
+                    Idempotency::new(store_of(&config))
+                        .on_store_error(fail_mode(&config))
+                        .layer(),
+                )
                 .layer(HandleErrorLayer::new(errcat::axum::handle_error))
                 .load_shed()
                 .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
                 .timeout(config.timeout),
         )
-        .layer(
-            // Outside the timeout, so a request that timed out frees its key at once; inside
-            // the rate limit, so a retry counts; inside the body limit, under which it reads
-            // the body to fingerprint it.
-            Idempotency::new(store_of(&config))
-                .on_store_error(fail_mode(&config))
-                .layer(),
-        )
-        .layer(rate_limits(&config, &catalog))
-        .layer(DefaultBodyLimit::max(config.body_limit))
-        .with_errcat(errcat)
 }
 
 fn fail_mode(config: &DemoConfig) -> FailMode {

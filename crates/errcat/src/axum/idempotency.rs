@@ -14,6 +14,8 @@ use axum::extract::{FromRequest as _, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use errcat_store::{Begin, Fingerprint, IdempotencyStore, LockToken, StoredResponse};
+use futures_util::StreamExt as _;
+use futures_util::future::Either;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 
@@ -205,22 +207,25 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future =
+        Either<S::Future, Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let shared = self.shared.clone();
-        let covered = shared.config.methods.contains(req.method())
-            && req.headers().contains_key(&shared.config.header);
+        let config = &self.shared.config;
+        let covered =
+            config.methods.contains(req.method()) && req.headers().contains_key(&config.header);
         if !covered {
-            return Box::pin(inner.call(req));
+            // Requests without a key cost nothing more.
+            return Either::Left(self.inner.call(req));
         }
-        Box::pin(async move { Ok(shared.run(req, inner).await) })
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        Either::Right(Box::pin(async move { Ok(shared.run(req, inner).await) }))
     }
 }
 
@@ -403,8 +408,6 @@ impl Shared {
         Response::from_parts(parts, Body::from(body))
     }
 }
-
-use futures_util::StreamExt as _;
 
 /// Roles whose answers are refusals, never kept.
 const REFUSALS: [Role; 12] = [

@@ -238,10 +238,9 @@ where
             pending: std::cell::RefCell::new(None),
         };
 
-        // The service that was polled ready handles this request; a clone takes its place.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        // Extractors run when the inner future is first polled, inside the scope.
+        // The service polled ready is called here and now, so it need not be cloned into the
+        // future. Extractors run when the inner future is first polled, inside the scope.
+        let inner = &mut self.inner;
         let called = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req)));
         Box::pin(
             async move {

@@ -206,10 +206,13 @@ impl RateLimit {
                 .map(|w| w.policy_item.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
+            let policy_value = HeaderValue::try_from(policy_header.as_str())
+                .map_err(|e| ConfigError(format!("policy `{}`: {e}", policy.name)))?;
             policies.push(ResolvedPolicy {
                 limiter: self.store.limiter(&policy.name, &policy.windows),
                 key: policy.key,
                 policy_header,
+                policy_value,
                 windows,
             });
         }
@@ -236,6 +239,8 @@ struct ResolvedPolicy {
     key: Arc<dyn KeyExtractor>,
     windows: Vec<ResolvedWindow>,
     policy_header: String,
+    /// `policy_header`, ready to send when this policy is the only one that applies.
+    policy_value: HeaderValue,
 }
 
 struct Shared {
@@ -270,8 +275,36 @@ pub struct RateLimitService<S> {
 
 /// The outcome of every applicable policy for one request.
 enum Verdict {
-    Admit(HeaderMap),
-    Refuse(ApiError, HeaderMap),
+    Admit(Headers),
+    Refuse(ApiError, Headers),
+}
+
+/// The rate-limit headers of one response, inserted straight into it.
+#[derive(Default)]
+struct Headers {
+    policy: Option<HeaderValue>,
+    state: Option<HeaderValue>,
+    limit: Option<HeaderValue>,
+    remaining: Option<HeaderValue>,
+    reset: Option<HeaderValue>,
+}
+
+impl Headers {
+    fn write(self, headers: &mut HeaderMap) {
+        let all = [
+            (RATELIMIT_POLICY, self.policy),
+            (RATELIMIT, self.state),
+            (X_RATELIMIT_LIMIT, self.limit),
+            (X_RATELIMIT_REMAINING, self.remaining),
+            (X_RATELIMIT_RESET, self.reset),
+        ];
+        headers.reserve(all.len());
+        for (name, value) in all {
+            if let Some(v) = value {
+                headers.insert(name, v);
+            }
+        }
+    }
 }
 
 impl Shared {
@@ -281,7 +314,9 @@ impl Shared {
     }
 
     async fn decide(&self, keys: Vec<Option<String>>) -> Verdict {
-        let mut headers = HeaderMap::new();
+        let mut headers = Headers::default();
+        // The policies that applied: the first alone, or all joined.
+        let mut applied: Option<&ResolvedPolicy> = None;
         let mut policy_header = String::new();
         let mut limit_header = String::new();
         // The window closest to its limit: (remaining, reset, limit).
@@ -301,12 +336,20 @@ impl Shared {
                             let err = ApiError::role(Role::Unavailable)
                                 .retry_after(1)
                                 .with_source(e);
-                            return Verdict::Refuse(err, HeaderMap::new());
+                            return Verdict::Refuse(err, Headers::default());
                         }
                     }
                 }
             };
-            push_item(&mut policy_header, &policy.policy_header);
+            match applied {
+                None => applied = Some(policy),
+                Some(first) => {
+                    if policy_header.is_empty() {
+                        policy_header.push_str(&first.policy_header);
+                    }
+                    push_item(&mut policy_header, &policy.policy_header);
+                }
+            }
             describe(policy, &decision, &mut limit_header, &mut tightest);
             if let Some((i, wait)) = decision.rejected {
                 let window = &policy.windows[i.min(policy.windows.len() - 1)];
@@ -319,18 +362,18 @@ impl Shared {
                 break;
             }
         }
-        if !policy_header.is_empty() {
-            insert(&mut headers, RATELIMIT_POLICY, policy_header);
-            insert(&mut headers, RATELIMIT, limit_header);
+        if let Some(first) = applied {
+            headers.policy = if policy_header.is_empty() {
+                Some(first.policy_value.clone())
+            } else {
+                HeaderValue::try_from(policy_header).ok()
+            };
+            headers.state = HeaderValue::try_from(limit_header).ok();
         }
         if let Some((remaining, reset, limit)) = tightest {
-            let mut buf = itoa::Buffer::new();
-            headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
-            headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
-            let reset = buf.format(ceil_secs(reset));
-            if let Ok(v) = HeaderValue::from_str(reset) {
-                headers.insert(X_RATELIMIT_RESET, v);
-            }
+            headers.limit = Some(HeaderValue::from(limit));
+            headers.remaining = Some(HeaderValue::from(remaining));
+            headers.reset = Some(HeaderValue::from(ceil_secs(reset)));
         }
         match refusal {
             Some(err) => Verdict::Refuse(err, headers),
@@ -376,12 +419,6 @@ fn push_item(out: &mut String, item: &str) {
     out.push_str(item);
 }
 
-fn insert(headers: &mut HeaderMap, name: HeaderName, value: String) {
-    if let Ok(v) = HeaderValue::try_from(value) {
-        headers.insert(name, v);
-    }
-}
-
 /// Whole seconds, rounded up: a client that waits this long is never early.
 fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
@@ -409,12 +446,12 @@ where
             match shared.decide(keys).await {
                 Verdict::Admit(headers) => {
                     let mut res = inner.call(req).await?;
-                    res.headers_mut().extend(headers);
+                    headers.write(res.headers_mut());
                     Ok(res)
                 }
                 Verdict::Refuse(err, headers) => {
                     let mut res = err.into_response();
-                    res.headers_mut().extend(headers);
+                    headers.write(res.headers_mut());
                     Ok(res)
                 }
             }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use errcat_store::StoreError;
@@ -48,11 +49,17 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Waits for a store at most `timeout`; a late answer is a store error.
+/// Waits for a store at most `timeout`; a late answer is a store error. An answer ready at
+/// once (the memory store's) never arms a timer.
 pub(crate) async fn bounded<T>(
     timeout: Duration,
     fut: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
+    let mut fut = std::pin::pin!(fut);
+    let first = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
+    if let Poll::Ready(answer) = first {
+        return answer;
+    }
     match tokio::time::timeout(timeout, fut).await {
         Ok(answer) => answer,
         Err(_) => Err(StoreError::new(format!(
