@@ -375,6 +375,11 @@ async fn create(
             Ok((axum::http::StatusCode::CREATED, format!("{{\"run\":{n}}}")))
         }
         666 => panic!("the handler crashed"),
+        // Over the 1 MiB a response may have to be kept.
+        77 => Ok((
+            axum::http::StatusCode::CREATED,
+            "x".repeat(2 * 1024 * 1024 + n),
+        )),
         _ => Ok((
             axum::http::StatusCode::CREATED,
             format!("{{\"run\":{n},\"amount\":{}}}", order.amount),
@@ -673,4 +678,26 @@ async fn a_policy_can_cover_one_group_of_routes_and_seed_002_gets_retry_after_in
     // An unknown route inside the group is not counted either: route_layer wraps routes only.
     let r = send(client.post(format!("{base}/v1/nope")).bearer_auth("k")).await;
     assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn a_response_too_big_to_keep_is_sent_whole_and_not_replayed() {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let base = serve(idempotent_app(
+        &c,
+        Idempotency::new(MemoryStore::new()),
+        counter.clone(),
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let first = send(order(&client, &base, "big", 77)).await;
+    assert_eq!(first.status, 201);
+    assert_eq!(first.body.len(), 2 * 1024 * 1024 + 1);
+    assert!(first.body.iter().all(|b| *b == b'x'));
+    let second = send(order(&client, &base, "big", 77)).await;
+    assert_eq!(second.status, 201);
+    assert_eq!(second.header("idempotent-replayed"), None);
+    assert_eq!(second.body.len(), 2 * 1024 * 1024 + 2);
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 2);
 }
