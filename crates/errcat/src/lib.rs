@@ -12,6 +12,12 @@
 //! - [`Negotiator`]: `Accept-Language` against the catalog's locales;
 //! - [`codes!`]: typed codes generated from a catalog at compile time.
 //!
+//! Features add the rest: `axum` (layers, extractors and fallbacks so every failure of a service
+//! speaks the catalog), `rate-limit` and `idempotency` (GCRA rate limits and `Idempotency-Key`
+//! replay, answered with the catalog's codes), `redis` (their state shared on Redis), `client`
+//! (parse any error envelope, retry as the catalog advises), `openapi` and `utoipa`, `garde`
+//! and `validator`.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use errcat::{ApiError, Catalog, FieldError, Renderer, RequestInfo, Role, StyleKind};
