@@ -120,10 +120,24 @@ impl Idempotency {
         self
     }
 
-    /// Whose keys these are: keys found by `scope` never meet another scope's. `None` shares one
-    /// space between all clients.
-    pub fn scope(mut self, scope: Option<Arc<dyn KeyExtractor>>) -> Idempotency {
-        self.scope = scope;
+    /// Whose keys these are (by default the `Authorization` header's value, hashed): keys of
+    /// one scope never meet another scope's.
+    ///
+    /// ```
+    /// use errcat::axum::{ApiKey, Idempotency};
+    /// use errcat::store::MemoryStore;
+    ///
+    /// let per_key = Idempotency::new(MemoryStore::new()).scope(ApiKey::header("x-api-key"));
+    /// ```
+    pub fn scope(mut self, scope: impl KeyExtractor) -> Idempotency {
+        self.scope = Some(Arc::new(scope));
+        self
+    }
+
+    /// One key space shared by every client: only for APIs whose clients cannot see each
+    /// other's keys (a single tenant, say).
+    pub fn unscoped(mut self) -> Idempotency {
+        self.scope = None;
         self
     }
 
