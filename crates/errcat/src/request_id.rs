@@ -87,7 +87,14 @@ impl RequestIdGenerator {
 
     /// A fresh id.
     pub fn generate(&self) -> RequestId {
-        let mut s = String::with_capacity(self.spec.prefix.len() + 36);
+        // Exactly as long as the id: the header value then takes the string without copying it
+        // or allocating again.
+        let len = match self.spec.format {
+            RequestIdFormat::Ulid => ulid::ULID_LEN,
+            RequestIdFormat::UuidV7 => uuid::fmt::Hyphenated::LENGTH,
+            RequestIdFormat::Hex(n) => usize::from(n),
+        };
+        let mut s = String::with_capacity(self.spec.prefix.len() + len);
         s.push_str(&self.spec.prefix);
         match self.spec.format {
             RequestIdFormat::Ulid => {

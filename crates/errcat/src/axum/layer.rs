@@ -121,14 +121,32 @@ impl Errcat {
             instance: path,
             time: SystemTime::now(),
         };
+        // Rendered into this thread's scratch buffer, then copied once into a body of the exact
+        // size: one allocation per error.
+        SCRATCH.with(|scratch| {
+            let mut body = scratch.take();
+            body.clear();
+            let index = self.render_body(res, err, &info, &mut body, request_id);
+            scratch.set(body);
+            index
+        })
+    }
+
+    fn render_body(
+        &self,
+        res: &mut Response,
+        err: &ApiError,
+        info: &RequestInfo<'_>,
+        body: &mut Vec<u8>,
+        request_id: &RequestId,
+    ) -> Option<usize> {
         let renderer = &self.inner.renderer;
-        let mut body = Vec::with_capacity(384);
-        let head = match renderer.render(err, &info, &mut body) {
+        let head = match renderer.render(err, info, body) {
             Ok(head) => head,
             Err(e) => {
                 tracing::error!(request_id = %request_id, code = %err.code(), error = %e, "errcat could not render an error; answering with the internal code");
                 body.clear();
-                match renderer.render(&ApiError::role(Role::Internal), &info, &mut body) {
+                match renderer.render(&ApiError::role(Role::Internal), info, body) {
                     Ok(head) => head,
                     Err(e) => {
                         tracing::error!(request_id = %request_id, error = %e, "errcat could not render the internal code either");
@@ -143,7 +161,7 @@ impl Errcat {
             }
         };
         *res.status_mut() = head.status;
-        *res.body_mut() = Body::from(body);
+        *res.body_mut() = Body::from(bytes::Bytes::copy_from_slice(body));
         let headers = res.headers_mut();
         headers.remove(CONTENT_LENGTH);
         head.write_headers_with(headers, request_id.header_value());
@@ -160,6 +178,11 @@ impl Errcat {
         }
         self.inner.ids.make_request_id(req)
     }
+}
+
+thread_local! {
+    /// Where errors are rendered before their bytes are copied into the response.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Installs errcat on a router in one call.
@@ -242,35 +265,35 @@ where
         // future. Extractors run when the inner future is first polled, inside the scope.
         let inner = &mut self.inner;
         let called = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req)));
-        Box::pin(
-            async move {
-                let (scope, outcome) = match called {
-                    Ok(fut) => {
-                        let mut scoped = std::pin::pin!(SCOPE.scope(scope, AssertUnwindSafe(fut).catch_unwind()));
-                        let outcome = scoped.as_mut().await;
-                        (scoped.as_mut().take_value(), outcome)
-                    }
-                    Err(panic) => (Some(scope), Err(panic)),
-                };
-                // `scope.scope` always hands the value back once its future completed.
-                let Some(scope) = scope else {
-                    return Ok(internal_fallback());
-                };
-                let pending = scope.pending.borrow_mut().take();
-                let res = match outcome {
-                    Ok(Ok(res)) => finish(&scope, res, pending).0,
-                    Ok(Err(never)) => match never {},
-                    Err(panic) => {
-                        let message = panic_message(&panic);
-                        tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
-                        let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
-                        respond(&scope, &err, Response::new(Body::empty())).0
-                    }
-                };
-                Ok(res)
-            }
-            .instrument(span),
-        )
+        let work = async move {
+            let (scope, outcome) = match called {
+                Ok(fut) => {
+                    let mut scoped =
+                        std::pin::pin!(SCOPE.scope(scope, AssertUnwindSafe(fut).catch_unwind()));
+                    let outcome = scoped.as_mut().await;
+                    (scoped.as_mut().take_value(), outcome)
+                }
+                Err(panic) => (Some(scope), Err(panic)),
+            };
+            // `scope.scope` always hands the value back once its future completed.
+            let Some(scope) = scope else {
+                return Ok(internal_fallback());
+            };
+            let pending = scope.pending.borrow_mut().take();
+            let res = match outcome {
+                Ok(Ok(res)) => finish(&scope, res, pending).0,
+                Ok(Err(never)) => match never {},
+                Err(panic) => {
+                    let message = panic_message(&panic);
+                    tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
+                    let err =
+                        ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
+                    respond(&scope, &err, Response::new(Body::empty())).0
+                }
+            };
+            Ok(res)
+        };
+        Box::pin(work.instrument(span))
     }
 }
 
@@ -284,6 +307,7 @@ fn internal_fallback() -> Response {
 }
 
 /// The catalog of the current request's layer.
+#[cfg(feature = "idempotency")]
 pub(crate) fn current_catalog() -> Option<Arc<Catalog>> {
     SCOPE
         .try_with(|s| s.errcat.renderer().catalog().clone())
@@ -305,6 +329,7 @@ pub(crate) enum Settled {
 /// task: an error the handler raised becomes its envelope now rather than when the response
 /// reaches [`ErrcatLayer`]. Layers that keep responses (idempotency) call it. Outside the
 /// layer the response is returned as it is.
+#[cfg(feature = "idempotency")]
 pub(crate) fn settle(res: Response) -> (Response, Settled) {
     let mut slot = Some(res);
     let settled = SCOPE.try_with(|scope| {
