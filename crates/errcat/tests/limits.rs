@@ -701,3 +701,48 @@ async fn a_response_too_big_to_keep_is_sent_whole_and_not_replayed() {
     assert_eq!(second.body.len(), 2 * 1024 * 1024 + 2);
     assert_eq!(counter.runs.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn scopes_keep_clients_apart_unless_unscoped() {
+    let c = catalog("mxcep");
+    let client = reqwest::Client::new();
+    let post = |base: &str, tenant: &str| {
+        reqwest_post(&client, base)
+            .header("idempotency-key", "shared-key")
+            .header("x-tenant", tenant)
+            .json(&serde_json::json!({ "amount": 3 }))
+    };
+    let tenant = |req: &axum::extract::Request| {
+        req.headers()
+            .get("x-tenant")?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    };
+    let counter = Counter::default();
+    let scoped = Idempotency::new(MemoryStore::new()).scope(tenant);
+    let base = serve(idempotent_app(&c, scoped, counter.clone())).await;
+    assert_eq!(
+        send(post(&base, "a")).await.header("idempotent-replayed"),
+        None
+    );
+    assert_eq!(
+        send(post(&base, "b")).await.header("idempotent-replayed"),
+        None
+    );
+    assert_eq!(
+        send(post(&base, "b")).await.header("idempotent-replayed"),
+        Some("true")
+    );
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 2);
+
+    let counter = Counter::default();
+    let unscoped = Idempotency::new(MemoryStore::new()).unscoped();
+    let base = serve(idempotent_app(&c, unscoped, counter.clone())).await;
+    assert_eq!(send(post(&base, "a")).await.status, 201);
+    assert_eq!(
+        send(post(&base, "b")).await.header("idempotent-replayed"),
+        Some("true")
+    );
+    assert_eq!(counter.runs.load(Ordering::SeqCst), 1);
+}
