@@ -30,10 +30,9 @@ REDIS_PORT=${REDIS_PORT:-16390}
 PAID_KEY=mfx_test_demo
 FREE_KEY=mfx_test_free
 
-case "$DEMO_ADDR" in
-    127.*:* | localhost:*) ;;
-    *) echo "error: $DEMO_ADDR is not a loopback address; the benchmark listens on 127.0.0.1 only" >&2; exit 1 ;;
-esac
+# shellcheck source=scripts/common.sh
+source scripts/common.sh
+require_loopback "$DEMO_ADDR"
 for tool in wrk curl; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "error: $tool is needed (apt-get install -y $tool)" >&2
@@ -45,33 +44,6 @@ echo "building errcat-demo (release)..."
 cargo build --quiet --release -p errcat-demo --bin errcat-demo
 DEMO_BIN=${CARGO_TARGET_DIR:-target}/release/errcat-demo
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_up() { # PID LOG
-    for _ in $(seq 1 100); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            echo "error: the demo exited before answering:" >&2
-            cat "$2" >&2
-            exit 1
-        fi
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$DEMO_ADDR/healthz" || true)" = 200 ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "error: the demo did not answer on $DEMO_ADDR within 10 s" >&2
-    exit 1
-}
 
 status_of() { curl -s -o /dev/null -w '%{http_code}' "http://$DEMO_ADDR/faxes" -H "Authorization: Bearer $1"; }
 
@@ -83,8 +55,6 @@ rps() { # KEY
     fi
     awk '/Requests\/sec/ { print $2; exit }' <<<"$out"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Runs the two paths against a demo started with extra flags: LABEL FLAGS...
 measure() {
@@ -94,7 +64,7 @@ measure() {
         >"$WORK/demo.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
-    wait_up "$pid" "$WORK/demo.log"
+    wait_up errcat-demo "$DEMO_ADDR" "$pid" "$WORK/demo.log"
     local ok limited
     ok=$(status_of "$PAID_KEY")
     status_of "$FREE_KEY" >/dev/null

@@ -39,12 +39,9 @@ DEMO_LOG=${RUST_LOG:-warn}
 SANDBOX_KEY=mfx_test_demo
 POST_BODY='{"to": 5}'
 
-for addr in "$DEMO_ADDR" "$BARE_ADDR" "$STACK_ADDR"; do
-    case "$addr" in
-        127.*:* | localhost:*) ;;
-        *) echo "error: $addr is not a loopback address; the benchmark listens on 127.0.0.1 only" >&2; exit 1 ;;
-    esac
-done
+# shellcheck source=scripts/common.sh
+source scripts/common.sh
+require_loopback "$DEMO_ADDR" "$BARE_ADDR" "$STACK_ADDR"
 
 if command -v wrk >/dev/null 2>&1; then
     TOOL=wrk
@@ -66,17 +63,6 @@ DEMO_BIN=$TARGET_DIR/release/errcat-demo
 BARE_BIN=$TARGET_DIR/release/examples/bare
 STACK_BIN=$TARGET_DIR/release/examples/errcat_stack
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Limits high enough never to refuse: this benchmark measures the error paths, not the limiter
 # (scripts/limits-load.sh measures that).
@@ -91,23 +77,6 @@ PIDS+=("$BARE_PID")
 STACK_PID=$!
 PIDS+=("$STACK_PID")
 
-# Waits until a server of ours answers (and fails if it died, say on a busy port).
-wait_up() {
-    local name=$1 addr=$2 pid=$3 log=$4
-    for _ in $(seq 1 100); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "error: $name exited before answering:" >&2
-            cat "$log" >&2
-            exit 1
-        fi
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/nope" || true)" = 404 ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "error: $name did not answer on $addr within 10 s" >&2
-    exit 1
-}
 wait_up errcat-demo "$DEMO_ADDR" "$DEMO_PID" "$WORK/demo.log"
 wait_up bare "$BARE_ADDR" "$BARE_PID" "$WORK/bare.log"
 wait_up errcat-stack "$STACK_ADDR" "$STACK_PID" "$WORK/stack.log"
@@ -167,8 +136,6 @@ rps() {
     awk '/Requests\/sec/ { print $2; exit }' <<<"$out"
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "tool: $TOOL, $THREADS threads, $CONNECTIONS connections, ${DURATION}s per measurement, $RUNS run(s), demo RUST_LOG=$DEMO_LOG"
 printf '%-4s %-17s %12s %14s %12s %12s %12s\n' run path "bare req/s" "errcat stack" "demo req/s" "stack/bare" "demo/bare"

@@ -50,8 +50,26 @@ fn fp(body: &[u8]) -> Fingerprint {
     Fingerprint::of("POST", "/faxes", body)
 }
 
+/// `begin`, which must answer.
+async fn begin<S: Store>(store: &S, key: &str, f: &Fingerprint, ttl: Duration) -> Begin {
+    store.begin(key, f, ttl).await.expect("begin")
+}
+
+/// `complete` for an hour's retention, which must answer.
+async fn complete<S: Store>(
+    store: &S,
+    key: &str,
+    token: &LockToken,
+    response: &StoredResponse,
+) -> bool {
+    store
+        .complete(key, token, response, HOUR)
+        .await
+        .expect("complete")
+}
+
 async fn acquire<S: Store>(store: &S, key: &str, f: &Fingerprint, ttl: Duration) -> LockToken {
-    match store.begin(key, f, ttl).await.expect("begin") {
+    match begin(store, key, f, ttl).await {
         Begin::Acquired(token) => token,
         other => panic!("expected Acquired for {key}, got {other:?}"),
     }
@@ -276,48 +294,32 @@ async fn idempotency_lifecycle<S: Store>(store: S) {
     let ttl = Duration::from_secs(60);
     let token = acquire(&store, &key, &mine, ttl).await;
 
-    match store.begin(&key, &mine, ttl).await.expect("begin") {
+    match begin(&store, &key, &mine, ttl).await {
         Begin::InProgress { lock_expires_in } => {
             assert!(lock_expires_in <= ttl, "{lock_expires_in:?}");
             assert!(lock_expires_in > ttl - Duration::from_secs(10));
         }
         other => panic!("expected InProgress, got {other:?}"),
     }
-    assert_eq!(
-        store.begin(&key, &other, ttl).await.expect("begin"),
-        Begin::Mismatch
-    );
+    assert_eq!(begin(&store, &key, &other, ttl).await, Begin::Mismatch);
 
     // Only the holder records.
     let response = binary_response();
     let stranger = LockToken::random();
-    assert!(
-        !store
-            .complete(&key, &stranger, &response, HOUR)
-            .await
-            .expect("complete")
-    );
+    assert!(!complete(&store, &key, &stranger, &response).await);
     assert!(matches!(
-        store.begin(&key, &mine, ttl).await.expect("begin"),
+        begin(&store, &key, &mine, ttl).await,
         Begin::InProgress { .. }
     ));
 
-    assert!(
-        store
-            .complete(&key, &token, &response, HOUR)
-            .await
-            .expect("complete")
-    );
+    assert!(complete(&store, &key, &token, &response).await);
     for _ in 0..2 {
         assert_eq!(
-            store.begin(&key, &mine, ttl).await.expect("begin"),
+            begin(&store, &key, &mine, ttl).await,
             Begin::Completed(response.clone())
         );
     }
-    assert_eq!(
-        store.begin(&key, &other, ttl).await.expect("begin"),
-        Begin::Mismatch
-    );
+    assert_eq!(begin(&store, &key, &other, ttl).await, Begin::Mismatch);
 
     // A finished key is not completed twice, nor released.
     let twice = StoredResponse {
@@ -325,15 +327,10 @@ async fn idempotency_lifecycle<S: Store>(store: S) {
         headers: Vec::new(),
         body: bytes::Bytes::new(),
     };
-    assert!(
-        !store
-            .complete(&key, &token, &twice, HOUR)
-            .await
-            .expect("complete")
-    );
+    assert!(!complete(&store, &key, &token, &twice).await);
     store.release(&key, &token).await.expect("release");
     assert_eq!(
-        store.begin(&key, &mine, ttl).await.expect("begin"),
+        begin(&store, &key, &mine, ttl).await,
         Begin::Completed(response)
     );
 
@@ -345,14 +342,9 @@ async fn idempotency_lifecycle<S: Store>(store: S) {
         headers: Vec::new(),
         body: bytes::Bytes::new(),
     };
-    assert!(
-        store
-            .complete(&key, &token, &empty, HOUR)
-            .await
-            .expect("complete")
-    );
+    assert!(complete(&store, &key, &token, &empty).await);
     assert_eq!(
-        store.begin(&key, &mine, ttl).await.expect("begin"),
+        begin(&store, &key, &mine, ttl).await,
         Begin::Completed(empty)
     );
 }
@@ -368,7 +360,7 @@ async fn release_frees<S: Store>(store: S) {
         .await
         .expect("release");
     assert!(matches!(
-        store.begin(&key, &f, ttl).await.expect("begin"),
+        begin(&store, &key, &f, ttl).await,
         Begin::InProgress { .. }
     ));
     store.release(&key, &first).await.expect("release");
@@ -377,7 +369,7 @@ async fn release_frees<S: Store>(store: S) {
     // The old token no longer frees it.
     store.release(&key, &first).await.expect("release");
     assert!(matches!(
-        store.begin(&key, &f, ttl).await.expect("begin"),
+        begin(&store, &key, &f, ttl).await,
         Begin::InProgress { .. }
     ));
     // Releasing a key nobody holds is fine.
@@ -393,32 +385,22 @@ async fn lock_expiry<S: Store>(store: S) {
     let f = fp(b"e");
     let ttl = Duration::from_millis(300);
     let old = acquire(&store, &key, &f, ttl).await;
-    match store.begin(&key, &f, ttl).await.expect("begin") {
+    match begin(&store, &key, &f, ttl).await {
         Begin::InProgress { lock_expires_in } => assert!(lock_expires_in <= ttl),
         other => panic!("expected InProgress, got {other:?}"),
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
     let new = acquire(&store, &key, &f, Duration::from_secs(60)).await;
     let response = binary_response();
-    assert!(
-        !store
-            .complete(&key, &old, &response, HOUR)
-            .await
-            .expect("complete")
-    );
+    assert!(!complete(&store, &key, &old, &response).await);
     // Nothing was written: the new holder still holds the key.
     assert!(matches!(
-        store.begin(&key, &f, ttl).await.expect("begin"),
+        begin(&store, &key, &f, ttl).await,
         Begin::InProgress { .. }
     ));
-    assert!(
-        store
-            .complete(&key, &new, &response, HOUR)
-            .await
-            .expect("complete")
-    );
+    assert!(complete(&store, &key, &new, &response).await);
     assert_eq!(
-        store.begin(&key, &f, ttl).await.expect("begin"),
+        begin(&store, &key, &f, ttl).await,
         Begin::Completed(response)
     );
 }
@@ -437,7 +419,7 @@ async fn retention_expiry<S: Store>(store: S) {
             .expect("complete")
     );
     assert_eq!(
-        store.begin(&key, &f, ttl).await.expect("begin"),
+        begin(&store, &key, &f, ttl).await,
         Begin::Completed(response)
     );
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -477,66 +459,26 @@ async fn concurrent_begin<S: Store>(stores: Vec<S>) {
 
 macro_rules! suite {
     ($store:ident: $make:expr) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn burst_then_refused() {
-            let $store = $make;
-            super::burst_then_refused($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn same_policy_shares_state() {
-            let $store = $make;
-            super::same_policy_shares_state($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn refill() {
-            let $store = $make;
-            super::refill($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn two_windows() {
-            let $store = $make;
-            super::two_windows($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn concurrent_limit() {
-            let $store = $make;
-            super::concurrent_limit(vec![$store.store()]).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn idempotency_lifecycle() {
-            let $store = $make;
-            super::idempotency_lifecycle($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn release_frees() {
-            let $store = $make;
-            super::release_frees($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn lock_expiry() {
-            let $store = $make;
-            super::lock_expiry($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn retention_expiry() {
-            let $store = $make;
-            super::retention_expiry($store.store()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn concurrent_begin() {
-            let $store = $make;
-            super::concurrent_begin(vec![$store.store()]).await;
-        }
+        suite!(@one $store: $make; same_policy_shares_state, burst_then_refused, refill,
+            two_windows, idempotency_lifecycle, release_frees, lock_expiry, retention_expiry);
+        suite!(@many $store: $make; concurrent_limit, concurrent_begin);
     };
+    // Checks of one store.
+    (@one $store:ident: $make:expr; $($check:ident),*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let $store = $make;
+            super::$check($store.store()).await;
+        }
+    )*};
+    // Checks of several handles on one store (here, one).
+    (@many $store:ident: $make:expr; $($check:ident),*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let $store = $make;
+            super::$check(vec![$store.store()]).await;
+        }
+    )*};
 }
 
 mod memory {
@@ -555,6 +497,7 @@ mod memory {
 
 #[cfg(all(feature = "redis", feature = "redis-server"))]
 mod redis {
+    use super::begin;
     use std::time::{Duration, Instant};
 
     use errcat_store::StoreError;
@@ -615,7 +558,7 @@ mod redis {
         assert!(limiter.check("tenant").await.expect("check").admitted());
         let ttl = Duration::from_secs(30);
         let f = fp(b"layout");
-        let token = match store.begin("idem-1", &f, ttl).await.expect("begin") {
+        let token = match begin(&store, "idem-1", &f, ttl).await {
             Begin::Acquired(token) => token,
             other => panic!("{other:?}"),
         };
@@ -666,9 +609,9 @@ mod redis {
             other_limiter.check("tenant").await.expect("check").states[0].remaining,
             4
         );
-        let _lock = store.begin("idem-2", &f, ttl).await.expect("begin");
+        let _lock = begin(&store, "idem-2", &f, ttl).await;
         assert!(matches!(
-            other.begin("idem-2", &f, ttl).await.expect("begin"),
+            begin(&other, "idem-2", &f, ttl).await,
             Begin::Acquired(_)
         ));
         other.ping().await.expect("ping");
@@ -684,7 +627,7 @@ mod redis {
         let f = fp(b"outage");
         let ttl = Duration::from_secs(60);
         assert!(limiter.check("k").await.expect("check").admitted());
-        let token = match store.begin("before", &f, ttl).await.expect("begin") {
+        let token = match begin(&store, "before", &f, ttl).await {
             Begin::Acquired(token) => token,
             other => panic!("{other:?}"),
         };
@@ -726,7 +669,7 @@ mod redis {
         // A fresh server: the limit starts over.
         assert!(decision.admitted());
         assert_eq!(decision.states[0].remaining, 99);
-        let token = match store.begin("after", &f, ttl).await.expect("begin") {
+        let token = match begin(&store, "after", &f, ttl).await {
             Begin::Acquired(token) => token,
             other => panic!("{other:?}"),
         };
@@ -737,7 +680,7 @@ mod redis {
                 .expect("complete")
         );
         assert_eq!(
-            store.begin("after", &f, ttl).await.expect("begin"),
+            begin(&store, "after", &f, ttl).await,
             Begin::Completed(binary_response())
         );
         store

@@ -400,6 +400,15 @@ fn idempotent_app(catalog: &Arc<Catalog>, idem: Idempotency, counter: Counter) -
         .with_errcat(Errcat::new(catalog.clone()))
 }
 
+/// The orders app on mxcep with default idempotency in memory: its catalog, its run counter,
+/// its base URL and a client.
+async fn orders_in_memory() -> (Arc<Catalog>, Counter, String, reqwest::Client) {
+    let c = catalog("mxcep");
+    let counter = Counter::default();
+    let app = idempotent_app(&c, Idempotency::new(MemoryStore::new()), counter.clone());
+    (c, counter, serve(app).await, reqwest::Client::new())
+}
+
 fn reqwest_post(client: &reqwest::Client, base: &str) -> reqwest::RequestBuilder {
     client.post(format!("{base}/orders"))
 }
@@ -413,15 +422,7 @@ fn order(client: &reqwest::Client, base: &str, key: &str, amount: u32) -> reqwes
 
 #[tokio::test]
 async fn a_retry_replays_the_first_response_byte_for_byte() {
-    let c = catalog("mxcep");
-    let counter = Counter::default();
-    let base = serve(idempotent_app(
-        &c,
-        Idempotency::new(MemoryStore::new()),
-        counter.clone(),
-    ))
-    .await;
-    let client = reqwest::Client::new();
+    let (c, counter, base, client) = orders_in_memory().await;
     let first = send(order(&client, &base, "key-1", 5)).await;
     assert_eq!(first.status, 201);
     assert_eq!(first.header("idempotent-replayed"), None);
@@ -466,15 +467,7 @@ async fn a_retry_replays_the_first_response_byte_for_byte() {
 
 #[tokio::test]
 async fn invalid_reused_and_in_progress_keys_get_the_catalogs_codes() {
-    let c = catalog("mxcep");
-    let counter = Counter::default();
-    let base = serve(idempotent_app(
-        &c,
-        Idempotency::new(MemoryStore::new()),
-        counter.clone(),
-    ))
-    .await;
-    let client = reqwest::Client::new();
+    let (c, counter, base, client) = orders_in_memory().await;
 
     for bad in ["has space", "a/b", "a.b", "", &"a".repeat(256)] {
         let r = send(order(&client, &base, bad, 5)).await;
@@ -505,15 +498,7 @@ async fn invalid_reused_and_in_progress_keys_get_the_catalogs_codes() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_retries_run_the_handler_once() {
-    let c = catalog("mxcep");
-    let counter = Counter::default();
-    let base = serve(idempotent_app(
-        &c,
-        Idempotency::new(MemoryStore::new()),
-        counter.clone(),
-    ))
-    .await;
-    let client = reqwest::Client::new();
+    let (c, counter, base, client) = orders_in_memory().await;
     let tasks: Vec<_> = (0..200)
         .map(|_| tokio::spawn(send(order(&client, &base, "same", 7))))
         .collect();
@@ -532,15 +517,7 @@ async fn two_hundred_concurrent_retries_run_the_handler_once() {
 
 #[tokio::test]
 async fn refusals_and_429s_are_not_kept_so_a_corrected_retry_runs() {
-    let c = catalog("mxcep");
-    let counter = Counter::default();
-    let base = serve(idempotent_app(
-        &c,
-        Idempotency::new(MemoryStore::new()),
-        counter.clone(),
-    ))
-    .await;
-    let client = reqwest::Client::new();
+    let (c, counter, base, client) = orders_in_memory().await;
     // Malformed JSON: refused by the extractor before the handler.
     let bad = send(
         client
@@ -682,15 +659,7 @@ async fn a_policy_can_cover_one_group_of_routes_and_seed_002_gets_retry_after_in
 
 #[tokio::test]
 async fn a_response_too_big_to_keep_is_sent_whole_and_not_replayed() {
-    let c = catalog("mxcep");
-    let counter = Counter::default();
-    let base = serve(idempotent_app(
-        &c,
-        Idempotency::new(MemoryStore::new()),
-        counter.clone(),
-    ))
-    .await;
-    let client = reqwest::Client::new();
+    let (c, counter, base, client) = orders_in_memory().await;
     let first = send(order(&client, &base, "big", 77)).await;
     assert_eq!(first.status, 201);
     assert_eq!(first.body.len(), 2 * 1024 * 1024 + 1);
