@@ -352,9 +352,12 @@ impl Shared {
             Settled::Raised(None) => false,
             Settled::Raised(Some(index)) => {
                 // Refusals at the door: the handler never ran, or ran nothing worth keeping.
-                !REFUSALS.iter().any(|role| {
-                    current_catalog().is_some_and(|catalog| catalog.role_index(*role) == index)
-                })
+                let Some(catalog) = current_catalog() else {
+                    return true;
+                };
+                !Role::ALL
+                    .into_iter()
+                    .any(|role| is_refusal(role) && catalog.role_index(role) == index)
             }
         }
     }
@@ -423,21 +426,11 @@ impl Shared {
     }
 }
 
-/// Roles whose answers are refusals, never kept.
-const REFUSALS: [Role; 12] = [
-    Role::NotFound,
-    Role::MethodNotAllowed,
-    Role::InvalidJson,
-    Role::ValidationFailed,
-    Role::InvalidParameter,
-    Role::UnsupportedMediaType,
-    Role::PayloadTooLarge,
-    Role::RateLimited,
-    Role::Timeout,
-    Role::Unavailable,
-    Role::IdempotencyKeyInvalid,
-    Role::IdempotencyKeyInProgress,
-];
+/// Whether a role's answer is a refusal, never kept: every role but `internal` (a handler's
+/// failure is its outcome) and `idempotency_key_reused` (which this layer answers itself).
+fn is_refusal(role: Role) -> bool {
+    !matches!(role, Role::Internal | Role::IdempotencyKeyReused)
+}
 
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     matches!(
