@@ -659,7 +659,7 @@ async fn a_policy_can_cover_one_group_of_routes_and_seed_002_gets_retry_after_in
 
 #[tokio::test]
 async fn a_response_too_big_to_keep_is_sent_whole_and_not_replayed() {
-    let (c, counter, base, client) = orders_in_memory().await;
+    let (_, counter, base, client) = orders_in_memory().await;
     let first = send(order(&client, &base, "big", 77)).await;
     assert_eq!(first.status, 201);
     assert_eq!(first.body.len(), 2 * 1024 * 1024 + 1);
