@@ -29,7 +29,7 @@ use errcat::StyleKind;
 use errcat::axum::{
     ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Policy, RateLimit,
 };
-use errcat::store::{MemoryStore, Window};
+use errcat::store::{IdempotencyStore, MemoryStore, RateLimitStore, Window};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
@@ -143,7 +143,7 @@ pub fn app(config: DemoConfig) -> Router {
                 .layer(DefaultBodyLimit::max(config.body_limit))
                 .layer(rate_limits(&config, &catalog))
                 .layer(
-                    Idempotency::new(store_of(&config))
+                    Idempotency::new(key_store(&config))
                         .on_store_error(fail_mode(&config))
                         .layer(),
                 )
@@ -162,59 +162,19 @@ fn fail_mode(config: &DemoConfig) -> FailMode {
     }
 }
 
-/// A store for the demo's layers: both store kinds implement both traits.
-fn store_of(config: &DemoConfig) -> AnyStore {
-    AnyStore(config.store.clone())
-}
-
-/// Either store, as one type the layers take.
-#[derive(Clone)]
-struct AnyStore(DemoStore);
-
-impl errcat::store::RateLimitStore for AnyStore {
-    fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn errcat::store::Limiter> {
-        match &self.0 {
-            DemoStore::Memory(m) => m.limiter(policy, windows),
-            DemoStore::Redis(r) => r.limiter(policy, windows),
-        }
+/// The demo's store, for the rate-limit layer.
+fn limit_store(config: &DemoConfig) -> Arc<dyn RateLimitStore> {
+    match &config.store {
+        DemoStore::Memory(m) => Arc::new(m.clone()),
+        DemoStore::Redis(r) => Arc::new(r.clone()),
     }
 }
 
-impl errcat::store::IdempotencyStore for AnyStore {
-    fn begin<'a>(
-        &'a self,
-        key: &'a str,
-        fingerprint: &'a errcat::store::Fingerprint,
-        lock_ttl: Duration,
-    ) -> errcat::store::StoreFuture<'a, errcat::store::Begin> {
-        match &self.0 {
-            DemoStore::Memory(m) => m.begin(key, fingerprint, lock_ttl),
-            DemoStore::Redis(r) => r.begin(key, fingerprint, lock_ttl),
-        }
-    }
-
-    fn complete<'a>(
-        &'a self,
-        key: &'a str,
-        token: &'a errcat::store::LockToken,
-        response: &'a errcat::store::StoredResponse,
-        retention: Duration,
-    ) -> errcat::store::StoreFuture<'a, bool> {
-        match &self.0 {
-            DemoStore::Memory(m) => m.complete(key, token, response, retention),
-            DemoStore::Redis(r) => r.complete(key, token, response, retention),
-        }
-    }
-
-    fn release<'a>(
-        &'a self,
-        key: &'a str,
-        token: &'a errcat::store::LockToken,
-    ) -> errcat::store::StoreFuture<'a, ()> {
-        match &self.0 {
-            DemoStore::Memory(m) => m.release(key, token),
-            DemoStore::Redis(r) => r.release(key, token),
-        }
+/// The demo's store, for the idempotency layer.
+fn key_store(config: &DemoConfig) -> Arc<dyn IdempotencyStore> {
+    match &config.store {
+        DemoStore::Memory(m) => Arc::new(m.clone()),
+        DemoStore::Redis(r) => Arc::new(r.clone()),
     }
 }
 
@@ -248,7 +208,7 @@ fn rate_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axum::
             ClientIp::new().key(req)
         }
     };
-    let limits = RateLimit::new(store_of(config))
+    let limits = RateLimit::new(limit_store(config))
         .policy(
             Policy::new("free", free)
                 .window(Window::per_second("free-second", 2))

@@ -225,6 +225,22 @@ pub trait RateLimitStore: Send + Sync + 'static {
     fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn Limiter>;
 }
 
+/// A shared store is a store: pick one at run time as an `Arc<dyn RateLimitStore>`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use errcat_store::{MemoryStore, RateLimitStore, Window};
+///
+/// let store: Arc<dyn RateLimitStore> = Arc::new(MemoryStore::new());
+/// let limiter = store.limiter("p", &[Window::per_second("s", 1)]);
+/// # let _ = limiter;
+/// ```
+impl<T: RateLimitStore + ?Sized> RateLimitStore for Arc<T> {
+    fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn Limiter> {
+        (**self).limiter(policy, windows)
+    }
+}
+
 /// The limiter of one policy.
 pub trait Limiter: Send + Sync + 'static {
     /// Decides one request for `key` (an API key's hash, a client address…), and counts it.
@@ -376,4 +392,30 @@ pub trait IdempotencyStore: Send + Sync + 'static {
 
     /// Frees the lock if `token` still holds it, so a later request with the key runs afresh.
     fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()>;
+}
+
+/// A shared store is a store: pick one at run time as an `Arc<dyn IdempotencyStore>`.
+impl<T: IdempotencyStore + ?Sized> IdempotencyStore for Arc<T> {
+    fn begin<'a>(
+        &'a self,
+        key: &'a str,
+        fingerprint: &'a Fingerprint,
+        lock_ttl: Duration,
+    ) -> StoreFuture<'a, Begin> {
+        (**self).begin(key, fingerprint, lock_ttl)
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a LockToken,
+        response: &'a StoredResponse,
+        retention: Duration,
+    ) -> StoreFuture<'a, bool> {
+        (**self).complete(key, token, response, retention)
+    }
+
+    fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
+        (**self).release(key, token)
+    }
 }

@@ -13,11 +13,13 @@ use axum::extract::{FromRequestParts, Request};
 use axum::response::Response;
 use futures_util::FutureExt as _;
 use http::header::{ACCEPT_LANGUAGE, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use tracing::Instrument as _;
 
 use super::request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
-use super::response::{PENDING_STATUS, Pending, SCOPE, TaskScope, role_for_status};
+use super::response::{
+    PENDING_STATUS, Pending, SCOPE, TaskScope, bare_internal_error, role_for_status,
+};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
     StyleKind,
@@ -150,11 +152,9 @@ impl Errcat {
                     Ok(head) => head,
                     Err(e) => {
                         tracing::error!(request_id = %request_id, error = %e, "errcat could not render the internal code either");
-                        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                        *res.body_mut() = Body::from(r#"{"error":"internal_error"}"#);
-                        res.headers_mut().remove(CONTENT_LENGTH);
+                        *res = bare_internal_error();
                         res.headers_mut()
-                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                            .insert(X_REQUEST_ID.clone(), request_id.header_value().clone());
                         return None;
                     }
                 }
@@ -277,7 +277,7 @@ where
             };
             // `scope.scope` always hands the value back once its future completed.
             let Some(scope) = scope else {
-                return Ok(internal_fallback());
+                return Ok(bare_internal_error());
             };
             let pending = scope.pending.borrow_mut().take();
             let res = match outcome {
@@ -295,15 +295,6 @@ where
         };
         Box::pin(work.instrument(span))
     }
-}
-
-/// A bare JSON 500, for the case that cannot happen: the layer lost its own task scope.
-fn internal_fallback() -> Response {
-    let mut res = Response::new(Body::from(r#"{"error":"internal_error"}"#));
-    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    res.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    res
 }
 
 /// The catalog of the current request's layer.
@@ -340,7 +331,7 @@ pub(crate) fn settle(res: Response) -> (Response, Settled) {
         (Ok(Some(done)), _) => done,
         (_, Some(res)) => (res, Settled::Untouched),
         // Unreachable: the closure either ran (and took the response) or did not.
-        (_, None) => (internal_fallback(), Settled::Untouched),
+        (_, None) => (bare_internal_error(), Settled::Untouched),
     }
 }
 

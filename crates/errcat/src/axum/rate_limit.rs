@@ -198,7 +198,7 @@ impl RateLimit {
                     code,
                     limit: w.limit(),
                     policy_item: format!("\"{name}\";q={};w={period}", w.limit()),
-                    name: name.to_owned(),
+                    state_prefix: format!("\"{name}\";r="),
                 });
             }
             let policy_header = windows
@@ -230,7 +230,8 @@ impl RateLimit {
 struct ResolvedWindow {
     code: Option<Code>,
     limit: u32,
-    name: String,
+    /// The start of this window's `RateLimit` item, `"name";r=`, made once.
+    state_prefix: String,
     policy_item: String,
 }
 
@@ -391,12 +392,7 @@ fn describe(
 ) {
     let mut buf = itoa::Buffer::new();
     for (state, window) in decision.states.iter().zip(&policy.windows) {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        out.push('"');
-        out.push_str(&window.name);
-        out.push_str("\";r=");
+        push_item(out, &window.state_prefix);
         out.push_str(buf.format(state.remaining));
         out.push_str(";t=");
         out.push_str(buf.format(ceil_secs(state.reset)));

@@ -50,15 +50,22 @@ impl IntoResponse for ApiError {
                 StatusCode::from_u16(PENDING_STATUS).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return res;
         };
-        let mut res = Response::new(axum::body::Body::from(r#"{"error":"internal_error"}"#));
-        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        res.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        let mut res = bare_internal_error();
         res.extensions_mut().insert(Pending(Arc::new(err)));
         res
     }
+}
+
+/// A minimal JSON 500, for when no catalog can answer: outside the layer, or when even the
+/// catalog's `internal` code fails to render. Never text/plain.
+pub(crate) fn bare_internal_error() -> Response {
+    let mut res = Response::new(axum::body::Body::from(r#"{"error":"internal_error"}"#));
+    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
 }
 
 /// The role a framework failure's status stands for, if any.
