@@ -6,15 +6,18 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
 use axum::response::Response;
 use futures_util::FutureExt as _;
+use futures_util::future::CatchUnwind;
 use http::header::{ACCEPT_LANGUAGE, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, StatusCode};
+use tokio::task::futures::TaskLocalFuture;
 use tracing::Instrument as _;
+use tracing::instrument::Instrumented;
 
 use super::request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
 use super::response::{
@@ -121,7 +124,7 @@ impl Errcat {
             request_id: request_id.as_str(),
             locale: Some(locale),
             instance: path,
-            time: SystemTime::now(),
+            time: None,
         };
         // Rendered into this thread's scratch buffer, then copied once into a body of the exact
         // size: one allocation per error.
@@ -235,14 +238,15 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Instrumented<ResponseFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let start = Instant::now();
+        // The clock is only read when an error could be logged with its latency.
+        let start = tracing::level_enabled!(tracing::Level::ERROR).then(Instant::now);
         let id = self.errcat.request_id(&req);
         let locale = self.errcat.renderer().negotiator().negotiate(
             req.headers()
@@ -264,36 +268,78 @@ where
         // The service polled ready is called here and now, so it need not be cloned into the
         // future. Extractors run when the inner future is first polled, inside the scope.
         let inner = &mut self.inner;
-        let called = std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req)));
-        let work = async move {
-            let (scope, outcome) = match called {
-                Ok(fut) => {
-                    let mut scoped =
-                        std::pin::pin!(SCOPE.scope(scope, AssertUnwindSafe(fut).catch_unwind()));
-                    let outcome = scoped.as_mut().await;
-                    (scoped.as_mut().take_value(), outcome)
-                }
-                Err(panic) => (Some(scope), Err(panic)),
-            };
-            // `scope.scope` always hands the value back once its future completed.
-            let Some(scope) = scope else {
-                return Ok(bare_internal_error());
-            };
-            let pending = scope.pending.borrow_mut().take();
-            let res = match outcome {
-                Ok(Ok(res)) => finish(&scope, res, pending).0,
-                Ok(Err(never)) => match never {},
-                Err(panic) => {
-                    let message = panic_message(&panic);
-                    tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
-                    let err =
-                        ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
-                    respond(&scope, &err, Response::new(Body::empty())).0
-                }
-            };
-            Ok(res)
+        let state = match std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(req))) {
+            Ok(fut) => State::Running {
+                fut: SCOPE.scope(scope, AssertUnwindSafe(fut).catch_unwind()),
+            },
+            Err(panic) => State::Panicked {
+                scope: Some(scope),
+                panic: Some(panic),
+            },
         };
-        Box::pin(work.instrument(span))
+        ResponseFuture { state }.instrument(span)
+    }
+}
+
+type Panic = Box<dyn std::any::Any + Send>;
+
+pin_project_lite::pin_project! {
+    /// The response future of [`ErrcatService`]: the inner service's future, run inside the
+    /// request's task scope with panics caught, and its response turned into what the client
+    /// gets. A named type rather than a boxed one: routers box it once anyway.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Running {
+            #[pin]
+            fut: TaskLocalFuture<TaskScope, CatchUnwind<AssertUnwindSafe<F>>>,
+        },
+        Panicked {
+            scope: Option<TaskScope>,
+            panic: Option<Panic>,
+        },
+    }
+}
+
+impl<F> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (scope, outcome) = match self.project().state.project() {
+            StateProj::Running { mut fut } => {
+                let outcome = std::task::ready!(fut.as_mut().poll(cx));
+                // The scope comes back once its future has completed.
+                (fut.take_value(), outcome)
+            }
+            StateProj::Panicked { scope, panic } => match panic.take() {
+                Some(panic) => (scope.take(), Err(panic)),
+                None => (None, Err(Box::new("polled after completion") as Panic)),
+            },
+        };
+        let Some(scope) = scope else {
+            return Poll::Ready(Ok(bare_internal_error()));
+        };
+        let pending = scope.pending.borrow_mut().take();
+        let res = match outcome {
+            Ok(Ok(res)) => finish(&scope, res, pending).0,
+            Ok(Err(never)) => match never {},
+            Err(panic) => {
+                let message = panic_message(&panic);
+                tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
+                let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
+                respond(&scope, &err, Response::new(Body::empty())).0
+            }
+        };
+        Poll::Ready(Ok(res))
     }
 }
 
@@ -335,7 +381,7 @@ pub(crate) fn settle(res: Response) -> (Response, Settled) {
     }
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+fn panic_message(panic: &Panic) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -414,7 +460,9 @@ fn respond(scope: &TaskScope, err: &ApiError, mut res: Response) -> (Response, S
     if server_error || tracing::enabled!(tracing::Level::INFO) {
         let catalog = errcat.renderer().catalog();
         let code = code_index.map_or("internal_error", |i| catalog.entries()[i].code.as_str());
-        let latency_ms = scope.start.elapsed().as_secs_f64() * 1000.0;
+        let latency_ms = scope
+            .start
+            .map_or(0.0, |start| start.elapsed().as_secs_f64() * 1000.0);
         if server_error {
             // The hidden source goes to the log, never to the client.
             let source = err

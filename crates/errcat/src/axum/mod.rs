@@ -81,7 +81,8 @@ pub use store::{ConfigError, FailMode};
 
 pub use extract::{Json, Path, Query, from_json_slice};
 pub use layer::{
-    Errcat, ErrcatLayer, ErrcatService, RouterExt, current_locale, current_request_id,
+    Errcat, ErrcatLayer, ErrcatService, ResponseFuture, RouterExt, current_locale,
+    current_request_id,
 };
 pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
 pub use response::{handle_error, not_found, role_for_status};

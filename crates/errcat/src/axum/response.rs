@@ -20,7 +20,8 @@ pub(crate) struct TaskScope {
     pub(crate) locale: crate::Locale,
     /// Only kept when the style shows it (problem+json's `instance`).
     pub(crate) path: Option<String>,
-    pub(crate) start: std::time::Instant,
+    /// When the request came, if errors could be logged (with their latency).
+    pub(crate) start: Option<std::time::Instant>,
     pub(crate) pending: std::cell::RefCell<Option<ApiError>>,
 }
 
