@@ -97,7 +97,7 @@ pub(crate) fn example(
     }
     let mut req = RequestInfo::new(rid);
     req.locale = Some(Locale(locale));
-    req.time = SystemTime::UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME);
+    req.time = Some(SystemTime::UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME));
     let (head, body) = renderer.render_to_vec(&err, &req).ok()?;
     let status_line = format!(
         "HTTP/1.1 {} {}",

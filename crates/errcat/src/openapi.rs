@@ -301,7 +301,7 @@ pub fn example(renderer: &Renderer, code: &str, status: u16) -> Option<Value> {
     }
     let request_id = example_request_id(&catalog.meta.request_id);
     let mut req = RequestInfo::new(&request_id);
-    req.time = UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME);
+    req.time = Some(UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME));
     let (_, body) = renderer.render_to_vec(&err, &req).ok()?;
     serde_json::from_slice(&body).ok()
 }

@@ -24,18 +24,19 @@ pub struct RequestInfo<'a> {
     pub locale: Option<Locale>,
     /// The request path, for problem+json's `instance`.
     pub instance: Option<&'a str>,
-    /// When the response is made (seed 002's `meta.timestamp`).
-    pub time: SystemTime,
+    /// When the response is made (seed 002's `meta.timestamp`); `None` reads the clock when,
+    /// and only if, the style shows the time.
+    pub time: Option<SystemTime>,
 }
 
 impl<'a> RequestInfo<'a> {
-    /// A request with this id, the default locale, no path, and the current time.
+    /// A request with this id, the default locale, no path, and the time of the render.
     pub fn new(request_id: &'a str) -> RequestInfo<'a> {
         RequestInfo {
             request_id,
             locale: None,
             instance: None,
-            time: SystemTime::now(),
+            time: None,
         }
     }
 
@@ -566,7 +567,11 @@ impl Writer<'_> {
 
     fn timestamp(&self, out: &mut Vec<u8>) {
         out.push(b'"');
-        let _ = write!(out, "{}", humantime::format_rfc3339_seconds(self.req.time));
+        let _ = write!(
+            out,
+            "{}",
+            humantime::format_rfc3339_seconds(self.req.time.unwrap_or_else(SystemTime::now))
+        );
         out.push(b'"');
     }
 

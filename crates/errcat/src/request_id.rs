@@ -33,6 +33,15 @@ impl RequestId {
         )
     }
 
+    /// An id made by errcat itself, visible ASCII by construction: the header value's own
+    /// check is the only one it needs.
+    fn generated(id: String) -> RequestId {
+        RequestId(
+            HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
+                .unwrap_or(HeaderValue::from_static("invalid")),
+        )
+    }
+
     /// An id a client sent, if it is a header value of visible ASCII (callers check more).
     pub fn from_header(value: &HeaderValue) -> Option<RequestId> {
         value
@@ -77,12 +86,17 @@ impl fmt::Display for RequestId {
 #[derive(Debug, Clone)]
 pub struct RequestIdGenerator {
     spec: RequestIdSpec,
+    prefix_is_safe: bool,
 }
 
 impl RequestIdGenerator {
     /// A generator for a spec.
     pub fn new(spec: RequestIdSpec) -> RequestIdGenerator {
-        RequestIdGenerator { spec }
+        let prefix_is_safe = spec.prefix.bytes().all(|b| b.is_ascii_graphic());
+        RequestIdGenerator {
+            spec,
+            prefix_is_safe,
+        }
     }
 
     /// A fresh id.
@@ -118,6 +132,11 @@ impl RequestIdGenerator {
                 }
             }
         }
-        RequestId::new(s)
+        // The prefix comes from the catalog, so it is checked like any other id.
+        if self.prefix_is_safe {
+            RequestId::generated(s)
+        } else {
+            RequestId::new(s)
+        }
     }
 }

@@ -20,7 +20,7 @@ fn mintfax() -> Arc<Catalog> {
 /// A fixed request: 2025-12-14T10:30:00Z, as in seed 002's example.
 fn req(id: &str) -> RequestInfo<'_> {
     let mut r = RequestInfo::new(id);
-    r.time = UNIX_EPOCH + Duration::from_secs(1_765_708_200);
+    r.time = Some(UNIX_EPOCH + Duration::from_secs(1_765_708_200));
     r
 }
 
