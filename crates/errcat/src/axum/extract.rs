@@ -26,15 +26,26 @@ use crate::{ApiError, FieldError, FieldSource, JsonPointer, Role};
 pub struct Json<T>(pub T);
 
 fn is_json_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers.get(CONTENT_TYPE) else {
         return false;
     };
-    let essence = ct.split(';').next().unwrap_or("").trim();
-    let Some((ty, sub)) = essence.split_once('/') else {
+    // The essence (before any parameter), trimmed, compared without allocating.
+    let ct = ct.as_bytes();
+    let essence = ct
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    let Some(sub) = strip_prefix_ignore_case(essence, b"application/") else {
         return false;
     };
-    ty.eq_ignore_ascii_case("application")
-        && (sub.eq_ignore_ascii_case("json") || sub.to_ascii_lowercase().ends_with("+json"))
+    sub.eq_ignore_ascii_case(b"json")
+        || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case(b"+json")
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let (head, rest) = s.split_at_checked(prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(rest)
 }
 
 impl<T, S> FromRequest<S> for Json<T>
@@ -110,7 +121,8 @@ pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
             let inner = e.inner();
             match inner.classify() {
                 serde_json::error::Category::Data => {
-                    let message = strip_position(&inner.to_string());
+                    let mut message = inner.to_string();
+                    message.truncate(position_start(&message));
                     let pointer = pointer_of(e.path(), &message);
                     Err(ApiError::role(Role::ValidationFailed)
                         .field(FieldError::at(FieldSource::Pointer(pointer), message)))
@@ -128,12 +140,16 @@ fn syntax_error(e: &serde_json::Error) -> ApiError {
     ))
 }
 
-/// `invalid type: …, expected … at line 1 column 9` → `invalid type: …, expected …`.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) if message[i..].contains(" column ") => message[..i].to_string(),
-        _ => message.to_string(),
-    }
+/// Where the position starts in a serde_json message: `invalid type: …, expected … at line 1
+/// column 9` → the index of ` at line`; the message's length when it has no position.
+fn position_start(message: &str) -> usize {
+    let digits = |s: &str| s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let column = &message[..digits(message)];
+    column
+        .strip_suffix(" column ")
+        .map(|rest| &rest[..digits(rest)])
+        .and_then(|rest| rest.strip_suffix(" at line "))
+        .map_or(message.len(), str::len)
 }
 
 /// The member a serde error names: `missing field `x`` and `unknown field `x`` name a member
@@ -273,5 +289,51 @@ where
             }
             Err(other) => Err(ApiError::role(Role::Internal).with_source(other.body_text())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_is_cut_from_serde_messages() {
+        let m = "invalid type: integer `5`, expected a string at line 1 column 8";
+        assert_eq!(
+            &m[..position_start(m)],
+            "invalid type: integer `5`, expected a string"
+        );
+        for m in ["no position here", "at line 3", "x column 4", ""] {
+            assert_eq!(position_start(m), m.len());
+        }
+    }
+
+    #[test]
+    fn json_content_types() {
+        let check = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_TYPE, http::HeaderValue::from_str(v).unwrap());
+            is_json_content_type(&h)
+        };
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ;x=y",
+            "application/problem+json",
+            "application/VND.API+JSON",
+        ] {
+            assert!(check(yes), "{yes}");
+        }
+        for no in [
+            "text/json",
+            "application/jsonx",
+            "application/+json",
+            "application/",
+            "json",
+            "",
+        ] {
+            assert!(!check(no), "{no}");
+        }
+        assert!(!is_json_content_type(&HeaderMap::new()));
     }
 }
