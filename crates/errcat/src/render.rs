@@ -88,12 +88,17 @@ impl Head {
 
     /// Adds the headers to an existing map, with the request id as a header value already.
     pub fn write_headers_with(&self, h: &mut HeaderMap, request_id: &HeaderValue) {
+        self.write_headers_without_id(h);
+        h.insert(X_REQUEST_ID.clone(), request_id.clone());
+    }
+
+    /// Adds the headers but `X-Request-Id`, for callers that set it themselves.
+    pub(crate) fn write_headers_without_id(&self, h: &mut HeaderMap) {
         h.insert(http::header::CONTENT_TYPE, self.content_type.clone());
         h.insert(
             http::header::CONTENT_LANGUAGE,
             self.content_language.clone(),
         );
-        h.insert(X_REQUEST_ID.clone(), request_id.clone());
         if let Some(s) = self.retry_after {
             h.insert(http::header::RETRY_AFTER, HeaderValue::from(s));
         }

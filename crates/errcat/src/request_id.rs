@@ -61,6 +61,16 @@ impl RequestId {
     pub fn header_value(&self) -> &HeaderValue {
         &self.0
     }
+
+    /// The id as an owned header value, without copying it.
+    ///
+    /// ```
+    /// let id = errcat::RequestId::new("req_1");
+    /// assert_eq!(id.into_header_value(), "req_1");
+    /// ```
+    pub fn into_header_value(self) -> HeaderValue {
+        self.0
+    }
 }
 
 impl fmt::Display for RequestId {

@@ -107,11 +107,13 @@ impl Errcat {
     ) -> Response {
         let mut res = Response::new(Body::empty());
         self.render_into(&mut res, err, request_id, locale, path);
+        res.headers_mut()
+            .insert(X_REQUEST_ID.clone(), request_id.header_value().clone());
         res
     }
 
-    /// Renders into `res`: status, body and errcat's headers; other headers stay. Returns the
-    /// catalog index of the code rendered.
+    /// Renders into `res`: status, body and errcat's headers but `X-Request-Id` (see [`stamp`]);
+    /// other headers stay. Returns the catalog index of the code rendered.
     fn render_into(
         &self,
         res: &mut Response,
@@ -156,8 +158,6 @@ impl Errcat {
                     Err(e) => {
                         tracing::error!(request_id = %request_id, error = %e, "errcat could not render the internal code either");
                         *res = bare_internal_error();
-                        res.headers_mut()
-                            .insert(X_REQUEST_ID.clone(), request_id.header_value().clone());
                         return None;
                     }
                 }
@@ -167,7 +167,7 @@ impl Errcat {
         *res.body_mut() = Body::from(bytes::Bytes::copy_from_slice(body));
         let headers = res.headers_mut();
         headers.remove(CONTENT_LENGTH);
-        head.write_headers_with(headers, request_id.header_value());
+        head.write_headers_without_id(headers);
         Some(head.code_index)
     }
 
@@ -329,16 +329,18 @@ where
             return Poll::Ready(Ok(bare_internal_error()));
         };
         let pending = scope.pending.borrow_mut().take();
-        let res = match outcome {
-            Ok(Ok(res)) => finish(&scope, res, pending).0,
+        let (mut res, settled) = match outcome {
+            Ok(Ok(res)) => finish(&scope, res, pending),
             Ok(Err(never)) => match never {},
             Err(panic) => {
                 let message = panic_message(&panic);
                 tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
                 let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
-                respond(&scope, &err, Response::new(Body::empty())).0
+                respond(&scope, &err, Response::new(Body::empty()))
             }
         };
+        // The scope ends here: its id moves into the header rather than being copied.
+        stamp(&mut res, settled, scope.id.into_header_value());
         Poll::Ready(Ok(res))
     }
 }
@@ -371,7 +373,11 @@ pub(crate) fn settle(res: Response) -> (Response, Settled) {
     let mut slot = Some(res);
     let settled = SCOPE.try_with(|scope| {
         let pending = scope.pending.borrow_mut().take();
-        slot.take().map(|res| finish(scope, res, pending))
+        slot.take().map(|res| {
+            let (mut res, settled) = finish(scope, res, pending);
+            stamp(&mut res, settled, scope.id.header_value().clone());
+            (res, settled)
+        })
     });
     match (settled, slot) {
         (Ok(Some(done)), _) => done,
@@ -432,12 +438,15 @@ fn finish(scope: &TaskScope, mut res: Response, pending: Option<ApiError>) -> (R
         }
         return (respond(scope, &err, res).0, Settled::Converted);
     }
-    // A replayed response keeps the id of the request that made it, which its body names.
-    if !res.headers().contains_key(IDEMPOTENT_REPLAYED) {
-        res.headers_mut()
-            .insert(X_REQUEST_ID.clone(), scope.id.header_value().clone());
-    }
     (res, Settled::Untouched)
+}
+
+/// Sets `X-Request-Id` on what [`finish`] made. A replayed response the layer left untouched
+/// keeps the id of the request that made it, which its body names.
+fn stamp(res: &mut Response, settled: Settled, id: http::HeaderValue) {
+    if settled != Settled::Untouched || !res.headers().contains_key(IDEMPOTENT_REPLAYED) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), id);
+    }
 }
 
 /// The header that marks a replayed response.
