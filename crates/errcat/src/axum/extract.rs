@@ -1,5 +1,7 @@
 //! Drop-in extractors whose rejections are catalog errors with JSON Pointers.
 
+use std::fmt::Write as _;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -121,7 +123,10 @@ pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
             let inner = e.inner();
             match inner.classify() {
                 serde_json::error::Category::Data => {
-                    let mut message = inner.to_string();
+                    // Sized for the message and its position at once: `to_string` would grow
+                    // the buffer twice on the way.
+                    let mut message = String::with_capacity(96);
+                    let _ = write!(message, "{inner}");
                     message.truncate(position_start(&message));
                     let pointer = pointer_of(e.path(), &message);
                     Err(ApiError::role(Role::ValidationFailed)
