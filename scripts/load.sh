@@ -5,15 +5,18 @@
 #   404  GET /nope                      unknown route: errcat's layer renders not_found
 #   422  POST /faxes  {"to": 5}         the Json extractor rejects it; errcat renders the 422
 #
-# Three servers, all in the same run:
+# Four servers, all in the same run:
 #   bare          examples/bare.rs: static bodies, no errcat
-#   errcat stack  examples/errcat_stack.rs: the same routes with errcat's layer and Json extractor
+#   errcat stack  examples/errcat_stack.rs: the same routes with errcat's layer and Json extractor,
+#                 the layer wrapping the finished router (`Errcat::service`), as errcat advises
+#   per-route     the same, installed with `Router::with_errcat` (axum's `Router::layer`), which
+#                 wraps each route and clones and boxes the layer's service per request
 #   demo          the demo API: errcat plus auth, rate limits (set too high to refuse),
 #                 idempotency keys, a timeout, a global concurrency limit and load shedding
 #                 (tower layers that bare lacks)
 #
-# Prints requests/second for each and the ratios errcat-stack/bare and demo/bare per path (the
-# median ratio over RUNS runs). Servers listen on loopback only and are stopped on exit.
+# Prints requests/second for each and the ratios to bare per path (the median ratio over RUNS
+# runs). Servers listen on loopback only and are stopped on exit.
 #
 # Environment:
 #   DURATION=10        seconds per measurement
@@ -35,13 +38,14 @@ CONNECTIONS=${CONNECTIONS:-32}
 DEMO_ADDR=${DEMO_ADDR:-127.0.0.1:18080}
 BARE_ADDR=${BARE_ADDR:-127.0.0.1:18081}
 STACK_ADDR=${STACK_ADDR:-127.0.0.1:18082}
+ROUTE_ADDR=${ROUTE_ADDR:-127.0.0.1:18083}
 DEMO_LOG=${RUST_LOG:-warn}
 SANDBOX_KEY=mfx_test_demo
 POST_BODY='{"to": 5}'
 
 # shellcheck source=scripts/common.sh
 source scripts/common.sh
-require_loopback "$DEMO_ADDR" "$BARE_ADDR" "$STACK_ADDR"
+require_loopback "$DEMO_ADDR" "$BARE_ADDR" "$STACK_ADDR" "$ROUTE_ADDR"
 
 if command -v wrk >/dev/null 2>&1; then
     TOOL=wrk
@@ -76,10 +80,14 @@ PIDS+=("$BARE_PID")
 "$STACK_BIN" "$STACK_ADDR" >"$WORK/stack.log" 2>&1 &
 STACK_PID=$!
 PIDS+=("$STACK_PID")
+"$STACK_BIN" "$ROUTE_ADDR" --per-route >"$WORK/route.log" 2>&1 &
+ROUTE_PID=$!
+PIDS+=("$ROUTE_PID")
 
 wait_up errcat-demo "$DEMO_ADDR" "$DEMO_PID" "$WORK/demo.log"
 wait_up bare "$BARE_ADDR" "$BARE_PID" "$WORK/bare.log"
 wait_up errcat-stack "$STACK_ADDR" "$STACK_PID" "$WORK/stack.log"
+wait_up errcat-per-route "$ROUTE_ADDR" "$ROUTE_PID" "$WORK/route.log"
 
 # Both servers must answer each path with the same status and body size, or the comparison is off.
 probe() { # METHOD URL -> "status size"
@@ -95,12 +103,13 @@ for check in "GET /nope 404" "POST /faxes 422"; do
     read -r ds dsize <<<"$(probe "$method" "http://$DEMO_ADDR$path")"
     read -r bs bsize <<<"$(probe "$method" "http://$BARE_ADDR$path")"
     read -r ss ssize <<<"$(probe "$method" "http://$STACK_ADDR$path")"
-    if [ "$ds" != "$status" ] || [ "$bs" != "$status" ] || [ "$ss" != "$status" ]; then
-        echo "error: $method $path answered $ds (demo), $ss (errcat stack) and $bs (bare); expected $status" >&2
+    read -r rs rsize <<<"$(probe "$method" "http://$ROUTE_ADDR$path")"
+    if [ "$ds" != "$status" ] || [ "$bs" != "$status" ] || [ "$ss" != "$status" ] || [ "$rs" != "$status" ]; then
+        echo "error: $method $path answered $ds (demo), $ss (errcat stack), $rs (per-route) and $bs (bare); expected $status" >&2
         exit 1
     fi
-    if [ "$dsize" != "$bsize" ] || [ "$ssize" != "$bsize" ]; then
-        echo "warning: $method $path bodies differ in size: demo $dsize, errcat stack $ssize, bare $bsize bytes; update examples/bare.rs" >&2
+    if [ "$dsize" != "$bsize" ] || [ "$ssize" != "$bsize" ] || [ "$rsize" != "$bsize" ]; then
+        echo "warning: $method $path bodies differ in size: demo $dsize, errcat stack $ssize, per-route $rsize, bare $bsize bytes; update examples/bare.rs" >&2
     else
         echo "$method $path: $status, $dsize-byte bodies on both"
     fi
@@ -138,9 +147,11 @@ rps() {
 
 
 echo "tool: $TOOL, $THREADS threads, $CONNECTIONS connections, ${DURATION}s per measurement, $RUNS run(s), demo RUST_LOG=$DEMO_LOG"
-printf '%-4s %-17s %12s %14s %12s %12s %12s\n' run path "bare req/s" "errcat stack" "demo req/s" "stack/bare" "demo/bare"
+printf '%-4s %-17s %11s %13s %10s %11s %11s %10s %10s\n' run path "bare req/s" "errcat stack" "per-route" "demo req/s" "stack/bare" "route/bare" "demo/bare"
 S404=()
 S422=()
+R404=()
+R422=()
 D404=()
 D422=()
 for run in $(seq 1 "$RUNS"); do
@@ -148,12 +159,19 @@ for run in $(seq 1 "$RUNS"); do
         read -r code method path <<<"$check"
         b=$(rps "$method" "http://$BARE_ADDR$path")
         st=$(rps "$method" "http://$STACK_ADDR$path")
+        r=$(rps "$method" "http://$ROUTE_ADDR$path")
         d=$(rps "$method" "http://$DEMO_ADDR$path")
         rs=$(ratio "$st" "$b")
+        rr=$(ratio "$r" "$b")
         rd=$(ratio "$d" "$b")
-        if [ "$code" = 404 ]; then S404+=("$rs"); D404+=("$rd"); else S422+=("$rs"); D422+=("$rd"); fi
-        printf '%-4s %-17s %12s %14s %12s %12s %12s\n' "$run" "$code $method $path" "$b" "$st" "$d" "$rs" "$rd"
+        if [ "$code" = 404 ]; then
+            S404+=("$rs"); R404+=("$rr"); D404+=("$rd")
+        else
+            S422+=("$rs"); R422+=("$rr"); D422+=("$rd")
+        fi
+        printf '%-4s %-17s %11s %13s %10s %11s %11s %10s %10s\n' "$run" "$code $method $path" "$b" "$st" "$r" "$d" "$rs" "$rr" "$rd"
     done
 done
 echo "median errcat-stack/bare: 404 $(median "${S404[@]}"), 422 $(median "${S422[@]}")"
+echo "median per-route/bare:    404 $(median "${R404[@]}"), 422 $(median "${R422[@]}")"
 echo "median demo/bare:         404 $(median "${D404[@]}"), 422 $(median "${D422[@]}")"

@@ -2,13 +2,17 @@
 //! layer and `Json` extractor and nothing else (no auth, timeout, concurrency limit or load
 //! shedding, which the demo adds and `bare` lacks).
 //!
+//! The layer wraps the finished router once ([`Errcat::service`]), the way errcat's docs advise
+//! to serve: `Router::with_errcat` wraps each route instead, and axum then clones and boxes the
+//! layer's service on every request. `--per-route` serves it that way, for comparison.
+//!
 //! - any unknown route: axum's empty 404, rendered by the layer as the catalog's `not_found`;
 //! - `POST /faxes`: the `Json` extractor rejects `{"to": 5}` with `validation_failed` (422).
 //!
-//! Usage: `cargo run --release -p errcat-demo --example errcat_stack [ADDR]`.
+//! Usage: `cargo run --release -p errcat-demo --example errcat_stack [ADDR] [--per-route]`.
 
-use axum::Router;
 use axum::routing::post;
+use axum::{Router, ServiceExt as _};
 use errcat::axum::{Errcat, Json, RouterExt};
 
 #[derive(serde::Deserialize)]
@@ -24,12 +28,15 @@ async fn send_fax(Json(_fax): Json<NewFax>) -> &'static str {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let addr = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let per_route = args.iter().any(|a| a == "--per-route");
+    let addr = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .cloned()
         .unwrap_or_else(|| "127.0.0.1:18082".to_string());
-    let app = Router::new()
-        .route("/faxes", post(send_fax))
-        .with_errcat(Errcat::new(errcat_demo::mintfax::catalog()));
+    let errcat = Errcat::new(errcat_demo::mintfax::catalog());
+    let router = Router::new().route("/faxes", post(send_fax));
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -40,10 +47,17 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
+    let served = if per_route {
+        axum::serve(listener, router.with_errcat(errcat))
+            .with_graceful_shutdown(shutdown)
+            .await
+    } else {
+        let app = errcat.service(router).into_make_service();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    };
+    match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
