@@ -123,11 +123,7 @@ pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
             let inner = e.inner();
             match inner.classify() {
                 serde_json::error::Category::Data => {
-                    // Sized for the message and its position at once: `to_string` would grow
-                    // the buffer twice on the way.
-                    let mut message = String::with_capacity(96);
-                    let _ = write!(message, "{inner}");
-                    message.truncate(position_start(&message));
+                    let message = message_of(inner);
                     let pointer = pointer_of(e.path(), &message);
                     Err(ApiError::role(Role::ValidationFailed)
                         .field(FieldError::at(FieldSource::Pointer(pointer), message)))
@@ -143,6 +139,29 @@ fn syntax_error(e: &serde_json::Error) -> ApiError {
         FieldSource::Pointer(JsonPointer::root()),
         e.to_string(),
     ))
+}
+
+/// A serde_json error's message without its position.
+///
+/// serde_json writes the position as ` at line {line} column {column}` after the message: the
+/// writer stops at ` at line`, so the numbers are never formatted, and whatever the writer let
+/// through is cut at the position too, should serde_json ever write it in one piece.
+fn message_of(e: &serde_json::Error) -> String {
+    struct UntilPosition(String);
+    impl std::fmt::Write for UntilPosition {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            if s == " at line " {
+                return Err(std::fmt::Error);
+            }
+            self.0.push_str(s);
+            Ok(())
+        }
+    }
+    let mut w = UntilPosition(String::with_capacity(64));
+    let _ = write!(w, "{e}");
+    let mut message = w.0;
+    message.truncate(position_start(&message));
+    message
 }
 
 /// Where the position starts in a serde_json message: `invalid type: …, expected … at line 1
@@ -300,6 +319,21 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_messages_lose_their_position() {
+        let e = serde_json::from_str::<String>("\n 5").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid type: integer `5`, expected a string at line 2 column 2"
+        );
+        assert_eq!(
+            message_of(&e),
+            "invalid type: integer `5`, expected a string"
+        );
+        let e = serde_json::from_str::<String>("\"a").unwrap_err();
+        assert_eq!(message_of(&e), "EOF while parsing a string");
+    }
 
     #[test]
     fn position_is_cut_from_serde_messages() {
