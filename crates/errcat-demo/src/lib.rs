@@ -8,9 +8,11 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
+//! use axum::ServiceExt as _;
+//!
 //! let app = errcat_demo::app(errcat_demo::DemoConfig::default());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await
+//! axum::serve(listener, app.into_make_service()).await
 //! # }
 //! ```
 
@@ -18,12 +20,15 @@ mod auth;
 pub mod openapi;
 mod routes;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use errcat::StyleKind;
 use errcat::axum::{
@@ -99,8 +104,15 @@ pub mod keys {
     pub const FREE: &str = "mfx_test_free";
 }
 
-/// The demo's router, with errcat installed.
-pub fn app(config: DemoConfig) -> Router {
+/// The demo's service: its routes, with errcat and the rest of the middleware stack wrapped once
+/// around the whole router. (`Router::layer` would wrap each route instead, and axum then clones
+/// and boxes the stack for every request.) Serve it with `axum::ServiceExt::into_make_service`.
+pub fn app(
+    config: DemoConfig,
+) -> impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
++ Clone
++ Send
++ 'static {
     let catalog = mintfax::catalog();
     let mut errcat = Errcat::new(catalog.clone());
     if let Some(style) = config.style {
@@ -110,7 +122,7 @@ pub fn app(config: DemoConfig) -> Router {
     let state = Arc::new(routes::State::new());
     let spec = Arc::new(openapi::document(errcat.renderer().style()));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency));
-    Router::new()
+    let router = Router::new()
         .route("/faxes", post(routes::send_fax).get(routes::list_faxes))
         .route(
             "/faxes/{id}",
@@ -126,32 +138,29 @@ pub fn app(config: DemoConfig) -> Router {
         .route("/faxes/{id}/resend", post(routes::resend))
         .route("/account/keys/{id}", delete(routes::delete_key))
         .with_state(state)
-        .merge(docs)
+        .merge(docs);
+    // The layers, outermost first:
+    // - errcat: request ids, locales, panics, rendering, framework failures;
+    // - the body limit, under which the idempotency layer reads bodies;
+    // - rate limits, so every retry counts;
+    // - idempotency keys, outside the timeout so a request that timed out frees its key at
+    //   once;
+    // - load shedding, a global concurrency limit (one semaphore shared by every request, so
+    //   `max_concurrency` holds for the whole server) and the timeout.
+    ServiceBuilder::new()
+        .layer(errcat.layer())
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(rate_limits(&config, &catalog))
         .layer(
-            // One `Router::layer` call for the whole stack: each call wraps every route in a
-            // boxed service of its own, which costs a clone per layer per request. The layers,
-            // outermost first:
-            // - errcat: request ids, locales, panics, rendering, framework failures;
-            // - the body limit, under which the idempotency layer reads bodies;
-            // - rate limits, so every retry counts;
-            // - idempotency keys, outside the timeout so a request that timed out frees its key
-            //   at once;
-            // - load shedding, a global concurrency limit (one semaphore shared by every route,
-            //   so `max_concurrency` holds for the whole server) and the timeout.
-            ServiceBuilder::new()
-                .layer(errcat.layer())
-                .layer(DefaultBodyLimit::max(config.body_limit))
-                .layer(rate_limits(&config, &catalog))
-                .layer(
-                    Idempotency::new(key_store(&config))
-                        .on_store_error(fail_mode(&config))
-                        .layer(),
-                )
-                .layer(HandleErrorLayer::new(errcat::axum::handle_error))
-                .load_shed()
-                .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
-                .timeout(config.timeout),
+            Idempotency::new(key_store(&config))
+                .on_store_error(fail_mode(&config))
+                .layer(),
         )
+        .layer(HandleErrorLayer::new(errcat::axum::handle_error))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
+        .timeout(config.timeout)
+        .service(router)
 }
 
 fn fail_mode(config: &DemoConfig) -> FailMode {

@@ -132,7 +132,7 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let service = app(config).into_make_service_with_connect_info::<SocketAddr>();
+    let service = axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(app(config));
     match axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await

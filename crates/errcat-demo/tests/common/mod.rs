@@ -29,14 +29,25 @@ impl Drop for Server {
     }
 }
 
-/// Serves a router on a fresh loopback port.
-pub async fn serve(router: axum::Router) -> Server {
+/// Serves a router, or any service of requests, on a fresh loopback port.
+pub async fn serve<S>(service: S) -> Server
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local_addr");
+    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
     let task = tokio::spawn(async move {
-        axum::serve(listener, router).await.expect("axum::serve");
+        axum::serve(listener, make).await.expect("axum::serve");
     });
     Server {
         addr,
