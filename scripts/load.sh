@@ -20,7 +20,7 @@
 #
 # Environment:
 #   DURATION=10        seconds per measurement
-#   RUNS=1             runs of each pair (RUNS=3 prints the median ratio)
+#   RUNS=1             runs per path (RUNS=7 prints the median of seven ratios)
 #   THREADS=2 CONNECTIONS=32
 #   DEMO_ADDR=127.0.0.1:18080 BARE_ADDR=127.0.0.1:18081
 #   RUST_LOG=warn      the demo's log filter; RUST_LOG=info adds one log line per error response
@@ -147,6 +147,10 @@ rps() {
 
 
 echo "tool: $TOOL, $THREADS threads, $CONNECTIONS connections, ${DURATION}s per measurement, $RUNS run(s), demo RUST_LOG=$DEMO_LOG"
+# Each server is measured between two measurements of bare and compared with their mean, so a
+# burst of noise from the rest of the machine hits the server and its baseline alike. Per path
+# and run: bare, stack, bare, per-route, bare, demo, bare (a run's last bare is the next one's
+# first).
 printf '%-4s %-17s %11s %13s %10s %11s %11s %10s %10s\n' run path "bare req/s" "errcat stack" "per-route" "demo req/s" "stack/bare" "route/bare" "demo/bare"
 S404=()
 S422=()
@@ -154,16 +158,22 @@ R404=()
 R422=()
 D404=()
 D422=()
-for run in $(seq 1 "$RUNS"); do
-    for check in "404 GET /nope" "422 POST /faxes"; do
-        read -r code method path <<<"$check"
-        b=$(rps "$method" "http://$BARE_ADDR$path")
-        st=$(rps "$method" "http://$STACK_ADDR$path")
-        r=$(rps "$method" "http://$ROUTE_ADDR$path")
-        d=$(rps "$method" "http://$DEMO_ADDR$path")
-        rs=$(ratio "$st" "$b")
-        rr=$(ratio "$r" "$b")
-        rd=$(ratio "$d" "$b")
+for check in "404 GET /nope" "422 POST /faxes"; do
+    read -r code method path <<<"$check"
+    prev=$(rps "$method" "http://$BARE_ADDR$path")
+    for run in $(seq 1 "$RUNS"); do
+        bares=("$prev")
+        results=()
+        for addr in "$STACK_ADDR" "$ROUTE_ADDR" "$DEMO_ADDR"; do
+            x=$(rps "$method" "http://$addr$path")
+            next=$(rps "$method" "http://$BARE_ADDR$path")
+            base=$(awk -v a="$prev" -v b="$next" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+            results+=("$x" "$(ratio "$x" "$base")")
+            bares+=("$next")
+            prev=$next
+        done
+        b=$(median "${bares[@]}")
+        st=${results[0]} rs=${results[1]} r=${results[2]} rr=${results[3]} d=${results[4]} rd=${results[5]}
         if [ "$code" = 404 ]; then
             S404+=("$rs"); R404+=("$rr"); D404+=("$rd")
         else
