@@ -26,6 +26,7 @@
 
 mod parse;
 mod retry;
+mod scan;
 mod wrapper;
 
 use std::fmt;

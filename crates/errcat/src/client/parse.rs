@@ -1,360 +1,361 @@
 //! One pass over an error body: every envelope shape's members read into one borrowed struct,
 //! then classified.
 //!
-//! The body is read once, with serde_json, into [`Top`]: one slot per member any known shape
-//! has, strings borrowed from the body where they have no escapes. Objects are filled in place
-//! (through `DeserializeSeed`), so nothing large is moved while reading. Every reader is
-//! lenient: a member of an unexpected JSON type reads as absent instead of failing the whole
-//! body, a repeated member keeps its last value, and unknown members are skipped.
+//! The body is checked as UTF-8 once, then read with errcat's own strict JSON scanner
+//! ([`super::scan`]) into [`Top`]: one slot per member any known shape has, strings borrowed
+//! from the body where they have no escapes. Member names are matched as they are read; values
+//! no shape keeps are only checked against the grammar, and objects are filled in place, so
+//! nothing is built that is not kept. The body counts as JSON exactly when serde_json would
+//! have read it so. Every reader is lenient: a member of an unexpected JSON type reads as
+//! absent instead of failing the whole body, a repeated member keeps its last value (a list
+//! adds to what it read before), and unknown members are skipped.
 
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName};
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::scan::{self, Number, Result, Scanner, Span};
 use super::{RemoteError, RemoteField, RemoteSource, Style};
+
+// ---------------------------------------------------------------------------------------------
+// Texts and the store.
+
+/// A value kept as text: a span of the body, or a string the reader made (an escaped string
+/// decoded, a float written out). [`Store::get`] gives the string. All zeros is no text.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Text {
+    /// Where the span starts, or which string [`Store::made`] holds.
+    at: u32,
+    /// 0 for no text, [`Text::MADE`] for a made string, else one more than the span's length.
+    len: u32,
+}
+
+impl Text {
+    /// No text: the member was absent, or not a string or a number.
+    const NONE: Text = Text { at: 0, len: 0 };
+    /// `len` of a made string.
+    const MADE: u32 = u32::MAX;
+
+    fn is_some(self) -> bool {
+        self.len != 0
+    }
+}
+
+/// What a read keeps besides [`Top`]: the items, and the texts that are no span of the body.
+#[derive(Debug)]
+pub(crate) struct Store<'a> {
+    body: &'a str,
+    made: Vec<String>,
+    items: Vec<Item>,
+}
+
+impl<'a> Store<'a> {
+    fn new(body: &'a str) -> Self {
+        Store {
+            body,
+            made: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// The string of a text.
+    fn get(&self, t: Text) -> Option<&str> {
+        let at = t.at as usize;
+        match t.len {
+            0 => None,
+            Text::MADE => self.made.get(at).map(String::as_str),
+            len => self.body.get(at..at.saturating_add((len - 1) as usize)),
+        }
+    }
+
+    fn owned(&self, t: Text) -> Option<String> {
+        self.get(t).map(str::to_owned)
+    }
+
+    /// Whether the value was a number, or a string of digits.
+    fn is_numeric(&self, t: Text) -> bool {
+        self.get(t)
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    /// The first of `texts` there is.
+    fn first(&self, texts: &[Text]) -> Option<&str> {
+        texts.iter().find_map(|&t| self.get(t))
+    }
+
+    /// The body from `from` to `to` as text: a span, or (past 4 GiB) a copy.
+    #[inline(always)]
+    fn span(&mut self, from: usize, to: usize) -> Text {
+        match (
+            u32::try_from(from),
+            u32::try_from(to.saturating_sub(from) + 1),
+        ) {
+            (Ok(at), Ok(len)) if len != Text::MADE => Text { at, len },
+            _ => self.make(self.body.get(from..to).unwrap_or_default().to_owned()),
+        }
+    }
+
+    /// A string made while reading, as text. (A body would need four billion escaped strings
+    /// or floats for one to be dropped.)
+    #[cold]
+    fn make(&mut self, s: String) -> Text {
+        let Ok(at) = u32::try_from(self.made.len()) else {
+            return Text::NONE;
+        };
+        self.made.push(s);
+        Text {
+            at,
+            len: Text::MADE,
+        }
+    }
+
+    /// A string the scanner read, as text.
+    #[inline(always)]
+    fn string(&mut self, span: Span) -> Text {
+        match span.escaped {
+            false => self.span(span.from, span.to),
+            true => {
+                let raw = self.body.get(span.from..span.to).unwrap_or_default();
+                self.make(scan::unescape(raw))
+            }
+        }
+    }
+
+    /// A number the scanner read from `from` to `to`, as text: an integer as written (which is
+    /// how it prints), a float printed the shortest way that reads back.
+    fn number(&mut self, n: Number, from: usize, to: usize) -> Text {
+        match n {
+            Number::U64(_) | Number::I64(_) => self.span(from, to),
+            Number::F64(f) => self.make(ryu::Buffer::new().format(f).to_owned()),
+        }
+    }
+
+    /// Stores a new item; its index.
+    fn add(&mut self) -> usize {
+        self.items.push(Item::default());
+        self.items.len() - 1
+    }
+
+    /// Adds the item at `at` to the end of `list`.
+    fn link(&mut self, list: &mut List, at: usize) {
+        match list
+            .last
+            .checked_sub(1)
+            .and_then(|last| self.items.get_mut(last))
+        {
+            Some(last) => last.next = at + 1,
+            None => list.first = at + 1,
+        }
+        list.last = at + 1;
+    }
+
+    /// The items of `list`, in order.
+    fn of(&self, list: List) -> impl Iterator<Item = &Item> + Clone {
+        let mut next = list.first;
+        std::iter::from_fn(move || {
+            let item = self.items.get(next.checked_sub(1)?)?;
+            next = item.next;
+            Some(item)
+        })
+    }
+}
+
+/// A list of items in [`Store::items`], linked through [`Item::next`]: one more than the index
+/// of its first and last item, 0 when empty.
+#[derive(Debug, Default, Clone, Copy)]
+struct List {
+    first: usize,
+    last: usize,
+}
+
+impl List {
+    fn is_empty(self) -> bool {
+        self.first == 0
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Lenient readers.
 
-fn drain_map<'de, A: MapAccess<'de>>(mut m: A) -> Result<(), A::Error> {
-    while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+/// The scanner, and what it read so far.
+struct Reader<'a> {
+    s: Scanner<'a>,
+    st: Store<'a>,
+}
+
+/// Reads any value as [`Text`]: a string, a number written out; anything else is no text.
+#[inline(always)]
+fn read_text(r: &mut Reader<'_>) -> Result<Text> {
+    Ok(match r.s.peek()? {
+        b'"' => {
+            let span = r.s.string()?;
+            r.st.string(span)
+        }
+        b'-' | b'0'..=b'9' => {
+            let from = r.s.pos();
+            let n = r.s.number()?;
+            r.st.number(n, from, r.s.pos())
+        }
+        _ => {
+            r.s.shallow()?;
+            Text::NONE
+        }
+    })
+}
+
+/// Reads any value into `slot` as [`Text`].
+#[inline(always)]
+fn text(r: &mut Reader<'_>, slot: &mut Text) -> Result<()> {
+    *slot = read_text(r)?;
     Ok(())
 }
 
-fn drain_seq<'de, A: SeqAccess<'de>>(mut s: A) -> Result<(), A::Error> {
-    while s.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-/// Visitor methods that accept a value and read it as `$v`.
-macro_rules! accept {
-    ($v:expr; scalars) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-    };
-    ($v:expr; numbers) => {
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-    };
-    ($v:expr; strings) => {
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-    };
-    ($v:expr; map) => {
-        fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
-            drain_map(m)?;
-            Ok($v)
-        }
-    };
-    ($v:expr; seq) => {
-        fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
-            drain_seq(s)?;
-            Ok($v)
-        }
-    };
-}
-
-/// Any value read as text: a string as it is (borrowed when it has no escapes), a number written
-/// out, anything else absent.
-#[derive(Debug, Default)]
-pub(crate) struct Text<'a>(Option<Cow<'a, str>>);
-
-impl Text<'_> {
-    fn get(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-
-    fn owned(&self) -> Option<String> {
-        self.0.as_deref().map(str::to_owned)
-    }
-
-    fn is_some(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// Whether the value was a number, or a string of digits.
-    fn is_numeric(&self) -> bool {
-        self.get()
-            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-    }
-}
-
-struct TextVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-    type Value = Text<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-        Ok(Text(Some(Cow::Borrowed(v))))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-        Ok(Text(Some(Cow::Owned(v.to_owned()))))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
-        Ok(Text(Some(Cow::Owned(v))))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'a>, E> {
-        Ok(Text(Some(Cow::Owned(
-            itoa::Buffer::new().format(v).to_owned(),
-        ))))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'a>, E> {
-        Ok(Text(Some(Cow::Owned(
-            itoa::Buffer::new().format(v).to_owned(),
-        ))))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'a>, E> {
-        Ok(Text(Some(Cow::Owned(
-            ryu::Buffer::new().format(v).to_owned(),
-        ))))
-    }
-
-    accept!(Text(None); scalars);
-    accept!(Text(None); map);
-    accept!(Text(None); seq);
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor(PhantomData))
-    }
-}
-
-/// Stores a text into a slot unless a member of higher rank (lower number) filled it already.
-#[derive(Debug, Default)]
-struct Ranked<'a> {
-    text: Text<'a>,
+/// A text slot that a member of higher rank (lower number) fills before one of lower rank.
+#[derive(Debug, Default, Clone, Copy)]
+struct Ranked {
+    text: Text,
     rank: u8,
 }
 
-impl<'a> Ranked<'a> {
-    fn offer(&mut self, rank: u8, text: Text<'a>) {
-        if text.is_some() && (!self.text.is_some() || rank <= self.rank) {
-            self.text = text;
+impl Ranked {
+    /// Takes a text of rank `rank` if it is one and outranks what the slot holds.
+    fn offer(&mut self, rank: u8, t: Text) {
+        if t.is_some() && (!self.text.is_some() || rank <= self.rank) {
+            self.text = t;
             self.rank = rank;
         }
     }
+
+    /// Reads a value of rank `rank` and [offers](Ranked::offer) it.
+    fn read(&mut self, rank: u8, r: &mut Reader<'_>) -> Result<()> {
+        let t = read_text(r)?;
+        self.offer(rank, t);
+        Ok(())
+    }
+}
+
+/// A member's key: its name (decoded, if it has escapes) and where it lies in the body.
+struct Key<'k> {
+    name: &'k str,
+    span: Span,
 }
 
 /// An object whose members are read one at a time, in place.
-trait Fill<'a> {
+trait Fill {
     /// Reads the value of member `key`; skips it when the shape has no such member.
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error>;
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()>;
 
-    /// Reads a value that is not an object; returns whether it was kept.
-    fn other(&mut self, _: Text<'a>) -> bool {
+    /// Takes a value that is not an object (a string, an integer); returns whether it was kept.
+    fn other(&mut self, _: Text, _: &mut Reader<'_>) -> bool {
         false
     }
 }
 
-/// Reads an object into `T` in place; `Ok(false)` when the value was no object (and not kept by
+/// Reads an object into `t` in place; `Ok(false)` when the value was no object (and not kept by
 /// [`Fill::other`]).
-struct InPlace<'s, 'a, T>(&'s mut T, PhantomData<&'a ()>);
-
-impl<'s, 'a, T> InPlace<'s, 'a, T> {
-    fn new(t: &'s mut T) -> Self {
-        InPlace(t, PhantomData)
-    }
-}
-
-impl<'de: 'a, 'a, T: Fill<'a>> DeserializeSeed<'de> for InPlace<'_, 'a, T> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de: 'a, 'a, T: Fill<'a>> Visitor<'de> for InPlace<'_, 'a, T> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<bool, A::Error> {
-        while let Some(Text(key)) = m.next_key::<Text<'a>>()? {
-            match key {
-                Some(k) => self.0.member(k, &mut m)?,
-                None => {
-                    m.next_value::<IgnoredAny>()?;
+fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
+    match r.s.peek()? {
+        b'{' => {
+            let mut more = r.s.open_object()?;
+            while more {
+                let span = r.s.key()?;
+                let decoded;
+                let name = match span.escaped {
+                    false => r.s.raw(span),
+                    true => {
+                        decoded = r.s.str(span);
+                        &*decoded
+                    }
+                };
+                t.member(&Key { name, span }, r)?;
+                more = r.s.more_members()?;
+            }
+            Ok(true)
+        }
+        b'"' => {
+            let span = r.s.string()?;
+            let v = r.st.string(span);
+            Ok(t.other(v, r))
+        }
+        b'-' | b'0'..=b'9' => {
+            let from = r.s.pos();
+            match r.s.number()? {
+                Number::F64(_) => Ok(false),
+                n => {
+                    let v = r.st.number(n, from, r.s.pos());
+                    Ok(t.other(v, r))
                 }
             }
         }
-        Ok(true)
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<bool, E> {
-        Ok(self.0.other(Text(Some(Cow::Borrowed(v)))))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        Ok(self.0.other(Text(Some(Cow::Owned(v.to_owned())))))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-        Ok(self.0.other(Text(Some(Cow::Owned(
-            itoa::Buffer::new().format(v).to_owned(),
-        )))))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-        Ok(self.0.other(Text(Some(Cow::Owned(
-            itoa::Buffer::new().format(v).to_owned(),
-        )))))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    accept!(false; scalars);
-    accept!(false; seq);
-}
-
-/// Reads an array of objects, each filled in place; anything else leaves the list as it is.
-struct ListSeed<'s, 'a, T>(&'s mut Vec<T>, PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a, T: Fill<'a> + Default> DeserializeSeed<'de> for ListSeed<'_, 'a, T> {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de: 'a, 'a, T: Fill<'a> + Default> Visitor<'de> for ListSeed<'_, 'a, T> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<bool, A::Error> {
-        let list = self.0;
-        loop {
-            list.push(T::default());
-            let keep = match list.last_mut() {
-                Some(slot) => s.next_element_seed(InPlace::new(slot))?,
-                None => None,
-            };
-            match keep {
-                Some(true) => {}
-                Some(false) => {
-                    list.pop();
-                }
-                None => {
-                    list.pop();
-                    return Ok(true);
-                }
-            }
+        _ => {
+            r.s.shallow()?;
+            Ok(false)
         }
     }
+}
 
-    accept!(false; scalars);
-    accept!(false; numbers);
-    accept!(false; strings);
-    accept!(false; map);
+/// Reads an array of objects onto `list`, each filled in place in [`Store::items`]; anything
+/// else leaves the list as it is.
+fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
+    if r.s.peek()? != b'[' {
+        return r.s.shallow();
+    }
+    let mut more = r.s.open_array()?;
+    while more {
+        let at = r.st.add();
+        if fill(r, &mut ItemAt(at))? {
+            r.st.link(list, at);
+        } else {
+            // Not an object, so nothing was stored after it.
+            r.st.items.truncate(at);
+        }
+        more = r.s.more_elements()?;
+    }
+    Ok(())
 }
 
 /// Text, or an array of texts (FastAPI's `loc`, a field map's messages).
 #[derive(Debug, Default)]
-pub(crate) struct Texts<'a>(Vec<Cow<'a, str>>);
+pub(crate) struct Texts(Vec<Text>);
 
-struct TextsVisitor<'a>(PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for TextsVisitor<'a> {
-    type Value = Texts<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array of strings")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Texts<'a>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(Text(t)) = s.next_element::<Text<'a>>()? {
-            if let Some(t) = t {
-                out.push(t);
+fn texts(r: &mut Reader<'_>) -> Result<Texts> {
+    let mut out = Vec::new();
+    match r.s.peek()? {
+        b'[' => {
+            let mut more = r.s.open_array()?;
+            while more {
+                let mut t = Text::NONE;
+                text(r, &mut t)?;
+                if t.is_some() {
+                    out.push(t);
+                }
+                more = r.s.more_elements()?;
             }
         }
-        Ok(Texts(out))
+        b'"' => {
+            let span = r.s.string()?;
+            out.push(r.st.string(span));
+        }
+        _ => r.s.shallow()?,
     }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Texts<'a>, E> {
-        Ok(Texts(vec![Cow::Borrowed(v)]))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Texts<'a>, E> {
-        Ok(Texts(vec![Cow::Owned(v.to_owned())]))
-    }
-
-    accept!(Texts(Vec::new()); scalars);
-    accept!(Texts(Vec::new()); numbers);
-    accept!(Texts(Vec::new()); map);
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Texts<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextsVisitor(PhantomData))
-    }
+    Ok(Texts(out))
 }
 
 /// `{"name": ["message", ...], ...}` (errcat flat's `context.errors`, Laravel, ASP.NET), as
 /// (name, message) pairs in order.
 #[derive(Debug, Default)]
-pub(crate) struct FieldMap<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+pub(crate) struct FieldMap(Vec<(Text, Text)>);
 
-impl<'a> Fill<'a> for FieldMap<'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        let Texts(msgs) = m.next_value::<Texts<'a>>()?;
-        for msg in msgs {
-            self.0.push((key.clone(), msg));
+impl Fill for FieldMap {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let Texts(msgs) = texts(r)?;
+        if !msgs.is_empty() {
+            let name = r.st.string(key.span);
+            self.0.extend(msgs.into_iter().map(|msg| (name, msg)));
         }
         Ok(())
     }
-}
-
-/// Skips a member's value.
-fn skip<'de, A: MapAccess<'de>>(m: &mut A) -> Result<(), A::Error> {
-    m.next_value::<IgnoredAny>().map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,176 +365,215 @@ fn skip<'de, A: MapAccess<'de>>(m: &mut A) -> Result<(), A::Error> {
 /// `details` entry, field violation or help link, a Microsoft `details` entry, a FastAPI
 /// validation error, a `{field, message}` pair, seed 001's `details` entry.
 #[derive(Debug, Default)]
-pub(crate) struct Item<'a> {
-    code: Text<'a>,
+pub(crate) struct Item {
+    code: Text,
     /// FastAPI's `type`.
-    kind: Text<'a>,
+    kind: Text,
     /// Google's `@type`.
-    at_type: Text<'a>,
+    at_type: Text,
     /// `detail` > `message` > `description` > `msg` > `title`.
-    text: Ranked<'a>,
+    text: Ranked,
     /// Google's `reason`; RFC 7807 `invalid-params`' message.
-    reason: Text<'a>,
+    reason: Text,
     /// `field` > `target` > `name`.
-    name: Ranked<'a>,
-    pointer: Text<'a>,
-    parameter: Text<'a>,
-    header: Text<'a>,
+    name: Ranked,
+    pointer: Text,
+    parameter: Text,
+    header: Text,
     /// A JSON:API `source` object was present.
     source_obj: bool,
     /// Seed 001's `source`: `body`, `parameter`, `header`.
-    source_kind: Text<'a>,
-    loc: Texts<'a>,
+    source_kind: Text,
+    loc: Texts,
     /// `meta.retry_after_seconds`, Google's `retryDelay`.
-    retry: Text<'a>,
-    field_violations: Vec<Item<'a>>,
-    links: Vec<Item<'a>>,
-    url: Text<'a>,
-    request_id: Text<'a>,
-    domain: Text<'a>,
+    retry: Text,
+    field_violations: List,
+    links: List,
+    url: Text,
+    request_id: Text,
+    domain: Text,
+    /// One more than the index of the next item of the list this one is in; 0 for none.
+    next: usize,
 }
 
-/// A JSON:API `source`, read into its item's slots.
-struct SourceOf<'s, 'a>(&'s mut Item<'a>);
+/// An item of [`Store::items`], filled member by member (each value is read, then stored), so
+/// that the items in its own lists can be stored meanwhile.
+struct ItemAt(usize);
 
-impl<'a> Fill<'a> for SourceOf<'_, 'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        match &*key {
-            "pointer" => self.0.pointer = m.next_value()?,
-            "parameter" => self.0.parameter = m.next_value()?,
-            "header" => self.0.header = m.next_value()?,
-            _ => skip(m)?,
+/// A text slot of an item.
+type Slot = fn(&mut Item) -> &mut Text;
+/// A ranked text slot of an item.
+type RankedSlot = fn(&mut Item) -> &mut Ranked;
+/// A list of an item.
+type ListSlot = fn(&mut Item) -> &mut List;
+
+impl ItemAt {
+    fn item<'r>(&self, r: &'r mut Reader<'_>) -> Option<&'r mut Item> {
+        r.st.items.get_mut(self.0)
+    }
+
+    #[inline(always)]
+    fn text(&self, r: &mut Reader<'_>, slot: Slot) -> Result<()> {
+        let t = read_text(r)?;
+        if let Some(item) = self.item(r) {
+            *slot(item) = t;
         }
         Ok(())
     }
 
-    fn other(&mut self, t: Text<'a>) -> bool {
-        self.0.source_kind = t;
+    fn ranked(&self, r: &mut Reader<'_>, slot: RankedSlot, rank: u8) -> Result<()> {
+        let t = read_text(r)?;
+        if let Some(item) = self.item(r) {
+            slot(item).offer(rank, t);
+        }
+        Ok(())
+    }
+
+    fn list(&self, r: &mut Reader<'_>, slot: ListSlot) -> Result<()> {
+        let mut items = self.item(r).map(|i| *slot(i)).unwrap_or_default();
+        list(r, &mut items)?;
+        if let Some(item) = self.item(r) {
+            *slot(item) = items;
+        }
+        Ok(())
+    }
+}
+
+impl Fill for ItemAt {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let slot: Slot = match key.name {
+            "code" => |i| &mut i.code,
+            "type" => |i| &mut i.kind,
+            "@type" => |i| &mut i.at_type,
+            "detail" => return self.ranked(r, |i| &mut i.text, 0),
+            "message" => return self.ranked(r, |i| &mut i.text, 1),
+            "description" => return self.ranked(r, |i| &mut i.text, 2),
+            "msg" => return self.ranked(r, |i| &mut i.text, 3),
+            "title" => return self.ranked(r, |i| &mut i.text, 4),
+            "reason" => |i| &mut i.reason,
+            "field" => return self.ranked(r, |i| &mut i.name, 0),
+            "target" => return self.ranked(r, |i| &mut i.name, 1),
+            "name" => return self.ranked(r, |i| &mut i.name, 2),
+            "pointer" => |i| &mut i.pointer,
+            "parameter" => |i| &mut i.parameter,
+            "header" => |i| &mut i.header,
+            "source" => {
+                let was_obj = fill(r, &mut SourceOf(self.0))?;
+                if let Some(item) = self.item(r) {
+                    item.source_obj = was_obj && !item.source_kind.is_some();
+                }
+                return Ok(());
+            }
+            "loc" => {
+                let loc = texts(r)?;
+                if let Some(item) = self.item(r) {
+                    item.loc = loc;
+                }
+                return Ok(());
+            }
+            "meta" => return fill(r, &mut MetaOf(self.0)).map(drop),
+            "retryDelay" => |i| &mut i.retry,
+            "fieldViolations" => return self.list(r, |i| &mut i.field_violations),
+            "links" => return self.list(r, |i| &mut i.links),
+            "url" => |i| &mut i.url,
+            "requestId" => |i| &mut i.request_id,
+            "domain" => |i| &mut i.domain,
+            _ => return r.s.skip(),
+        };
+        self.text(r, slot)
+    }
+}
+
+/// A JSON:API `source`, read into its item's slots.
+struct SourceOf(usize);
+
+impl Fill for SourceOf {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let slot: Slot = match key.name {
+            "pointer" => |i| &mut i.pointer,
+            "parameter" => |i| &mut i.parameter,
+            "header" => |i| &mut i.header,
+            _ => return r.s.skip(),
+        };
+        ItemAt(self.0).text(r, slot)
+    }
+
+    fn other(&mut self, t: Text, r: &mut Reader<'_>) -> bool {
+        if let Some(item) = r.st.items.get_mut(self.0) {
+            item.source_kind = t;
+        }
         true
     }
 }
 
-/// A `meta` object: the retry delay and the request id it may hold.
-struct MetaOf<'s, 'a> {
-    retry: &'s mut Text<'a>,
-    request_id: Option<&'s mut Text<'a>>,
-}
+/// An item's `meta` object: the retry delay it may hold.
+struct MetaOf(usize);
 
-impl<'a> Fill<'a> for MetaOf<'_, 'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        match (&*key, &mut self.request_id) {
-            ("retry_after_seconds" | "retryAfter" | "retry_after", _) => {
-                *self.retry = m.next_value()?
+impl Fill for MetaOf {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        match key.name {
+            "retry_after_seconds" | "retryAfter" | "retry_after" => {
+                ItemAt(self.0).text(r, |i| &mut i.retry)
             }
-            ("request_id" | "requestId", Some(rid)) => **rid = m.next_value()?,
-            _ => skip(m)?,
+            _ => r.s.skip(),
         }
-        Ok(())
     }
 }
 
-impl<'a> Fill<'a> for Item<'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        match &*key {
-            "code" => self.code = m.next_value()?,
-            "type" => self.kind = m.next_value()?,
-            "@type" => self.at_type = m.next_value()?,
-            "detail" => self.text.offer(0, m.next_value()?),
-            "message" => self.text.offer(1, m.next_value()?),
-            "description" => self.text.offer(2, m.next_value()?),
-            "msg" => self.text.offer(3, m.next_value()?),
-            "title" => self.text.offer(4, m.next_value()?),
-            "reason" => self.reason = m.next_value()?,
-            "field" => self.name.offer(0, m.next_value()?),
-            "target" => self.name.offer(1, m.next_value()?),
-            "name" => self.name.offer(2, m.next_value()?),
-            "pointer" => self.pointer = m.next_value()?,
-            "parameter" => self.parameter = m.next_value()?,
-            "header" => self.header = m.next_value()?,
-            "source" => {
-                let was_obj = m.next_value_seed(InPlace::new(&mut SourceOf(self)))?;
-                self.source_obj = was_obj && !self.source_kind.is_some();
-            }
-            "loc" => self.loc = m.next_value()?,
-            "meta" => {
-                m.next_value_seed(InPlace::new(&mut MetaOf {
-                    retry: &mut self.retry,
-                    request_id: None,
-                }))?;
-            }
-            "retryDelay" => self.retry = m.next_value()?,
-            "fieldViolations" => {
-                m.next_value_seed(ListSeed(&mut self.field_violations, PhantomData))?;
-            }
-            "links" => {
-                m.next_value_seed(ListSeed(&mut self.links, PhantomData))?;
-            }
-            "url" => self.url = m.next_value()?,
-            "requestId" => self.request_id = m.next_value()?,
-            "domain" => self.domain = m.next_value()?,
-            _ => skip(m)?,
-        }
-        Ok(())
+/// The top level's `meta` object: the retry delay and the request id it may hold.
+struct TopMetaOf<'s> {
+    retry: &'s mut Text,
+    request_id: &'s mut Text,
+}
+
+impl Fill for TopMetaOf<'_> {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let slot = match key.name {
+            "retry_after_seconds" | "retryAfter" | "retry_after" => &mut *self.retry,
+            "request_id" | "requestId" => &mut *self.request_id,
+            _ => return r.s.skip(),
+        };
+        text(r, slot)
     }
 }
 
 /// An `error` object: seed 002's nested, Google's, Stripe's, Microsoft's.
 #[derive(Debug, Default)]
-pub(crate) struct ErrorObj<'a> {
-    code: Text<'a>,
-    message: Text<'a>,
-    status: Text<'a>,
-    kind: Text<'a>,
-    param: Text<'a>,
-    doc_url: Text<'a>,
-    target: Text<'a>,
-    field: Text<'a>,
-    fields: Vec<Item<'a>>,
-    details: Vec<Item<'a>>,
-    retry_after: Text<'a>,
+pub(crate) struct ErrorObj {
+    code: Text,
+    message: Text,
+    status: Text,
+    kind: Text,
+    param: Text,
+    doc_url: Text,
+    target: Text,
+    field: Text,
+    fields: List,
+    details: List,
+    retry_after: Text,
     /// `request_id` > `requestId`.
-    request_id: Ranked<'a>,
+    request_id: Ranked,
 }
 
-impl<'a> Fill<'a> for ErrorObj<'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        match &*key {
-            "code" => self.code = m.next_value()?,
-            "message" => self.message = m.next_value()?,
-            "status" => self.status = m.next_value()?,
-            "type" => self.kind = m.next_value()?,
-            "param" => self.param = m.next_value()?,
-            "doc_url" => self.doc_url = m.next_value()?,
-            "target" => self.target = m.next_value()?,
-            "field" => self.field = m.next_value()?,
-            "fields" => {
-                m.next_value_seed(ListSeed(&mut self.fields, PhantomData))?;
-            }
-            "details" => {
-                m.next_value_seed(ListSeed(&mut self.details, PhantomData))?;
-            }
-            "retryAfter" => self.retry_after = m.next_value()?,
-            "request_id" => self.request_id.offer(0, m.next_value()?),
-            "requestId" => self.request_id.offer(1, m.next_value()?),
-            _ => skip(m)?,
-        }
-        Ok(())
+impl Fill for ErrorObj {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let slot = match key.name {
+            "code" => &mut self.code,
+            "message" => &mut self.message,
+            "status" => &mut self.status,
+            "type" => &mut self.kind,
+            "param" => &mut self.param,
+            "doc_url" => &mut self.doc_url,
+            "target" => &mut self.target,
+            "field" => &mut self.field,
+            "fields" => return list(r, &mut self.fields),
+            "details" => return list(r, &mut self.details),
+            "retryAfter" => &mut self.retry_after,
+            "request_id" => return self.request_id.read(0, r),
+            "requestId" => return self.request_id.read(1, r),
+            _ => return r.s.skip(),
+        };
+        text(r, slot)
     }
 }
 
@@ -548,103 +588,69 @@ enum ErrorKind {
 
 /// `errors` and `detail`: an array of items, or (`errors`) a field map, or (`detail`) text.
 #[derive(Debug, Default)]
-struct Many<'a> {
-    items: Vec<Item<'a>>,
-    map: FieldMap<'a>,
-    text: Text<'a>,
+struct Many {
+    items: List,
+    map: FieldMap,
+    text: Text,
     is_list: bool,
 }
 
-struct ManySeed<'s, 'a>(&'s mut Many<'a>);
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for ManySeed<'_, 'a> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+fn many(r: &mut Reader<'_>, m: &mut Many) -> Result<()> {
+    match r.s.peek()? {
+        b'[' => {
+            m.is_list = true;
+            list(r, &mut m.items)
+        }
+        b'{' => fill(r, &mut m.map).map(drop),
+        b'"' => text(r, &mut m.text),
+        _ => r.s.shallow(),
     }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for ManySeed<'_, 'a> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array, an object or a string")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<(), A::Error> {
-        self.0.is_list = true;
-        ListSeed(&mut self.0.items, PhantomData).visit_seq(s)?;
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<(), A::Error> {
-        InPlace::new(&mut self.0.map).visit_map(m)?;
-        Ok(())
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
-        self.0.text = Text(Some(Cow::Borrowed(v)));
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.text = Text(Some(Cow::Owned(v.to_owned())));
-        Ok(())
-    }
-
-    accept!((); scalars);
-    accept!((); numbers);
 }
 
 /// The top level: every shape's members.
 #[derive(Debug, Default)]
-pub(crate) struct Top<'a> {
+pub(crate) struct Top {
     error_kind: ErrorKind,
-    error_str: Text<'a>,
-    error: ErrorObj<'a>,
-    errors: Many<'a>,
-    detail: Many<'a>,
-    message: Text<'a>,
-    error_description: Text<'a>,
-    title: Text<'a>,
-    kind: Text<'a>,
-    code: Text<'a>,
-    status: Text<'a>,
+    error_str: Text,
+    error: ErrorObj,
+    errors: Many,
+    detail: Many,
+    message: Text,
+    error_description: Text,
+    title: Text,
+    kind: Text,
+    code: Text,
+    status: Text,
     /// `request_id` > `requestId`.
-    request_id: Ranked<'a>,
-    trace_id: Text<'a>,
-    action: Text<'a>,
+    request_id: Ranked,
+    trace_id: Text,
+    action: Text,
     /// `docs` > `documentation_url`.
-    docs: Ranked<'a>,
-    field: Text<'a>,
+    docs: Ranked,
+    field: Text,
     /// `retryAfter`, `retry_after`.
-    retry: Text<'a>,
+    retry: Text,
     success: bool,
-    fields: Vec<Item<'a>>,
-    details: Vec<Item<'a>>,
-    invalid_params: Vec<Item<'a>>,
+    fields: List,
+    details: List,
+    invalid_params: List,
     meta: bool,
-    meta_request_id: Text<'a>,
-    meta_retry: Text<'a>,
-    context_errors: FieldMap<'a>,
-    context_retry: Text<'a>,
+    meta_request_id: Text,
+    meta_retry: Text,
+    context_errors: FieldMap,
+    context_retry: Text,
 }
 
 /// The top-level `error`: a code, or an object.
-struct ErrorOf<'s, 'a>(&'s mut Top<'a>);
+struct ErrorOf<'s>(&'s mut Top);
 
-impl<'a> Fill<'a> for ErrorOf<'_, 'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
+impl Fill for ErrorOf<'_> {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         self.0.error_kind = ErrorKind::Obj;
-        self.0.error.member(key, m)
+        self.0.error.member(key, r)
     }
 
-    fn other(&mut self, t: Text<'a>) -> bool {
+    fn other(&mut self, t: Text, _: &mut Reader<'_>) -> bool {
         self.0.error_kind = ErrorKind::Str;
         self.0.error_str = t;
         true
@@ -652,94 +658,77 @@ impl<'a> Fill<'a> for ErrorOf<'_, 'a> {
 }
 
 /// errcat flat's `context`: its `errors` and `retry_after`.
-struct ContextOf<'s, 'a>(&'s mut Top<'a>);
+struct ContextOf<'s>(&'s mut Top);
 
-impl<'a> Fill<'a> for ContextOf<'_, 'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        match &*key {
-            "errors" => {
-                m.next_value_seed(InPlace::new(&mut self.0.context_errors))?;
-            }
-            "retry_after" => self.0.context_retry = m.next_value()?,
-            _ => skip(m)?,
+impl Fill for ContextOf<'_> {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        match key.name {
+            "errors" => fill(r, &mut self.0.context_errors).map(drop),
+            "retry_after" => text(r, &mut self.0.context_retry),
+            _ => r.s.skip(),
         }
-        Ok(())
     }
 }
 
-impl<'a> Fill<'a> for Top<'a> {
-    fn member<'de: 'a, A: MapAccess<'de>>(
-        &mut self,
-        key: Cow<'a, str>,
-        m: &mut A,
-    ) -> Result<(), A::Error> {
-        match &*key {
+impl Fill for Top {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let slot = match key.name {
             "error" => {
-                let kept = m.next_value_seed(InPlace::new(&mut ErrorOf(self)))?;
+                let kept = fill(r, &mut ErrorOf(self))?;
                 if kept && self.error_kind == ErrorKind::Absent {
                     // `"error": {}`
                     self.error_kind = ErrorKind::Obj;
                 }
+                return Ok(());
             }
-            "errors" => m.next_value_seed(ManySeed(&mut self.errors))?,
-            "detail" => m.next_value_seed(ManySeed(&mut self.detail))?,
-            "message" => self.message = m.next_value()?,
-            "error_description" => self.error_description = m.next_value()?,
-            "title" => self.title = m.next_value()?,
-            "type" => self.kind = m.next_value()?,
-            "code" => self.code = m.next_value()?,
-            "status" => self.status = m.next_value()?,
-            "request_id" => self.request_id.offer(0, m.next_value()?),
-            "requestId" => self.request_id.offer(1, m.next_value()?),
-            "traceId" => self.trace_id = m.next_value()?,
-            "action" => self.action = m.next_value()?,
-            "docs" => self.docs.offer(0, m.next_value()?),
-            "documentation_url" => self.docs.offer(1, m.next_value()?),
-            "field" => self.field = m.next_value()?,
-            "retryAfter" | "retry_after" => self.retry = m.next_value()?,
+            "errors" => return many(r, &mut self.errors),
+            "detail" => return many(r, &mut self.detail),
+            "message" => &mut self.message,
+            "error_description" => &mut self.error_description,
+            "title" => &mut self.title,
+            "type" => &mut self.kind,
+            "code" => &mut self.code,
+            "status" => &mut self.status,
+            "request_id" => return self.request_id.read(0, r),
+            "requestId" => return self.request_id.read(1, r),
+            "traceId" => &mut self.trace_id,
+            "action" => &mut self.action,
+            "docs" => return self.docs.read(0, r),
+            "documentation_url" => return self.docs.read(1, r),
+            "field" => &mut self.field,
+            "retryAfter" | "retry_after" => &mut self.retry,
             "success" => {
-                skip(m)?;
                 self.success = true;
+                return r.s.skip();
             }
-            "fields" => {
-                m.next_value_seed(ListSeed(&mut self.fields, PhantomData))?;
-            }
-            "details" => {
-                m.next_value_seed(ListSeed(&mut self.details, PhantomData))?;
-            }
-            "invalid-params" => {
-                m.next_value_seed(ListSeed(&mut self.invalid_params, PhantomData))?;
-            }
+            "fields" => return list(r, &mut self.fields),
+            "details" => return list(r, &mut self.details),
+            "invalid-params" => return list(r, &mut self.invalid_params),
             "meta" => {
-                self.meta = m.next_value_seed(InPlace::new(&mut MetaOf {
+                let mut meta = TopMetaOf {
                     retry: &mut self.meta_retry,
-                    request_id: Some(&mut self.meta_request_id),
-                }))?;
+                    request_id: &mut self.meta_request_id,
+                };
+                self.meta = fill(r, &mut meta)?;
+                return Ok(());
             }
-            "context" => {
-                m.next_value_seed(InPlace::new(&mut ContextOf(self)))?;
-            }
-            _ => skip(m)?,
-        }
-        Ok(())
+            "context" => return fill(r, &mut ContextOf(self)).map(drop),
+            _ => return r.s.skip(),
+        };
+        text(r, slot)
     }
 }
 
-/// Reads a body into `top`; `Ok(false)` when it is JSON but not an object.
-fn read<'a>(body: &'a [u8], top: &mut Top<'a>) -> Result<bool, serde_json::Error> {
-    // One UTF-8 check of the whole body (fast on long runs of ASCII); serde_json's `str` reader
-    // then skips the per-string checks its slice reader would make.
-    let text = std::str::from_utf8(body).map_err(|e| {
-        <serde_json::Error as serde::de::Error>::custom(format_args!("the body is not UTF-8: {e}"))
-    })?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let was_obj = InPlace::new(top).deserialize(&mut de)?;
-    de.end()?;
-    Ok(was_obj)
+/// Reads a body (checked as UTF-8) into `top`; what else it keeps, or `None` when the body is
+/// JSON but not an object.
+pub(crate) fn read<'a>(body: &'a str, top: &mut Top) -> Result<Option<Store<'a>>> {
+    let mut r = Reader {
+        s: Scanner::new(body),
+        st: Store::new(body),
+    };
+    let was_obj = fill(&mut r, top)?;
+    r.s.end()?;
+    Ok(was_obj.then_some(r.st))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -794,9 +783,12 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
         None => out.style = Style::Empty,
         Some(b'{' | b'[') => {
             let mut top = Top::default();
-            match read(body, &mut top) {
-                Ok(true) => classify(&top, &mut out),
-                Ok(false) => out.style = Style::Unrecognized,
+            let read = std::str::from_utf8(body)
+                .map_err(|_| scan::NotJson)
+                .and_then(|text| read(text, &mut top));
+            match read {
+                Ok(Some(st)) => classify(&top, &st, &mut out),
+                Ok(None) => out.style = Style::Unrecognized,
                 Err(_) => out.style = Style::NotJson,
             }
         }
@@ -870,8 +862,8 @@ fn retry_after_header(v: &str, date: Option<&str>) -> Option<Duration> {
 }
 
 /// Seconds in a body: `42`, `"42"`, `1.5`, or Google's `"30s"`.
-fn seconds(t: &Text<'_>) -> Option<Duration> {
-    let s = t.get()?.trim();
+fn seconds(st: &Store<'_>, t: Text) -> Option<Duration> {
+    let s = st.get(t)?.trim();
     let s = s.strip_suffix('s').unwrap_or(s);
     let secs: f64 = s.parse().ok()?;
     if !secs.is_finite() || secs < 0.0 {
@@ -880,27 +872,23 @@ fn seconds(t: &Text<'_>) -> Option<Duration> {
     Duration::try_from_secs_f64(secs.min(f64::from(u32::MAX))).ok()
 }
 
-fn first<'t>(texts: &[&'t Text<'_>]) -> Option<&'t str> {
-    texts.iter().find_map(|t| t.get())
-}
-
 fn owned(s: Option<&str>) -> Option<String> {
     s.map(str::to_owned)
 }
 
 /// A field error from an item, if it says where it points.
-fn field_of(item: &Item<'_>) -> Option<RemoteField> {
-    let source = if let Some(p) = item.pointer.get() {
+fn field_of(st: &Store<'_>, item: &Item) -> Option<RemoteField> {
+    let source = if let Some(p) = st.get(item.pointer) {
         RemoteSource::Pointer(pointer(p))
-    } else if let Some(p) = item.parameter.get() {
+    } else if let Some(p) = st.get(item.parameter) {
         RemoteSource::Parameter(p.to_owned())
-    } else if let Some(h) = item.header.get() {
+    } else if let Some(h) = st.get(item.header) {
         RemoteSource::Header(h.to_owned())
-    } else if let Some(src) = loc_source(&item.loc.0) {
+    } else if let Some(src) = loc_source(st, &item.loc.0) {
         src
     } else {
-        let name = item.name.text.owned()?;
-        match item.source_kind.get() {
+        let name = st.owned(item.name.text)?;
+        match st.get(item.source_kind) {
             Some("parameter" | "query" | "path") => RemoteSource::Parameter(name),
             Some("header") => RemoteSource::Header(name),
             _ => RemoteSource::Name(name),
@@ -908,8 +896,8 @@ fn field_of(item: &Item<'_>) -> Option<RemoteField> {
     };
     Some(RemoteField {
         source,
-        code: owned(first(&[&item.code, &item.kind])),
-        message: item.text.text.get().unwrap_or("").to_owned(),
+        code: owned(st.first(&[item.code, item.kind])),
+        message: st.get(item.text.text).unwrap_or("").to_owned(),
     })
 }
 
@@ -919,10 +907,11 @@ fn pointer(p: &str) -> String {
 }
 
 /// FastAPI's `loc`: `["body", "a", "b"]` → `/a/b`; `["query", "q"]` → parameter `q`.
-fn loc_source(loc: &[Cow<'_, str>]) -> Option<RemoteSource> {
+fn loc_source(st: &Store<'_>, loc: &[Text]) -> Option<RemoteSource> {
+    let loc: Vec<&str> = loc.iter().filter_map(|&t| st.get(t)).collect();
     let (head, rest) = loc.split_first()?;
     let last = rest.last().map(|s| s.to_string());
-    Some(match head.as_ref() {
+    Some(match *head {
         "body" => {
             let mut p = String::new();
             for part in rest {
@@ -939,94 +928,95 @@ fn loc_source(loc: &[Cow<'_, str>]) -> Option<RemoteSource> {
 }
 
 /// `{field, message}` lists, else a lone `field` naming the message's field.
-fn name_fields(list: &[Item<'_>], field: &Text<'_>, message: &Text<'_>) -> Vec<RemoteField> {
+fn name_fields(st: &Store<'_>, list: List, field: Text, message: Text) -> Vec<RemoteField> {
     if !list.is_empty() {
-        return list.iter().filter_map(field_of).collect();
+        return st.of(list).filter_map(|i| field_of(st, i)).collect();
     }
-    match field.get() {
+    match st.get(field) {
         Some(f) => vec![RemoteField {
             source: RemoteSource::Name(f.to_owned()),
             code: None,
-            message: message.get().unwrap_or("").to_owned(),
+            message: st.get(message).unwrap_or("").to_owned(),
         }],
         None => Vec::new(),
     }
 }
 
-fn map_fields(map: &FieldMap<'_>) -> Vec<RemoteField> {
+fn map_fields(st: &Store<'_>, map: &FieldMap) -> Vec<RemoteField> {
     map.0
         .iter()
-        .map(|(k, m)| RemoteField {
-            source: RemoteSource::Name(k.to_string()),
+        .map(|&(k, m)| RemoteField {
+            source: RemoteSource::Name(st.get(k).unwrap_or("").to_owned()),
             code: None,
-            message: m.to_string(),
+            message: st.get(m).unwrap_or("").to_owned(),
         })
         .collect()
 }
 
-fn errors_fields(errors: &Many<'_>) -> Vec<RemoteField> {
+fn errors_fields(st: &Store<'_>, errors: &Many) -> Vec<RemoteField> {
     if errors.is_list {
-        errors.items.iter().filter_map(field_of).collect()
+        st.of(errors.items)
+            .filter_map(|i| field_of(st, i))
+            .collect()
     } else {
-        map_fields(&errors.map)
+        map_fields(st, &errors.map)
     }
 }
 
-fn is_google(e: &ErrorObj<'_>) -> bool {
-    (e.code.is_numeric()
-        && ((e.status.is_some() && !e.status.is_numeric())
-            || e.details
-                .iter()
+fn is_google(st: &Store<'_>, e: &ErrorObj) -> bool {
+    (st.is_numeric(e.code)
+        && ((e.status.is_some() && !st.is_numeric(e.status))
+            || st
+                .of(e.details)
                 .any(|d| d.at_type.is_some() || d.domain.is_some())))
-        || e.details.iter().any(|d| {
-            d.at_type
-                .get()
+        || st.of(e.details).any(|d| {
+            st.get(d.at_type)
                 .is_some_and(|t| t.starts_with("type.googleapis.com/"))
         })
 }
 
-fn classify(top: &Top<'_>, out: &mut RemoteError) {
-    out.request_id = owned(first(&[&top.request_id.text, &top.meta_request_id]));
-    out.action = top.action.owned();
-    out.docs = top.docs.text.owned();
-    let mut retry = seconds(&top.retry).or_else(|| seconds(&top.meta_retry));
+fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
+    out.request_id = owned(st.first(&[top.request_id.text, top.meta_request_id]));
+    out.action = st.owned(top.action);
+    out.docs = st.owned(top.docs.text);
+    let mut retry = seconds(st, top.retry).or_else(|| seconds(st, top.meta_retry));
     match top.error_kind {
         ErrorKind::Obj => {
             let e = &top.error;
             if out.request_id.is_none() {
-                out.request_id = e.request_id.text.owned();
+                out.request_id = st.owned(e.request_id.text);
             }
             if retry.is_none() {
-                retry = seconds(&e.retry_after);
+                retry = seconds(st, e.retry_after);
             }
-            if is_google(e) {
+            if is_google(st, e) {
                 out.style = Style::Google;
-                out.message = e.message.owned();
+                out.message = st.owned(e.message);
                 let mut reason = None;
-                for d in &e.details {
+                for d in st.of(e.details) {
                     if reason.is_none() && d.domain.is_some() {
-                        reason = d.reason.get();
+                        reason = st.get(d.reason);
                     }
-                    for v in &d.field_violations {
-                        if let Some(f) = v.name.text.get() {
+                    for v in st.of(d.field_violations) {
+                        if let Some(f) = st.get(v.name.text) {
                             out.fields.push(RemoteField {
                                 source: RemoteSource::Name(f.to_owned()),
-                                code: v.reason.owned(),
-                                message: v.text.text.get().unwrap_or("").to_owned(),
+                                code: st.owned(v.reason),
+                                message: st.get(v.text.text).unwrap_or("").to_owned(),
                             });
                         }
                     }
                     if retry.is_none() {
-                        retry = seconds(&d.retry);
+                        retry = seconds(st, d.retry);
                     }
                     if out.docs.is_none() {
-                        out.docs = d.links.iter().find_map(|l| l.url.owned());
+                        out.docs = st.of(d.links).find_map(|l| st.owned(l.url));
                     }
                     if out.request_id.is_none() {
-                        out.request_id = d.request_id.owned();
+                        out.request_id = st.owned(d.request_id);
                     }
                 }
-                out.code = owned(reason.or(e.status.get()));
+                out.code = owned(reason.or(st.get(e.status)));
             } else if top.success
                 || top.meta
                 || e.field.is_some()
@@ -1034,17 +1024,17 @@ fn classify(top: &Top<'_>, out: &mut RemoteError) {
                 || e.retry_after.is_some()
             {
                 out.style = Style::Nested;
-                out.code = e.code.owned();
-                out.message = e.message.owned();
-                out.fields = name_fields(&e.fields, &e.field, &e.message);
+                out.code = st.owned(e.code);
+                out.message = st.owned(e.message);
+                out.fields = name_fields(st, e.fields, e.field, e.message);
             } else if e.kind.is_some() || e.doc_url.is_some() || e.param.is_some() {
                 out.style = Style::Stripe;
-                out.code = owned(first(&[&e.code, &e.kind]));
-                out.message = e.message.owned();
+                out.code = owned(st.first(&[e.code, e.kind]));
+                out.message = st.owned(e.message);
                 if out.docs.is_none() {
-                    out.docs = e.doc_url.owned();
+                    out.docs = st.owned(e.doc_url);
                 }
-                if let Some(p) = e.param.get() {
+                if let Some(p) = st.get(e.param) {
                     out.fields.push(RemoteField {
                         source: RemoteSource::Parameter(p.to_owned()),
                         code: out.code.clone(),
@@ -1053,11 +1043,11 @@ fn classify(top: &Top<'_>, out: &mut RemoteError) {
                 }
             } else {
                 out.style = Style::Microsoft;
-                out.code = e.code.owned();
-                out.message = e.message.owned();
-                out.fields = e.details.iter().filter_map(field_of).collect();
+                out.code = st.owned(e.code);
+                out.message = st.owned(e.message);
+                out.fields = st.of(e.details).filter_map(|i| field_of(st, i)).collect();
                 if out.fields.is_empty()
-                    && let Some(t) = e.target.get()
+                    && let Some(t) = st.get(e.target)
                 {
                     out.fields.push(RemoteField {
                         source: RemoteSource::Name(t.to_owned()),
@@ -1068,93 +1058,95 @@ fn classify(top: &Top<'_>, out: &mut RemoteError) {
             }
         }
         ErrorKind::Str => {
-            out.code = top.error_str.owned();
-            out.message = owned(first(&[&top.message, &top.error_description]));
-            if top.success || top.code.is_numeric() {
+            out.code = st.owned(top.error_str);
+            out.message = owned(st.first(&[top.message, top.error_description]));
+            if top.success || st.is_numeric(top.code) {
                 out.style = Style::Simple;
-                out.fields = name_fields(&top.fields, &top.field, &top.message);
+                out.fields = name_fields(st, top.fields, top.field, top.message);
             } else {
                 out.style = Style::Flat;
-                out.fields = map_fields(&top.context_errors);
+                out.fields = map_fields(st, &top.context_errors);
                 if retry.is_none() {
-                    retry = seconds(&top.context_retry);
+                    retry = seconds(st, top.context_retry);
                 }
                 if out.fields.is_empty() {
-                    out.fields = errors_fields(&top.errors);
+                    out.fields = errors_fields(st, &top.errors);
                 }
             }
         }
         ErrorKind::Absent => {
-            let detail = top.detail.text.get();
+            let detail = st.get(top.detail.text);
             if top.kind.is_some()
                 || top.title.is_some()
                 || (top.status.is_some() && detail.is_some())
             {
                 out.style = Style::Problem;
-                out.code = top.code.owned();
-                out.message = owned(detail.or(top.title.get()));
+                out.code = st.owned(top.code);
+                out.message = owned(detail.or(st.get(top.title)));
                 if out.docs.is_none() {
-                    out.docs = top
-                        .kind
-                        .get()
+                    out.docs = st
+                        .get(top.kind)
                         .filter(|t| *t != "about:blank")
                         .map(str::to_owned);
                 }
                 if out.request_id.is_none() {
-                    out.request_id = top.trace_id.owned();
+                    out.request_id = st.owned(top.trace_id);
                 }
-                out.fields = errors_fields(&top.errors);
-                out.fields.extend(top.invalid_params.iter().filter_map(|p| {
+                out.fields = errors_fields(st, &top.errors);
+                out.fields.extend(st.of(top.invalid_params).filter_map(|p| {
                     Some(RemoteField {
-                        source: RemoteSource::Name(p.name.text.owned()?),
+                        source: RemoteSource::Name(st.owned(p.name.text)?),
                         code: None,
-                        message: first(&[&p.reason, &p.text.text]).unwrap_or("").to_owned(),
+                        message: st.first(&[p.reason, p.text.text]).unwrap_or("").to_owned(),
                     })
                 }));
             } else if top.errors.is_list && !top.errors.items.is_empty() {
                 out.style = Style::JsonApi;
-                let items = &top.errors.items;
+                let list = st.of(top.errors.items);
                 let is_field =
-                    |i: &Item<'_>| i.source_obj || i.pointer.is_some() || i.parameter.is_some();
-                let main = items
-                    .iter()
+                    |i: &Item| i.source_obj || i.pointer.is_some() || i.parameter.is_some();
+                let main = list
+                    .clone()
                     .find(|i| !is_field(i))
-                    .or_else(|| items.first());
+                    .or_else(|| list.clone().next());
                 if let Some(m) = main {
-                    out.code = m.code.owned();
-                    out.message = m.text.text.owned();
+                    out.code = st.owned(m.code);
+                    out.message = st.owned(m.text.text);
                 }
-                out.fields = items.iter().filter_map(field_of).collect();
+                out.fields = list.clone().filter_map(|i| field_of(st, i)).collect();
                 if retry.is_none() {
-                    retry = items.iter().find_map(|i| seconds(&i.retry));
+                    retry = list.clone().find_map(|i| seconds(st, i.retry));
                 }
             } else if top.code.is_some() && (top.message.is_some() || !top.details.is_empty()) {
                 out.style = Style::CodeMessage;
-                out.code = top.code.owned();
-                out.message = top.message.owned();
-                out.fields = top.details.iter().filter_map(field_of).collect();
+                out.code = st.owned(top.code);
+                out.message = st.owned(top.message);
+                out.fields = st.of(top.details).filter_map(|i| field_of(st, i)).collect();
                 if out.fields.is_empty() {
-                    out.fields = name_fields(&top.fields, &top.field, &top.message);
+                    out.fields = name_fields(st, top.fields, top.field, top.message);
                 }
                 if out.fields.is_empty() {
-                    out.fields = errors_fields(&top.errors);
+                    out.fields = errors_fields(st, &top.errors);
                 }
             } else if detail.is_some() || top.detail.is_list {
                 out.style = Style::Detail;
                 out.message = owned(detail);
                 if top.detail.is_list {
-                    out.fields = top.detail.items.iter().filter_map(field_of).collect();
-                    out.message = top.detail.items.iter().find_map(|i| i.text.text.owned());
+                    out.fields = st
+                        .of(top.detail.items)
+                        .filter_map(|i| field_of(st, i))
+                        .collect();
+                    out.message = st.of(top.detail.items).find_map(|i| st.owned(i.text.text));
                 }
-                out.code = top.code.owned();
+                out.code = st.owned(top.code);
             } else if top.message.is_some() {
                 out.style = Style::Message;
-                out.message = top.message.owned();
-                out.code = top.code.owned();
-                out.fields = errors_fields(&top.errors);
+                out.message = st.owned(top.message);
+                out.code = st.owned(top.code);
+                out.fields = errors_fields(st, &top.errors);
             } else {
                 out.style = Style::Unrecognized;
-                out.code = top.code.owned();
+                out.code = st.owned(top.code);
             }
         }
     }
