@@ -190,9 +190,9 @@ impl Errcat {
         Some(head.code_index)
     }
 
-    fn request_id(&self, req: &Request) -> RequestId {
+    fn request_id(&self, req: &Request, incoming: Option<&http::HeaderValue>) -> RequestId {
         if self.inner.trust_incoming
-            && let Some(v) = req.headers().get(&X_REQUEST_ID)
+            && let Some(v) = incoming
             && v.to_str().is_ok_and(is_safe_request_id)
             && let Some(id) = RequestId::from_header(v)
         {
@@ -266,12 +266,14 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         // The clock is only read when an error could be logged with its latency.
         let start = tracing::level_enabled!(tracing::Level::ERROR).then(Instant::now);
-        let id = self.errcat.request_id(&req);
-        let locale = self.errcat.renderer().negotiator().negotiate(
-            req.headers()
-                .get(ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        );
+        let (incoming_id, accept_language) = request_headers(req.headers());
+        let accept_language = accept_language.and_then(|v| v.to_str().ok());
+        let id = self.errcat.request_id(&req, incoming_id);
+        let locale = self
+            .errcat
+            .renderer()
+            .negotiator()
+            .negotiate(accept_language);
         // Fields are only evaluated when the span is enabled.
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
         let scope = TaskScope {
@@ -298,6 +300,23 @@ where
         };
         ResponseFuture { state }.instrument(span)
     }
+}
+
+/// The first `X-Request-Id` and `Accept-Language` of a request. A short map is read in one
+/// pass, which costs less than two hashed lookups; a long one is looked up.
+fn request_headers(h: &HeaderMap) -> (Option<&http::HeaderValue>, Option<&http::HeaderValue>) {
+    if h.len() > 16 {
+        return (h.get(&X_REQUEST_ID), h.get(ACCEPT_LANGUAGE));
+    }
+    let (mut id, mut lang) = (None, None);
+    for (name, value) in h {
+        if *name == ACCEPT_LANGUAGE {
+            lang = lang.or(Some(value));
+        } else if *name == X_REQUEST_ID {
+            id = id.or(Some(value));
+        }
+    }
+    (id, lang)
 }
 
 type Panic = Box<dyn std::any::Any + Send>;
@@ -417,10 +436,10 @@ fn panic_message(panic: &Panic) -> String {
 }
 
 /// Whether a response already carries a JSON body the service chose to send.
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+fn is_json(content_type: &http::HeaderValue) -> bool {
+    content_type
+        .to_str()
+        .ok()
         .and_then(|v| v.split(';').next())
         .is_some_and(|ct| {
             let ct = ct.trim();
@@ -443,8 +462,10 @@ fn finish(scope: &TaskScope, mut res: Response, pending: Option<ApiError>) -> (R
     let renderer = scope.errcat.renderer();
     // A JSON error body (errcat's own, or one the service chose) is left alone.
     let converted = (status.is_client_error() || status.is_server_error())
-        && !is_json(res.headers())
-        && res.headers().get(CONTENT_TYPE) != Some(renderer.content_type());
+        && !res
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|ct| ct == renderer.content_type() || is_json(ct));
     if converted && let Some(role) = role_for_status(status.as_u16()) {
         let mut err = ApiError::role(role);
         if let Some(secs) = res
@@ -539,4 +560,44 @@ pub fn current_request_id() -> Option<RequestId> {
 /// The negotiated locale of the request the current task serves, inside [`ErrcatLayer`].
 pub fn current_locale() -> Option<Locale> {
     SCOPE.try_with(|s| s.locale).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_headers_reads_the_first_of_each_in_short_and_long_maps() {
+        for filler in [0, 3, 40] {
+            let mut h = HeaderMap::new();
+            for i in 0..filler {
+                h.insert(
+                    http::HeaderName::from_bytes(format!("x-filler-{i}").as_bytes()).unwrap(),
+                    http::HeaderValue::from_static("v"),
+                );
+            }
+            assert_eq!(request_headers(&h), (None, None), "{filler} fillers");
+            h.append(ACCEPT_LANGUAGE, http::HeaderValue::from_static("es"));
+            h.append(ACCEPT_LANGUAGE, http::HeaderValue::from_static("en"));
+            h.append(
+                X_REQUEST_ID.clone(),
+                http::HeaderValue::from_static("req_1"),
+            );
+            h.append(
+                X_REQUEST_ID.clone(),
+                http::HeaderValue::from_static("req_2"),
+            );
+            let (id, lang) = request_headers(&h);
+            assert_eq!(
+                id.map(|v| v.as_bytes()),
+                Some(&b"req_1"[..]),
+                "{filler} fillers"
+            );
+            assert_eq!(
+                lang.map(|v| v.as_bytes()),
+                Some(&b"es"[..]),
+                "{filler} fillers"
+            );
+        }
+    }
 }
