@@ -1,7 +1,7 @@
 //! The client side: parse any HTTP API error envelope into one [`RemoteError`], match its code
 //! against a catalog's generated enum, and retry as the catalog advises.
 //!
-//! - [`parse`] reads a status, the headers and the body of an error response. It recognises
+//! - [`parse()`] reads a status, the headers and the body of an error response. It recognises
 //!   every style errcat renders and the common shapes in the wild (RFC 9457, JSON:API, Google
 //!   AIP-193, Stripe, Microsoft, `{"detail"}`, `{"message"}`), and still answers on an HTML
 //!   page from a proxy, an empty body, or a body that is not JSON.
@@ -113,7 +113,7 @@ pub struct RemoteField {
 
 /// An error response from any HTTP API, parsed.
 ///
-/// Built by [`parse`]; every member but `status`, `style` and `raw` may be absent.
+/// Built by [`parse()`]; every member but `status`, `style` and `raw` may be absent.
 #[derive(Debug, Clone)]
 pub struct RemoteError {
     /// The HTTP status.
@@ -170,7 +170,7 @@ pub fn parse(status: u16, headers: &::http::HeaderMap, body: &[u8]) -> RemoteErr
     parse::parse_bytes(status, headers, Bytes::copy_from_slice(body))
 }
 
-/// [`parse`], keeping the body it is given without copying it.
+/// [`parse()`], keeping the body it is given without copying it.
 ///
 /// ```
 /// let err = errcat::client::parse_bytes(404, &http::HeaderMap::new(), bytes::Bytes::from_static(br#"{"detail":"Not Found"}"#));

@@ -1,15 +1,18 @@
-//! One pass over an error body: every envelope shape's members read into one borrowed struct,
+//! One pass over an error body: every envelope shape's members read into one struct of slots,
 //! then classified.
 //!
 //! The body is checked as UTF-8 once, then read with errcat's own strict JSON scanner
-//! ([`super::scan`]) into [`Top`]: one slot per member any known shape has, strings borrowed
-//! from the body where they have no escapes. Member names are matched as they are read; values
-//! no shape keeps are only checked against the grammar, and objects are filled in place, so
-//! nothing is built that is not kept. The body counts as JSON exactly when serde_json would
-//! have read it so. Every reader is lenient: a member of an unexpected JSON type reads as
-//! absent instead of failing the whole body, a repeated member keeps its last value (a list
-//! adds to what it read before), and unknown members are skipped.
+//! ([`super::scan`]) into [`Top`]: one slot per member any known shape has. Member names are
+//! matched on the bytes as they are read; a kept string or integer is only a span of the body
+//! (a [`Text`]), so nothing is copied until classification builds the result; escaped strings
+//! are decoded only when kept; values no shape keeps are only checked against the grammar.
+//! Items (JSON:API errors, Google details, …) go to one arena whose capacity the thread keeps
+//! for its next parse. The body counts as JSON exactly when the serde_json reader this replaced
+//! said so (see [`super::scan`]). Every reader is lenient: a member of an unexpected JSON type
+//! reads as absent instead of failing the whole body, a repeated member keeps its last value (a
+//! list adds to what it read before), and unknown members are skipped.
 
+use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -42,12 +45,18 @@ impl Text {
     }
 }
 
-/// What a read keeps besides [`Top`]: the items, and the texts that are no span of the body.
+/// What a read keeps besides [`Top`]: the body its texts point into, the strings it made, and
+/// the items of every list.
 #[derive(Debug)]
 pub(crate) struct Store<'a> {
     body: &'a str,
+    /// Escaped strings decoded, floats written out.
     made: Vec<String>,
+    /// Every item of every list, linked by [`List`]s; its capacity is kept for the thread's
+    /// next parse (see [`SPARE_ITEMS`]).
     items: Vec<Item>,
+    /// The texts of every [`Texts`].
+    texts: Vec<Text>,
 }
 
 impl<'a> Store<'a> {
@@ -55,11 +64,13 @@ impl<'a> Store<'a> {
         Store {
             body,
             made: Vec::new(),
-            items: Vec::new(),
+            items: SPARE_ITEMS.try_with(Cell::take).unwrap_or_default(),
+            texts: Vec::new(),
         }
     }
 
     /// The string of a text.
+    #[inline(always)]
     fn get(&self, t: Text) -> Option<&str> {
         let at = t.at as usize;
         match t.len {
@@ -69,6 +80,7 @@ impl<'a> Store<'a> {
         }
     }
 
+    #[inline(always)]
     fn owned(&self, t: Text) -> Option<String> {
         self.get(t).map(str::to_owned)
     }
@@ -79,7 +91,13 @@ impl<'a> Store<'a> {
             .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
     }
 
+    /// The texts of a run.
+    fn texts_of(&self, run: Texts) -> &[Text] {
+        self.texts.get(run.from..run.to).unwrap_or_default()
+    }
+
     /// The first of `texts` there is.
+    #[inline(always)]
     fn first(&self, texts: &[Text]) -> Option<&str> {
         texts.iter().find_map(|&t| self.get(t))
     }
@@ -131,23 +149,19 @@ impl<'a> Store<'a> {
         }
     }
 
-    /// Stores a new item; its index.
-    fn add(&mut self) -> usize {
-        self.items.push(Item::default());
-        self.items.len() - 1
-    }
-
-    /// Adds the item at `at` to the end of `list`.
-    fn link(&mut self, list: &mut List, at: usize) {
+    /// Stores `item` at the end of `list`.
+    fn push(&mut self, list: &mut List, item: Item) {
+        self.items.push(item);
+        let at = self.items.len();
         match list
             .last
             .checked_sub(1)
             .and_then(|last| self.items.get_mut(last))
         {
-            Some(last) => last.next = at + 1,
-            None => list.first = at + 1,
+            Some(last) => last.next = at,
+            None => list.first = at,
         }
-        list.last = at + 1;
+        list.last = at;
     }
 
     /// The items of `list`, in order.
@@ -158,6 +172,23 @@ impl<'a> Store<'a> {
             next = item.next;
             Some(item)
         })
+    }
+}
+
+thread_local! {
+    /// The item storage of the thread's last parse, emptied, so that the next one starts with
+    /// its capacity instead of allocating: only the capacity is kept from parse to parse.
+    static SPARE_ITEMS: Cell<Vec<Item>> = const { Cell::new(Vec::new()) };
+}
+
+impl Drop for Store<'_> {
+    fn drop(&mut self) {
+        let mut items = std::mem::take(&mut self.items);
+        // A body with very many items does not pin their memory to the thread.
+        if items.capacity() <= 64 {
+            items.clear();
+            let _ = SPARE_ITEMS.try_with(|spare| spare.set(items));
+        }
     }
 }
 
@@ -237,7 +268,7 @@ impl Ranked {
 
 /// A member's key: its name (decoded, if it has escapes) and where it lies in the body.
 struct Key<'k> {
-    name: &'k str,
+    name: &'k [u8],
     span: Span,
 }
 
@@ -247,7 +278,7 @@ trait Fill {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()>;
 
     /// Takes a value that is not an object (a string, an integer); returns whether it was kept.
-    fn other(&mut self, _: Text, _: &mut Reader<'_>) -> bool {
+    fn other(&mut self, _: Text) -> bool {
         false
     }
 }
@@ -265,7 +296,7 @@ fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
                     false => r.s.raw(span),
                     true => {
                         decoded = r.s.str(span);
-                        &*decoded
+                        decoded.as_bytes()
                     }
                 };
                 t.member(&Key { name, span }, r)?;
@@ -276,7 +307,7 @@ fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
         b'"' => {
             let span = r.s.string()?;
             let v = r.st.string(span);
-            Ok(t.other(v, r))
+            Ok(t.other(v))
         }
         b'-' | b'0'..=b'9' => {
             let from = r.s.pos();
@@ -284,7 +315,7 @@ fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
                 Number::F64(_) => Ok(false),
                 n => {
                     let v = r.st.number(n, from, r.s.pos());
-                    Ok(t.other(v, r))
+                    Ok(t.other(v))
                 }
             }
         }
@@ -295,51 +326,55 @@ fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
     }
 }
 
-/// Reads an array of objects onto `list`, each filled in place in [`Store::items`]; anything
-/// else leaves the list as it is.
+/// Reads an array of objects onto `list`, each filled then stored in [`Store::items`];
+/// anything else leaves the list as it is.
 fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
     if r.s.peek()? != b'[' {
         return r.s.shallow();
     }
     let mut more = r.s.open_array()?;
     while more {
-        let at = r.st.add();
-        if fill(r, &mut ItemAt(at))? {
-            r.st.link(list, at);
-        } else {
-            // Not an object, so nothing was stored after it.
-            r.st.items.truncate(at);
+        let mut item = Item::default();
+        if fill(r, &mut item)? {
+            r.st.push(list, item);
         }
         more = r.s.more_elements()?;
     }
     Ok(())
 }
 
-/// Text, or an array of texts (FastAPI's `loc`, a field map's messages).
-#[derive(Debug, Default)]
-pub(crate) struct Texts(Vec<Text>);
+/// Text, or an array of texts (FastAPI's `loc`, a field map's messages): a run of
+/// [`Store::texts`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Texts {
+    from: usize,
+    to: usize,
+}
 
 fn texts(r: &mut Reader<'_>) -> Result<Texts> {
-    let mut out = Vec::new();
+    let from = r.st.texts.len();
     match r.s.peek()? {
         b'[' => {
             let mut more = r.s.open_array()?;
             while more {
-                let mut t = Text::NONE;
-                text(r, &mut t)?;
+                let t = read_text(r)?;
                 if t.is_some() {
-                    out.push(t);
+                    r.st.texts.push(t);
                 }
                 more = r.s.more_elements()?;
             }
         }
         b'"' => {
             let span = r.s.string()?;
-            out.push(r.st.string(span));
+            let t = r.st.string(span);
+            r.st.texts.push(t);
         }
         _ => r.s.shallow()?,
     }
-    Ok(Texts(out))
+    Ok(Texts {
+        from,
+        to: r.st.texts.len(),
+    })
 }
 
 /// `{"name": ["message", ...], ...}` (errcat flat's `context.errors`, Laravel, ASP.NET), as
@@ -349,10 +384,11 @@ pub(crate) struct FieldMap(Vec<(Text, Text)>);
 
 impl Fill for FieldMap {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let Texts(msgs) = texts(r)?;
-        if !msgs.is_empty() {
+        let msgs = texts(r)?;
+        if msgs.to > msgs.from {
             let name = r.st.string(key.span);
-            self.0.extend(msgs.into_iter().map(|msg| (name, msg)));
+            let msgs = r.st.texts_of(msgs);
+            self.0.extend(msgs.iter().map(|&msg| (name, msg)));
         }
         Ok(())
     }
@@ -396,125 +432,73 @@ pub(crate) struct Item {
     next: usize,
 }
 
-/// An item of [`Store::items`], filled member by member (each value is read, then stored), so
-/// that the items in its own lists can be stored meanwhile.
-struct ItemAt(usize);
-
-/// A text slot of an item.
-type Slot = fn(&mut Item) -> &mut Text;
-/// A ranked text slot of an item.
-type RankedSlot = fn(&mut Item) -> &mut Ranked;
-/// A list of an item.
-type ListSlot = fn(&mut Item) -> &mut List;
-
-impl ItemAt {
-    fn item<'r>(&self, r: &'r mut Reader<'_>) -> Option<&'r mut Item> {
-        r.st.items.get_mut(self.0)
-    }
-
-    #[inline(always)]
-    fn text(&self, r: &mut Reader<'_>, slot: Slot) -> Result<()> {
-        let t = read_text(r)?;
-        if let Some(item) = self.item(r) {
-            *slot(item) = t;
-        }
-        Ok(())
-    }
-
-    fn ranked(&self, r: &mut Reader<'_>, slot: RankedSlot, rank: u8) -> Result<()> {
-        let t = read_text(r)?;
-        if let Some(item) = self.item(r) {
-            slot(item).offer(rank, t);
-        }
-        Ok(())
-    }
-
-    fn list(&self, r: &mut Reader<'_>, slot: ListSlot) -> Result<()> {
-        let mut items = self.item(r).map(|i| *slot(i)).unwrap_or_default();
-        list(r, &mut items)?;
-        if let Some(item) = self.item(r) {
-            *slot(item) = items;
-        }
-        Ok(())
-    }
-}
-
-impl Fill for ItemAt {
+impl Fill for Item {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let slot: Slot = match key.name {
-            "code" => |i| &mut i.code,
-            "type" => |i| &mut i.kind,
-            "@type" => |i| &mut i.at_type,
-            "detail" => return self.ranked(r, |i| &mut i.text, 0),
-            "message" => return self.ranked(r, |i| &mut i.text, 1),
-            "description" => return self.ranked(r, |i| &mut i.text, 2),
-            "msg" => return self.ranked(r, |i| &mut i.text, 3),
-            "title" => return self.ranked(r, |i| &mut i.text, 4),
-            "reason" => |i| &mut i.reason,
-            "field" => return self.ranked(r, |i| &mut i.name, 0),
-            "target" => return self.ranked(r, |i| &mut i.name, 1),
-            "name" => return self.ranked(r, |i| &mut i.name, 2),
-            "pointer" => |i| &mut i.pointer,
-            "parameter" => |i| &mut i.parameter,
-            "header" => |i| &mut i.header,
-            "source" => {
-                let was_obj = fill(r, &mut SourceOf(self.0))?;
-                if let Some(item) = self.item(r) {
-                    item.source_obj = was_obj && !item.source_kind.is_some();
-                }
+        let slot = match key.name {
+            b"code" => &mut self.code,
+            b"type" => &mut self.kind,
+            b"@type" => &mut self.at_type,
+            b"detail" => return self.text.read(0, r),
+            b"message" => return self.text.read(1, r),
+            b"description" => return self.text.read(2, r),
+            b"msg" => return self.text.read(3, r),
+            b"title" => return self.text.read(4, r),
+            b"reason" => &mut self.reason,
+            b"field" => return self.name.read(0, r),
+            b"target" => return self.name.read(1, r),
+            b"name" => return self.name.read(2, r),
+            b"pointer" => &mut self.pointer,
+            b"parameter" => &mut self.parameter,
+            b"header" => &mut self.header,
+            b"source" => {
+                let was_obj = fill(r, &mut SourceOf(self))?;
+                self.source_obj = was_obj && !self.source_kind.is_some();
                 return Ok(());
             }
-            "loc" => {
-                let loc = texts(r)?;
-                if let Some(item) = self.item(r) {
-                    item.loc = loc;
-                }
+            b"loc" => {
+                self.loc = texts(r)?;
                 return Ok(());
             }
-            "meta" => return fill(r, &mut MetaOf(self.0)).map(drop),
-            "retryDelay" => |i| &mut i.retry,
-            "fieldViolations" => return self.list(r, |i| &mut i.field_violations),
-            "links" => return self.list(r, |i| &mut i.links),
-            "url" => |i| &mut i.url,
-            "requestId" => |i| &mut i.request_id,
-            "domain" => |i| &mut i.domain,
+            b"meta" => return fill(r, &mut MetaOf(&mut self.retry)).map(drop),
+            b"retryDelay" => &mut self.retry,
+            b"fieldViolations" => return list(r, &mut self.field_violations),
+            b"links" => return list(r, &mut self.links),
+            b"url" => &mut self.url,
+            b"requestId" => &mut self.request_id,
+            b"domain" => &mut self.domain,
             _ => return r.s.skip(),
         };
-        self.text(r, slot)
+        text(r, slot)
     }
 }
 
 /// A JSON:API `source`, read into its item's slots.
-struct SourceOf(usize);
+struct SourceOf<'s>(&'s mut Item);
 
-impl Fill for SourceOf {
+impl Fill for SourceOf<'_> {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let slot: Slot = match key.name {
-            "pointer" => |i| &mut i.pointer,
-            "parameter" => |i| &mut i.parameter,
-            "header" => |i| &mut i.header,
+        let slot = match key.name {
+            b"pointer" => &mut self.0.pointer,
+            b"parameter" => &mut self.0.parameter,
+            b"header" => &mut self.0.header,
             _ => return r.s.skip(),
         };
-        ItemAt(self.0).text(r, slot)
+        text(r, slot)
     }
 
-    fn other(&mut self, t: Text, r: &mut Reader<'_>) -> bool {
-        if let Some(item) = r.st.items.get_mut(self.0) {
-            item.source_kind = t;
-        }
+    fn other(&mut self, t: Text) -> bool {
+        self.0.source_kind = t;
         true
     }
 }
 
 /// An item's `meta` object: the retry delay it may hold.
-struct MetaOf(usize);
+struct MetaOf<'s>(&'s mut Text);
 
-impl Fill for MetaOf {
+impl Fill for MetaOf<'_> {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         match key.name {
-            "retry_after_seconds" | "retryAfter" | "retry_after" => {
-                ItemAt(self.0).text(r, |i| &mut i.retry)
-            }
+            b"retry_after_seconds" | b"retryAfter" | b"retry_after" => text(r, self.0),
             _ => r.s.skip(),
         }
     }
@@ -529,8 +513,8 @@ struct TopMetaOf<'s> {
 impl Fill for TopMetaOf<'_> {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         let slot = match key.name {
-            "retry_after_seconds" | "retryAfter" | "retry_after" => &mut *self.retry,
-            "request_id" | "requestId" => &mut *self.request_id,
+            b"retry_after_seconds" | b"retryAfter" | b"retry_after" => &mut *self.retry,
+            b"request_id" | b"requestId" => &mut *self.request_id,
             _ => return r.s.skip(),
         };
         text(r, slot)
@@ -558,19 +542,19 @@ pub(crate) struct ErrorObj {
 impl Fill for ErrorObj {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         let slot = match key.name {
-            "code" => &mut self.code,
-            "message" => &mut self.message,
-            "status" => &mut self.status,
-            "type" => &mut self.kind,
-            "param" => &mut self.param,
-            "doc_url" => &mut self.doc_url,
-            "target" => &mut self.target,
-            "field" => &mut self.field,
-            "fields" => return list(r, &mut self.fields),
-            "details" => return list(r, &mut self.details),
-            "retryAfter" => &mut self.retry_after,
-            "request_id" => return self.request_id.read(0, r),
-            "requestId" => return self.request_id.read(1, r),
+            b"code" => &mut self.code,
+            b"message" => &mut self.message,
+            b"status" => &mut self.status,
+            b"type" => &mut self.kind,
+            b"param" => &mut self.param,
+            b"doc_url" => &mut self.doc_url,
+            b"target" => &mut self.target,
+            b"field" => &mut self.field,
+            b"fields" => return list(r, &mut self.fields),
+            b"details" => return list(r, &mut self.details),
+            b"retryAfter" => &mut self.retry_after,
+            b"request_id" => return self.request_id.read(0, r),
+            b"requestId" => return self.request_id.read(1, r),
             _ => return r.s.skip(),
         };
         text(r, slot)
@@ -650,7 +634,7 @@ impl Fill for ErrorOf<'_> {
         self.0.error.member(key, r)
     }
 
-    fn other(&mut self, t: Text, _: &mut Reader<'_>) -> bool {
+    fn other(&mut self, t: Text) -> bool {
         self.0.error_kind = ErrorKind::Str;
         self.0.error_str = t;
         true
@@ -663,8 +647,8 @@ struct ContextOf<'s>(&'s mut Top);
 impl Fill for ContextOf<'_> {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         match key.name {
-            "errors" => fill(r, &mut self.0.context_errors).map(drop),
-            "retry_after" => text(r, &mut self.0.context_retry),
+            b"errors" => fill(r, &mut self.0.context_errors).map(drop),
+            b"retry_after" => text(r, &mut self.0.context_retry),
             _ => r.s.skip(),
         }
     }
@@ -673,7 +657,7 @@ impl Fill for ContextOf<'_> {
 impl Fill for Top {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         let slot = match key.name {
-            "error" => {
+            b"error" => {
                 let kept = fill(r, &mut ErrorOf(self))?;
                 if kept && self.error_kind == ErrorKind::Absent {
                     // `"error": {}`
@@ -681,30 +665,30 @@ impl Fill for Top {
                 }
                 return Ok(());
             }
-            "errors" => return many(r, &mut self.errors),
-            "detail" => return many(r, &mut self.detail),
-            "message" => &mut self.message,
-            "error_description" => &mut self.error_description,
-            "title" => &mut self.title,
-            "type" => &mut self.kind,
-            "code" => &mut self.code,
-            "status" => &mut self.status,
-            "request_id" => return self.request_id.read(0, r),
-            "requestId" => return self.request_id.read(1, r),
-            "traceId" => &mut self.trace_id,
-            "action" => &mut self.action,
-            "docs" => return self.docs.read(0, r),
-            "documentation_url" => return self.docs.read(1, r),
-            "field" => &mut self.field,
-            "retryAfter" | "retry_after" => &mut self.retry,
-            "success" => {
+            b"errors" => return many(r, &mut self.errors),
+            b"detail" => return many(r, &mut self.detail),
+            b"message" => &mut self.message,
+            b"error_description" => &mut self.error_description,
+            b"title" => &mut self.title,
+            b"type" => &mut self.kind,
+            b"code" => &mut self.code,
+            b"status" => &mut self.status,
+            b"request_id" => return self.request_id.read(0, r),
+            b"requestId" => return self.request_id.read(1, r),
+            b"traceId" => &mut self.trace_id,
+            b"action" => &mut self.action,
+            b"docs" => return self.docs.read(0, r),
+            b"documentation_url" => return self.docs.read(1, r),
+            b"field" => &mut self.field,
+            b"retryAfter" | b"retry_after" => &mut self.retry,
+            b"success" => {
                 self.success = true;
                 return r.s.skip();
             }
-            "fields" => return list(r, &mut self.fields),
-            "details" => return list(r, &mut self.details),
-            "invalid-params" => return list(r, &mut self.invalid_params),
-            "meta" => {
+            b"fields" => return list(r, &mut self.fields),
+            b"details" => return list(r, &mut self.details),
+            b"invalid-params" => return list(r, &mut self.invalid_params),
+            b"meta" => {
                 let mut meta = TopMetaOf {
                     retry: &mut self.meta_retry,
                     request_id: &mut self.meta_request_id,
@@ -712,7 +696,7 @@ impl Fill for Top {
                 self.meta = fill(r, &mut meta)?;
                 return Ok(());
             }
-            "context" => return fill(r, &mut ContextOf(self)).map(drop),
+            b"context" => return fill(r, &mut ContextOf(self)).map(drop),
             _ => return r.s.skip(),
         };
         text(r, slot)
@@ -721,7 +705,7 @@ impl Fill for Top {
 
 /// Reads a body (checked as UTF-8) into `top`; what else it keeps, or `None` when the body is
 /// JSON but not an object.
-pub(crate) fn read<'a>(body: &'a str, top: &mut Top) -> Result<Option<Store<'a>>> {
+fn read<'a>(body: &'a str, top: &mut Top) -> Result<Option<Store<'a>>> {
     let mut r = Reader {
         s: Scanner::new(body),
         st: Store::new(body),
@@ -739,7 +723,7 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 static X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
 static CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
-/// Parses an error response. See [`super::parse`].
+/// Parses an error response. See [`super::parse()`].
 pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> RemoteError {
     let mut out = RemoteError {
         status,
@@ -794,16 +778,16 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
         }
         Some(b'<') => {
             out.style = Style::Html;
-            out.message = html_title(&body[start..]);
+            out.message = html_title(body.get(start..).unwrap_or_default());
         }
         Some(_) if starts_with_ignore_case(content_type, "text/html") => {
             out.style = Style::Html;
-            out.message = html_title(&body[start..]);
+            out.message = html_title(body.get(start..).unwrap_or_default());
         }
         Some(_) => {
             out.style = Style::NotJson;
             if starts_with_ignore_case(content_type, "text/plain") {
-                out.message = plain_text(&body[start..]);
+                out.message = plain_text(body.get(start..).unwrap_or_default());
             }
         }
     }
@@ -824,20 +808,23 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// The `<title>` of an HTML page (within its first 4 KiB), whitespace collapsed.
 fn html_title(body: &[u8]) -> Option<String> {
-    let head = &body[..body.len().min(4096)];
+    let head = body.get(..body.len().min(4096))?;
     let open = head
         .windows(7)
         .position(|w| w.eq_ignore_ascii_case(b"<title>"))?
         + 7;
-    let len = head[open..]
+    let rest = head.get(open..)?;
+    let len = rest
         .windows(8)
         .position(|w| w.eq_ignore_ascii_case(b"</title>"))?;
-    let text = String::from_utf8_lossy(&head[open..open + len]);
+    let text = String::from_utf8_lossy(rest.get(..len)?);
     let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!title.is_empty()).then_some(title)
 }
@@ -884,7 +871,7 @@ fn field_of(st: &Store<'_>, item: &Item) -> Option<RemoteField> {
         RemoteSource::Parameter(p.to_owned())
     } else if let Some(h) = st.get(item.header) {
         RemoteSource::Header(h.to_owned())
-    } else if let Some(src) = loc_source(st, &item.loc.0) {
+    } else if let Some(src) = loc_source(st, st.texts_of(item.loc)) {
         src
     } else {
         let name = st.owned(item.name.text)?;

@@ -121,7 +121,7 @@ impl<'a> Scanner<'a> {
 
     fn close(&mut self) {
         self.pos += 1;
-        self.depth += 1;
+        self.depth = self.depth.saturating_add(1);
     }
 
     /// After a member or element: whether another follows; if not, the container is closed.
@@ -320,8 +320,8 @@ impl<'a> Scanner<'a> {
 
     /// The content of a string without escapes, as it is in the text.
     #[inline(always)]
-    pub(crate) fn raw(&self, span: Span) -> &'a str {
-        self.text.get(span.from..span.to).unwrap_or_default()
+    pub(crate) fn raw(&self, span: Span) -> &'a [u8] {
+        self.bytes().get(span.from..span.to).unwrap_or_default()
     }
 
     /// The content of a string the scanner read: borrowed from the text unless it has escapes.
@@ -522,7 +522,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             self.pos += 1;
-            after -= 1;
+            after = after.saturating_sub(1);
         }
         if after == 0 {
             return Err(NotJson);
@@ -644,23 +644,28 @@ static POW10: [f64; 309] = [
 ];
 
 /// The index of the first `"`, `\\` or control byte at or after `at` (else the length), and
-/// whether it is a `"`: eight bytes at a time (a zero-byte test per kind, after Mycroft), then
-/// one at a time.
+/// whether it is a `"`: eight bytes at a time, then one at a time.
+///
+/// Each word gets two "has a byte less than" tests (after Mycroft's zero-byte test): one of the
+/// word with bit 1 of every byte flipped, below 0x21, which is exactly a control byte or `"`
+/// (0x22 flips to 0x20); one of the word with `\\` flipped to zero, below 1. Borrows may flag
+/// bytes above the first match, never below it.
 #[inline(always)]
 fn special(bytes: &[u8], mut at: usize) -> (usize, bool) {
     const ONES: u64 = u64::MAX / 255;
     const HIGH: u64 = ONES << 7;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let quotes = quote.wrapping_sub(ONES) & !quote & HIGH;
+        let flipped = x ^ (ONES * 0x02);
         let backslash = x ^ (ONES * u64::from(b'\\'));
-        let others =
-            (backslash.wrapping_sub(ONES) & !backslash) | (x.wrapping_sub(ONES * 0x20) & !x);
-        let found = quotes | (others & HIGH);
+        let found = ((flipped.wrapping_sub(ONES * 0x21) & !flipped)
+            | (backslash.wrapping_sub(ONES) & !backslash))
+            & HIGH;
         if found != 0 {
-            // The lowest flag marks a true match (flags above it may be borrows), so it is a
-            // quote exactly when the quote test flags it too.
+            // The first match is a quote exactly when a quote test flags it too (from the word
+            // already in hand: no load waits on the position).
+            let quote = x ^ (ONES * u64::from(b'"'));
+            let quotes = quote.wrapping_sub(ONES) & !quote;
             let first = found & found.wrapping_neg();
             return (
                 at + (found.trailing_zeros() / 8) as usize,
@@ -741,7 +746,7 @@ struct Frames {
 
 impl Frames {
     fn push(&mut self, obj: bool) {
-        if self.len > 0 && self.len % 64 == 0 {
+        if self.len > 0 && self.len.is_multiple_of(64) {
             self.spill.push(self.bits);
             self.bits = 0;
         }
@@ -752,7 +757,7 @@ impl Frames {
     fn pop(&mut self) {
         self.bits >>= 1;
         self.len = self.len.saturating_sub(1);
-        if self.len > 0 && self.len % 64 == 0 {
+        if self.len > 0 && self.len.is_multiple_of(64) {
             self.bits = self.spill.pop().unwrap_or_default();
         }
     }
