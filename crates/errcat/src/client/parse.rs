@@ -742,7 +742,8 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
     let mut ids: [Option<&http::HeaderValue>; 4] = [None; 4];
     for (name, value) in headers {
         if name == http::header::CONTENT_TYPE {
-            content_type = value.to_str().ok();
+            // Looked at only for a body that is no JSON object or array.
+            content_type = Some(value);
         } else if name == http::header::RETRY_AFTER {
             retry_after = value.to_str().ok();
         } else if name == http::header::DATE {
@@ -762,7 +763,7 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(body.len());
-    let content_type = content_type.unwrap_or("");
+    let content_type = || content_type.and_then(|v| v.to_str().ok()).unwrap_or("");
     match body.get(start) {
         None => out.style = Style::Empty,
         Some(b'{' | b'[') => {
@@ -780,13 +781,13 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
             out.style = Style::Html;
             out.message = html_title(body.get(start..).unwrap_or_default());
         }
-        Some(_) if starts_with_ignore_case(content_type, "text/html") => {
+        Some(_) if starts_with_ignore_case(content_type(), "text/html") => {
             out.style = Style::Html;
             out.message = html_title(body.get(start..).unwrap_or_default());
         }
         Some(_) => {
             out.style = Style::NotJson;
-            if starts_with_ignore_case(content_type, "text/plain") {
+            if starts_with_ignore_case(content_type(), "text/plain") {
                 out.message = plain_text(body.get(start..).unwrap_or_default());
             }
         }
