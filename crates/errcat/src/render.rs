@@ -88,17 +88,26 @@ impl Head {
 
     /// Adds the headers to an existing map, with the request id as a header value already.
     pub fn write_headers_with(&self, h: &mut HeaderMap, request_id: &HeaderValue) {
-        self.write_headers_without_id(h);
+        self.write_type_and_language(h);
         h.insert(X_REQUEST_ID.clone(), request_id.clone());
+        self.write_retry_after(h);
     }
 
     /// Adds the headers but `X-Request-Id`, for callers that set it themselves.
     pub(crate) fn write_headers_without_id(&self, h: &mut HeaderMap) {
+        self.write_type_and_language(h);
+        self.write_retry_after(h);
+    }
+
+    fn write_type_and_language(&self, h: &mut HeaderMap) {
         h.insert(http::header::CONTENT_TYPE, self.content_type.clone());
         h.insert(
             http::header::CONTENT_LANGUAGE,
             self.content_language.clone(),
         );
+    }
+
+    fn write_retry_after(&self, h: &mut HeaderMap) {
         if let Some(s) = self.retry_after {
             h.insert(http::header::RETRY_AFTER, HeaderValue::from(s));
         }
