@@ -3,9 +3,9 @@
 //!
 //! [`Scanner`] walks a body already checked as UTF-8, a byte at a time except inside strings,
 //! which it crosses eight bytes at a time. It builds nothing it is not asked for: a string is
-//! borrowed from the body unless it has escapes, and only the values the parser keeps are
-//! decoded at all. A value it is told to [skip](Scanner::skip) is checked against the grammar
-//! and left at that.
+//! where it lies in the body ([`Span`]), decoded only if the parser keeps it and it has escapes;
+//! a number is converted only if the parser keeps it. A value it is told to
+//! [skip](Scanner::skip) is checked against the grammar and left at that.
 //!
 //! What it accepts is exactly what serde_json accepts when a visitor reads the same values:
 //!
