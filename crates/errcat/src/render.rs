@@ -94,6 +94,7 @@ impl Head {
     }
 
     /// Adds the headers but `X-Request-Id`, for callers that set it themselves.
+    #[cfg(feature = "axum")]
     pub(crate) fn write_headers_without_id(&self, h: &mut HeaderMap) {
         self.write_type_and_language(h);
         self.write_retry_after(h);
