@@ -27,14 +27,11 @@ impl RequestId {
                 .map(|c| if c.is_ascii_graphic() { c } else { '_' })
                 .collect();
         }
-        RequestId(
-            HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
-                .unwrap_or(HeaderValue::from_static("invalid")),
-        )
+        RequestId::generated(id)
     }
 
-    /// An id made by errcat itself, visible ASCII by construction: the header value's own
-    /// check is the only one it needs.
+    /// An id of visible ASCII (made by errcat itself, or made so by [`RequestId::new`]): the
+    /// header value's own check is the only one it needs.
     fn generated(id: String) -> RequestId {
         RequestId(
             HeaderValue::from_maybe_shared(bytes::Bytes::from(id))

@@ -236,10 +236,7 @@ impl ErrcatLayer {
 impl<S> tower::Layer<S> for ErrcatLayer {
     type Service = ErrcatService<S>;
     fn layer(&self, inner: S) -> ErrcatService<S> {
-        ErrcatService {
-            inner,
-            errcat: self.errcat.clone(),
-        }
+        self.errcat.service(inner)
     }
 }
 
