@@ -373,7 +373,10 @@ proptest! {
             && matches!(e.style, Style::NotJson | Style::Html | Style::Empty) {
                 prop_assert_eq!(e.request_id.as_deref(), Some(id));
             }
-        if let Some(s) = h.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()) {
+        // delay-seconds is 1*DIGIT (RFC 9110): `+0`, which `u64::from_str` takes, is not one.
+        if let Some(s) = h.get("retry-after").and_then(|v| v.to_str().ok()).map(str::trim)
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|v| v.parse::<u64>().ok()) {
             prop_assert_eq!(e.retry_after, Some(Duration::from_secs(s)));
         }
     }
@@ -821,4 +824,20 @@ async fn transport_errors_are_retried_then_reported() {
         .unwrap_err();
     assert!(matches!(err, ClientError::Transport(_)), "{err}");
     assert!(t.elapsed() < Duration::from_secs(3));
+}
+
+/// `Retry-After` is delay-seconds (digits only) or an HTTP-date; anything else is no advice.
+#[test]
+fn retry_after_header_is_digits_or_a_date() {
+    for (value, expected) in [
+        ("0", Some(Duration::ZERO)),
+        (" 12 ", Some(Duration::from_secs(12))),
+        ("+0", None),
+        ("-1", None),
+        ("1.5", None),
+        ("soon", None),
+    ] {
+        let h = header_map(&[("retry-after".to_string(), value.to_string())]);
+        assert_eq!(parse(503, &h, b"").retry_after, expected, "{value:?}");
+    }
 }
