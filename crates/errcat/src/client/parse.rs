@@ -57,6 +57,8 @@ pub(crate) struct Store<'a> {
     items: Vec<Item>,
     /// The texts of every [`Texts`].
     texts: Vec<Text>,
+    /// Where [`Store::item`] writes if asked for an item that is not there (it never is).
+    scratch: Item,
 }
 
 impl<'a> Store<'a> {
@@ -66,6 +68,7 @@ impl<'a> Store<'a> {
             made: Vec::new(),
             items: SPARE_ITEMS.try_with(Cell::take).unwrap_or_default(),
             texts: Vec::new(),
+            scratch: Item::default(),
         }
     }
 
@@ -149,19 +152,28 @@ impl<'a> Store<'a> {
         }
     }
 
-    /// Stores `item` at the end of `list`.
-    fn push(&mut self, list: &mut List, item: Item) {
-        self.items.push(item);
-        let at = self.items.len();
+    /// The item at `at` of [`Store::items`], to fill in place. (`at` is always an item
+    /// [`list`] stored; were it not, the write would go to a scratch item no list holds.)
+    #[inline(always)]
+    fn item(&mut self, at: usize) -> &mut Item {
+        match self.items.get_mut(at) {
+            Some(item) => item,
+            None => &mut self.scratch,
+        }
+    }
+
+    /// Links the item at `at` to the end of `list`.
+    fn link(&mut self, list: &mut List, at: usize) {
+        let n = at + 1;
         match list
             .last
             .checked_sub(1)
             .and_then(|last| self.items.get_mut(last))
         {
-            Some(last) => last.next = at,
-            None => list.first = at,
+            Some(last) => last.next = n,
+            None => list.first = n,
         }
-        list.last = at;
+        list.last = n;
     }
 
     /// The items of `list`, in order.
@@ -326,17 +338,21 @@ fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
     }
 }
 
-/// Reads an array of objects onto `list`, each filled then stored in [`Store::items`];
-/// anything else leaves the list as it is.
+/// Reads an array of objects onto `list`: each is stored in [`Store::items`] and filled there,
+/// never moved. Anything else leaves the list as it is.
 fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
     if r.s.peek()? != b'[' {
         return r.s.shallow();
     }
     let mut more = r.s.open_array()?;
     while more {
-        let mut item = Item::default();
-        if fill(r, &mut item)? {
-            r.st.push(list, item);
+        let at = r.st.items.len();
+        r.st.items.push(Item::default());
+        if fill(r, &mut ItemAt(at))? {
+            r.st.link(list, at);
+        } else {
+            // No object: nothing was stored after it.
+            r.st.items.truncate(at);
         }
         more = r.s.more_elements()?;
     }
@@ -432,73 +448,127 @@ pub(crate) struct Item {
     next: usize,
 }
 
-impl Fill for Item {
-    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let slot = match key.name {
-            b"code" => &mut self.code,
-            b"type" => &mut self.kind,
-            b"@type" => &mut self.at_type,
-            b"detail" => return self.text.read(0, r),
-            b"message" => return self.text.read(1, r),
-            b"description" => return self.text.read(2, r),
-            b"msg" => return self.text.read(3, r),
-            b"title" => return self.text.read(4, r),
-            b"reason" => &mut self.reason,
-            b"field" => return self.name.read(0, r),
-            b"target" => return self.name.read(1, r),
-            b"name" => return self.name.read(2, r),
-            b"pointer" => &mut self.pointer,
-            b"parameter" => &mut self.parameter,
-            b"header" => &mut self.header,
-            b"source" => {
-                let was_obj = fill(r, &mut SourceOf(self))?;
-                self.source_obj = was_obj && !self.source_kind.is_some();
-                return Ok(());
-            }
-            b"loc" => {
-                self.loc = texts(r)?;
-                return Ok(());
-            }
-            b"meta" => return fill(r, &mut MetaOf(&mut self.retry)).map(drop),
-            b"retryDelay" => &mut self.retry,
-            b"fieldViolations" => return list(r, &mut self.field_violations),
-            b"links" => return list(r, &mut self.links),
-            b"url" => &mut self.url,
-            b"requestId" => &mut self.request_id,
-            b"domain" => &mut self.domain,
-            _ => return r.s.skip(),
-        };
-        text(r, slot)
+/// The item at an index of [`Store::items`], filled in place.
+struct ItemAt(usize);
+
+impl ItemAt {
+    /// Reads a value into the text slot `slot` picks.
+    #[inline(always)]
+    fn text(&self, r: &mut Reader<'_>, slot: fn(&mut Item) -> &mut Text) -> Result<()> {
+        let t = read_text(r)?;
+        *slot(r.st.item(self.0)) = t;
+        Ok(())
+    }
+
+    /// Reads a value of rank `rank` and offers it to the ranked slot `slot` picks.
+    #[inline(always)]
+    fn ranked(
+        &self,
+        r: &mut Reader<'_>,
+        rank: u8,
+        slot: fn(&mut Item) -> &mut Ranked,
+    ) -> Result<()> {
+        let t = read_text(r)?;
+        slot(r.st.item(self.0)).offer(rank, t);
+        Ok(())
+    }
+
+    /// Reads an array of items onto the list `slot` picks.
+    #[inline(always)]
+    fn list(&self, r: &mut Reader<'_>, slot: fn(&mut Item) -> &mut List) -> Result<()> {
+        let mut l = *slot(r.st.item(self.0));
+        list(r, &mut l)?;
+        *slot(r.st.item(self.0)) = l;
+        Ok(())
     }
 }
 
-/// A JSON:API `source`, read into its item's slots.
-struct SourceOf<'s>(&'s mut Item);
-
-impl Fill for SourceOf<'_> {
+impl Fill for ItemAt {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let slot = match key.name {
-            b"pointer" => &mut self.0.pointer,
-            b"parameter" => &mut self.0.parameter,
-            b"header" => &mut self.0.header,
+        match key.name {
+            b"code" => self.text(r, |i| &mut i.code),
+            b"type" => self.text(r, |i| &mut i.kind),
+            b"@type" => self.text(r, |i| &mut i.at_type),
+            b"detail" => self.ranked(r, 0, |i| &mut i.text),
+            b"message" => self.ranked(r, 1, |i| &mut i.text),
+            b"description" => self.ranked(r, 2, |i| &mut i.text),
+            b"msg" => self.ranked(r, 3, |i| &mut i.text),
+            b"title" => self.ranked(r, 4, |i| &mut i.text),
+            b"reason" => self.text(r, |i| &mut i.reason),
+            b"field" => self.ranked(r, 0, |i| &mut i.name),
+            b"target" => self.ranked(r, 1, |i| &mut i.name),
+            b"name" => self.ranked(r, 2, |i| &mut i.name),
+            b"pointer" => self.text(r, |i| &mut i.pointer),
+            b"parameter" => self.text(r, |i| &mut i.parameter),
+            b"header" => self.text(r, |i| &mut i.header),
+            b"source" => {
+                let mut source = SourceOf {
+                    at: self.0,
+                    kind: None,
+                };
+                let was_obj = fill(r, &mut source)?;
+                let item = r.st.item(self.0);
+                if let Some(kind) = source.kind {
+                    item.source_kind = kind;
+                }
+                item.source_obj = was_obj && !item.source_kind.is_some();
+                Ok(())
+            }
+            b"loc" => {
+                let loc = texts(r)?;
+                r.st.item(self.0).loc = loc;
+                Ok(())
+            }
+            b"meta" => fill(r, &mut MetaOf(self.0)).map(drop),
+            b"retryDelay" => self.text(r, |i| &mut i.retry),
+            b"fieldViolations" => self.list(r, |i| &mut i.field_violations),
+            b"links" => self.list(r, |i| &mut i.links),
+            b"url" => self.text(r, |i| &mut i.url),
+            b"requestId" => self.text(r, |i| &mut i.request_id),
+            b"domain" => self.text(r, |i| &mut i.domain),
+            _ => r.s.skip(),
+        }
+    }
+}
+
+/// An item's `source`: a JSON:API object, read into the item's slots, or seed 001's string.
+struct SourceOf {
+    /// The item.
+    at: usize,
+    /// The source as a string.
+    kind: Option<Text>,
+}
+
+impl Fill for SourceOf {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let slot: fn(&mut Item) -> &mut Text = match key.name {
+            b"pointer" => |i| &mut i.pointer,
+            b"parameter" => |i| &mut i.parameter,
+            b"header" => |i| &mut i.header,
             _ => return r.s.skip(),
         };
-        text(r, slot)
+        let t = read_text(r)?;
+        *slot(r.st.item(self.at)) = t;
+        Ok(())
     }
 
     fn other(&mut self, t: Text) -> bool {
-        self.0.source_kind = t;
+        self.kind = Some(t);
         true
     }
 }
 
 /// An item's `meta` object: the retry delay it may hold.
-struct MetaOf<'s>(&'s mut Text);
+struct MetaOf(usize);
 
-impl Fill for MetaOf<'_> {
+impl Fill for MetaOf {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         match key.name {
-            b"retry_after_seconds" | b"retryAfter" | b"retry_after" => text(r, self.0),
+            b"retry_after_seconds" | b"retryAfter" | b"retry_after" => {
+                let t = read_text(r)?;
+                r.st.item(self.0).retry = t;
+                Ok(())
+            }
             _ => r.s.skip(),
         }
     }
