@@ -6,11 +6,12 @@
 //! matched on the bytes as they are read; a kept string or integer is only a span of the body
 //! (a [`Text`]), so nothing is copied until classification builds the result; escaped strings
 //! are decoded only when kept; values no shape keeps are only checked against the grammar.
-//! Items (JSON:API errors, Google details, …) go to one arena whose capacity the thread keeps
-//! for its next parse. The body counts as JSON exactly when the serde_json reader this replaced
-//! said so (see [`super::scan`]). Every reader is lenient: a member of an unexpected JSON type
-//! reads as absent instead of failing the whole body, a repeated member keeps its last value (a
-//! list adds to what it read before), and unknown members are skipped.
+//! Items (JSON:API errors, Google details, …) are filled in place in one arena, never moved,
+//! whose capacity the thread keeps for its next parse. The body counts as JSON exactly when the
+//! serde_json reader this replaced said so (see [`super::scan`]). Every reader is lenient: a
+//! member of an unexpected JSON type reads as absent instead of failing the whole body, a
+//! repeated member keeps its last value (a list adds to what it read before), and unknown
+//! members are skipped.
 
 use std::cell::Cell;
 use std::time::{Duration, SystemTime};
