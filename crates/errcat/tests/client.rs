@@ -281,6 +281,77 @@ fn unknown_and_missing_codes() {
     );
 }
 
+/// Items are stored in one arena as they are read: lists nested in items, elements that are no
+/// objects between them, a list member given twice, and a `source` given as a string and then
+/// as an object must each keep every item in its own list, in order.
+#[test]
+fn nested_lists_keep_their_items_in_order() {
+    let h = HeaderMap::new();
+    let body = br#"{"error":{"code":400,"message":"m","status":"INVALID_ARGUMENT","details":[
+        "not an object",
+        {"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[1,{"field":"a","description":"da"},null,{"field":"b","reason":"RB","description":"db"}]},
+        7,
+        {"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"BAD","domain":"x","metadata":{"k":[{"field":"z"}]}},
+        {"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"c","description":"dc"}],"fieldViolations":[{"field":"d","description":"dd"}]},
+        {"@type":"type.googleapis.com/google.rpc.Help","links":["x",{"url":"https://docs.example/first"},{"url":"https://docs.example/second"}]}
+    ]}}"#;
+    let e = parse(400, &h, body);
+    assert_eq!(e.style, Style::Google);
+    assert_eq!(e.code.as_deref(), Some("BAD"));
+    assert_eq!(e.docs.as_deref(), Some("https://docs.example/first"));
+    let got: Vec<_> = e
+        .fields
+        .iter()
+        .map(|f| {
+            (
+                source_text(&f.source),
+                f.code.as_deref(),
+                f.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a".to_string(), None, "da"),
+            ("b".to_string(), Some("RB"), "db"),
+            ("c".to_string(), None, "dc"),
+            ("d".to_string(), None, "dd"),
+        ]
+    );
+
+    // JSON:API: the main error (no source), then `source` as seed 001's string, then as an
+    // object.
+    let body = br#"{"errors":[
+        {"code":"main","detail":"the error"},
+        "skipped",
+        {"code":"invalid","detail":"first","source":"parameter","field":"q"},
+        {"code":"invalid","detail":"second","source":{"pointer":"/data/x"}}
+    ]}"#;
+    let e = parse(422, &h, body);
+    assert_eq!(e.style, Style::JsonApi);
+    assert_eq!(e.code.as_deref(), Some("main"));
+    let got: Vec<_> = e
+        .fields
+        .iter()
+        .map(|f| (f.source.clone(), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (RemoteSource::Parameter("q".into()), "first"),
+            (RemoteSource::Pointer("/data/x".into()), "second"),
+        ]
+    );
+}
+
+fn source_text(s: &RemoteSource) -> String {
+    match s {
+        RemoteSource::Name(n) => n.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property tests.
 
