@@ -58,8 +58,6 @@ pub(crate) struct Store<'a> {
     items: Vec<Item>,
     /// The texts of every [`Texts`].
     texts: Vec<Text>,
-    /// Where [`Store::item`] writes if asked for an item that is not there (it never is).
-    scratch: Item,
 }
 
 impl<'a> Store<'a> {
@@ -69,7 +67,6 @@ impl<'a> Store<'a> {
             made: Vec::new(),
             items: SPARE_ITEMS.try_with(Cell::take).unwrap_or_default(),
             texts: Vec::new(),
-            scratch: Item::default(),
         }
     }
 
@@ -150,16 +147,6 @@ impl<'a> Store<'a> {
         match n {
             Number::U64(_) | Number::I64(_) => self.span(from, to),
             Number::F64(f) => self.make(ryu::Buffer::new().format(f).to_owned()),
-        }
-    }
-
-    /// The item at `at` of [`Store::items`], to fill in place. (`at` is always an item
-    /// [`list`] stored; were it not, the write would go to a scratch item no list holds.)
-    #[inline(always)]
-    fn item(&mut self, at: usize) -> &mut Item {
-        match self.items.get_mut(at) {
-            Some(item) => item,
-            None => &mut self.scratch,
         }
     }
 
@@ -453,11 +440,19 @@ pub(crate) struct Item {
 struct ItemAt(usize);
 
 impl ItemAt {
+    /// Changes the item. (It is always there: [`list`] stored it before filling it.)
+    #[inline(always)]
+    fn set(&self, r: &mut Reader<'_>, change: impl FnOnce(&mut Item)) {
+        if let Some(item) = r.st.items.get_mut(self.0) {
+            change(item);
+        }
+    }
+
     /// Reads a value into the text slot `slot` picks.
     #[inline(always)]
     fn text(&self, r: &mut Reader<'_>, slot: fn(&mut Item) -> &mut Text) -> Result<()> {
         let t = read_text(r)?;
-        *slot(r.st.item(self.0)) = t;
+        self.set(r, |i| *slot(i) = t);
         Ok(())
     }
 
@@ -470,16 +465,17 @@ impl ItemAt {
         slot: fn(&mut Item) -> &mut Ranked,
     ) -> Result<()> {
         let t = read_text(r)?;
-        slot(r.st.item(self.0)).offer(rank, t);
+        self.set(r, |i| slot(i).offer(rank, t));
         Ok(())
     }
 
     /// Reads an array of items onto the list `slot` picks.
     #[inline(always)]
     fn list(&self, r: &mut Reader<'_>, slot: fn(&mut Item) -> &mut List) -> Result<()> {
-        let mut l = *slot(r.st.item(self.0));
+        let mut l = List::default();
+        self.set(r, |i| l = *slot(i));
         list(r, &mut l)?;
-        *slot(r.st.item(self.0)) = l;
+        self.set(r, |i| *slot(i) = l);
         Ok(())
     }
 }
@@ -508,16 +504,17 @@ impl Fill for ItemAt {
                     kind: None,
                 };
                 let was_obj = fill(r, &mut source)?;
-                let item = r.st.item(self.0);
-                if let Some(kind) = source.kind {
-                    item.source_kind = kind;
-                }
-                item.source_obj = was_obj && !item.source_kind.is_some();
+                self.set(r, |item| {
+                    if let Some(kind) = source.kind {
+                        item.source_kind = kind;
+                    }
+                    item.source_obj = was_obj && !item.source_kind.is_some();
+                });
                 Ok(())
             }
             b"loc" => {
                 let loc = texts(r)?;
-                r.st.item(self.0).loc = loc;
+                self.set(r, |i| i.loc = loc);
                 Ok(())
             }
             b"meta" => fill(r, &mut MetaOf(self.0)).map(drop),
@@ -542,15 +539,13 @@ struct SourceOf {
 
 impl Fill for SourceOf {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let slot: fn(&mut Item) -> &mut Text = match key.name {
-            b"pointer" => |i| &mut i.pointer,
-            b"parameter" => |i| &mut i.parameter,
-            b"header" => |i| &mut i.header,
-            _ => return r.s.skip(),
-        };
-        let t = read_text(r)?;
-        *slot(r.st.item(self.at)) = t;
-        Ok(())
+        let item = ItemAt(self.at);
+        match key.name {
+            b"pointer" => item.text(r, |i| &mut i.pointer),
+            b"parameter" => item.text(r, |i| &mut i.parameter),
+            b"header" => item.text(r, |i| &mut i.header),
+            _ => r.s.skip(),
+        }
     }
 
     fn other(&mut self, t: Text) -> bool {
@@ -566,9 +561,7 @@ impl Fill for MetaOf {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
         match key.name {
             b"retry_after_seconds" | b"retryAfter" | b"retry_after" => {
-                let t = read_text(r)?;
-                r.st.item(self.0).retry = t;
-                Ok(())
+                ItemAt(self.0).text(r, |i| &mut i.retry)
             }
             _ => r.s.skip(),
         }
