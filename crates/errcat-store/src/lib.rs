@@ -40,7 +40,7 @@ pub mod redis_server;
 #[cfg(feature = "redis")]
 mod redis_store;
 
-pub use memory::MemoryStore;
+pub use memory::{ManualClock, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisConfig, RedisStore};
 

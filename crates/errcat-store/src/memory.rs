@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use governor::clock::{Clock as _, QuantaClock};
+use governor::clock::Clock as _;
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
@@ -40,6 +40,7 @@ use crate::{
 /// ```
 #[derive(Clone, Default)]
 pub struct MemoryStore {
+    clock: StoreClock,
     keys: Arc<Mutex<KeyTable>>,
     /// Window limiters by policy, window name and quota, so that two limiters made for the same
     /// policy share their state, as they do on Redis.
@@ -53,6 +54,31 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
+    }
+
+    /// An empty store whose windows and expiries follow `clock` instead of the machine's clock,
+    /// so a test can move time on exactly as far as it needs, without sleeping.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errcat_store::{Limiter as _, ManualClock, MemoryStore, RateLimitStore, Window};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let clock = ManualClock::new();
+    /// let store = MemoryStore::with_clock(clock.clone());
+    /// let limiter = store.limiter("api", &[Window::per_second("second", 1)]);
+    /// assert!(limiter.check("k").await?.admitted());
+    /// assert!(!limiter.check("k").await?.admitted());
+    /// clock.advance(Duration::from_secs(1));
+    /// assert!(limiter.check("k").await?.admitted());
+    /// # Ok::<(), errcat_store::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_clock(clock: ManualClock) -> MemoryStore {
+        MemoryStore {
+            clock: StoreClock::Manual(clock),
+            ..MemoryStore::default()
+        }
     }
 
     fn table(&self) -> MutexGuard<'_, KeyTable> {
@@ -70,8 +96,63 @@ impl std::fmt::Debug for MemoryStore {
     }
 }
 
+/// A clock that moves only when told: for tests of rate-limit windows and key expiries that
+/// must not depend on how fast the machine runs. Clones share the time.
+///
+/// See [`MemoryStore::with_clock`].
+#[derive(Clone, Debug, Default)]
+pub struct ManualClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock at time zero.
+    pub fn new() -> ManualClock {
+        ManualClock::default()
+    }
+
+    /// Moves the time on by `by` (saturating after about 584 years).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self
+            .nanos
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_add(by))
+            });
+    }
+
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Acquire))
+    }
+}
+
+/// The time a [`MemoryStore`] reads: since the store was made, on the machine's monotonic clock,
+/// or a [`ManualClock`]'s.
+#[derive(Clone, Debug)]
+enum StoreClock {
+    System(Instant),
+    Manual(ManualClock),
+}
+
+impl Default for StoreClock {
+    fn default() -> Self {
+        StoreClock::System(Instant::now())
+    }
+}
+
+impl governor::clock::Clock for StoreClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        match self {
+            StoreClock::System(epoch) => epoch.elapsed(),
+            StoreClock::Manual(clock) => clock.now(),
+        }
+    }
+}
+
 type KeyedLimiter =
-    RateLimiter<u64, DashMapStateStore<u64>, QuantaClock, StateInformationMiddleware>;
+    RateLimiter<u64, DashMapStateStore<u64>, StoreClock, StateInformationMiddleware>;
 
 struct WindowLimiter {
     limiter: KeyedLimiter,
@@ -81,11 +162,10 @@ struct WindowLimiter {
 
 struct MemoryLimiter {
     windows: Vec<Arc<WindowLimiter>>,
-    clock: QuantaClock,
+    clock: StoreClock,
     hasher: foldhash::fast::RandomState,
-    /// Milliseconds since `epoch` of the last sweep of idle keys.
+    /// Milliseconds on `clock` of the last sweep of idle keys.
     last_sweep: AtomicU64,
-    epoch: Instant,
 }
 
 /// How often idle rate-limit keys are dropped.
@@ -93,7 +173,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 impl RateLimitStore for MemoryStore {
     fn limiter(&self, policy: &str, windows: &[Window]) -> Arc<dyn Limiter> {
-        let clock = QuantaClock::default();
+        let clock = self.clock.clone();
         let mut shared = self
             .windows
             .lock()
@@ -132,7 +212,6 @@ impl RateLimitStore for MemoryStore {
             clock,
             hasher: self.hasher.clone(),
             last_sweep: AtomicU64::new(0),
-            epoch: Instant::now(),
         })
     }
 }
@@ -171,7 +250,7 @@ impl MemoryLimiter {
     }
 
     fn maybe_sweep(&self) {
-        let now = self.epoch.elapsed().as_millis() as u64;
+        let now = self.clock.now().as_millis() as u64;
         let last = self.last_sweep.load(Ordering::Relaxed);
         if now.saturating_sub(last) < SWEEP_EVERY.as_millis() as u64 {
             return;
@@ -199,12 +278,13 @@ impl Limiter for MemoryLimiter {
 #[derive(Default)]
 struct KeyTable {
     entries: HashMap<String, KeyEntry>,
-    last_sweep: Option<Instant>,
+    last_sweep: Option<Duration>,
 }
 
+/// Times in the table are readings of the store's clock.
 struct KeyEntry {
     fingerprint: Fingerprint,
-    expires: Instant,
+    expires: Duration,
     state: KeyState,
 }
 
@@ -215,10 +295,10 @@ enum KeyState {
 
 impl KeyTable {
     /// Drops expired entries about once every ten seconds.
-    fn sweep(&mut self, now: Instant) {
+    fn sweep(&mut self, now: Duration) {
         if self
             .last_sweep
-            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(10))
+            .is_some_and(|t| now.saturating_sub(t) < Duration::from_secs(10))
         {
             return;
         }
@@ -226,7 +306,7 @@ impl KeyTable {
         self.entries.retain(|_, e| e.expires > now);
     }
 
-    fn live(&self, key: &str, now: Instant) -> Option<&KeyEntry> {
+    fn live(&self, key: &str, now: Duration) -> Option<&KeyEntry> {
         self.entries.get(key).filter(|e| e.expires > now)
     }
 }
@@ -238,7 +318,7 @@ impl IdempotencyStore for MemoryStore {
         fingerprint: &'a Fingerprint,
         lock_ttl: Duration,
     ) -> StoreFuture<'a, Begin> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut table = self.table();
         table.sweep(now);
         let found = match table.live(key, now) {
@@ -248,7 +328,7 @@ impl IdempotencyStore for MemoryStore {
                 expires,
                 ..
             }) => Some(Begin::InProgress {
-                lock_expires_in: expires.duration_since(now),
+                lock_expires_in: expires.saturating_sub(now),
             }),
             Some(KeyEntry {
                 state: KeyState::Done(response),
@@ -278,7 +358,7 @@ impl IdempotencyStore for MemoryStore {
         response: &'a StoredResponse,
         retention: Duration,
     ) -> StoreFuture<'a, bool> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut table = self.table();
         let held = match table.entries.get_mut(key) {
             Some(e) if e.expires > now && matches!(&e.state, KeyState::Locked(t) if t == token) => {
