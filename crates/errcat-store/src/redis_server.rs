@@ -9,13 +9,24 @@
 //! server.restart().expect("redis-server again"); // same port, empty data
 //! ```
 //!
-//! The binary is `redis-server` on `PATH` (or the path in `ERRCAT_REDIS_SERVER`).
+//! The binary is `redis-server` on `PATH` or in `/usr/bin`, `/usr/local/bin` or
+//! `/opt/homebrew/bin` (or the file `ERRCAT_REDIS_SERVER` names).
+//!
+//! A test that cannot run without Redis starts it with [`RedisServer::start_or_skip`]: where
+//! `redis-server` is not installed, the test says so on stderr and passes, unless
+//! `ERRCAT_REQUIRE_REDIS=1` (as CI sets it) makes that a failure.
+//!
+//! Ports are picked at random below the kernel's ephemeral range, so no client socket and no
+//! `bind(0)` elsewhere takes one, and a port stays reserved for its server in this process
+//! until the server is dropped, so a [`RedisServer::restart`] finds it free.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -26,8 +37,11 @@ const START_ATTEMPTS: u32 = 5;
 /// How many times [`RedisServer::restart`] tries to bind the same port again.
 const RESTART_ATTEMPTS: u32 = 10;
 
-const NOT_FOUND: &str =
-    "redis-server not found on PATH: install it (apt-get install -y redis-server)";
+const NOT_FOUND: &str = "redis-server not found (on PATH, in /usr/bin, /usr/local/bin or /opt/homebrew/bin, or at ERRCAT_REDIS_SERVER): install it (apt-get install -y redis-server)";
+
+/// Set to `1` to make a missing `redis-server` fail the tests that need it instead of
+/// skipping them.
+pub const REQUIRE_VAR: &str = "ERRCAT_REQUIRE_REDIS";
 
 /// A `redis-server` child process listening on `127.0.0.1`, for tests.
 ///
@@ -57,9 +71,10 @@ impl RedisServer {
                 dir: make_dir(port)?,
                 child: None,
             };
+            // A failed server is dropped, which frees its port.
             match server.launch() {
                 Ok(()) => return Ok(server),
-                // Someone else took the port between our probe and the server's bind: try
+                // Another process took the port between our probe and the server's bind: try
                 // another one.
                 Err(Launch::Exited(message)) => last = message,
                 Err(Launch::Failed(message)) => return Err(message),
@@ -68,6 +83,42 @@ impl RedisServer {
         Err(format!(
             "redis-server did not start after {START_ATTEMPTS} attempts: {last}"
         ))
+    }
+
+    /// A server for the running test, or `None` when `redis-server` is not installed: then a
+    /// line on stderr says that the test (named after its thread, as the test harness names
+    /// it) is skipped and why. With `ERRCAT_REQUIRE_REDIS=1` a
+    /// missing server panics instead; a server that is installed but does not start always
+    /// panics, with its log.
+    ///
+    /// ```no_run
+    /// use errcat_store::redis_server::RedisServer;
+    ///
+    /// let Some(server) = RedisServer::start_or_skip() else {
+    ///     return;
+    /// };
+    /// println!("Redis at {}", server.url());
+    /// ```
+    pub fn start_or_skip() -> Option<RedisServer> {
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        if find_binary().is_none() {
+            let required = std::env::var_os(REQUIRE_VAR).is_some_and(|v| v == "1");
+            if required {
+                panic!("{test}: {REQUIRE_VAR}=1 but {NOT_FOUND}");
+            }
+            // Straight to the process's stderr: the test harness captures `eprintln!` of
+            // passing tests, and a skip must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {test}: {NOT_FOUND}; set {REQUIRE_VAR}=1 to make this a failure"
+            );
+            return None;
+        }
+        match RedisServer::start() {
+            Ok(server) => Some(server),
+            Err(e) => panic!("{test}: {e}"),
+        }
     }
 
     /// `redis://127.0.0.1:{port}/`.
@@ -197,6 +248,7 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+        reserved().remove(&self.port);
     }
 }
 
@@ -254,14 +306,44 @@ fn probe(port: u16) -> Probe {
         .map_or(Probe::NotYet, Probe::Ready)
 }
 
-/// A port the OS considers free right now.
+/// The ports this process's servers hold, running or stopped.
+fn reserved() -> std::sync::MutexGuard<'static, BTreeSet<u16>> {
+    static RESERVED: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    // Every change is one insert or remove: a poisoned set is still whole.
+    RESERVED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The first port of the kernel's ephemeral range (what `bind(0)` and client sockets use).
+fn ephemeral_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768)
+}
+
+/// A port that is free now and reserved for one server of this process: at random between
+/// 10000 and the ephemeral range where there is room, else one the OS hands out.
 fn free_port() -> Result<u16, String> {
+    let below = ephemeral_start();
+    if below > 11_000 {
+        for _ in 0..64 {
+            let port = fastrand::u16(10_000..below);
+            let mut taken = reserved();
+            if taken.contains(&port) || TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
+                continue;
+            }
+            taken.insert(port);
+            return Ok(port);
+        }
+    }
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
-    listener
+    let port = listener
         .local_addr()
         .map(|a| a.port())
-        .map_err(|e| format!("cannot read the port: {e}"))
+        .map_err(|e| format!("cannot read the port: {e}"))?;
+    reserved().insert(port);
+    Ok(port)
 }
 
 fn make_dir(port: u16) -> Result<PathBuf, String> {
