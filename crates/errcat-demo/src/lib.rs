@@ -17,6 +17,7 @@
 //! ```
 
 mod auth;
+mod gate;
 pub mod openapi;
 mod routes;
 
@@ -37,6 +38,8 @@ use errcat::axum::{
 use errcat::store::{IdempotencyStore, MemoryStore, RateLimitStore, Window};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
+
+pub use gate::Gate;
 
 errcat::codes!(pub mod mintfax = "../../catalogs/mintfax.toml");
 
@@ -64,6 +67,8 @@ pub struct DemoConfig {
     pub ip_rate: u32,
     /// Requests per hour each API key may make.
     pub key_hourly: u32,
+    /// A gate that holds `GET /debug/slow` until it opens, for tests; `None` to just sleep.
+    pub gate: Option<Gate>,
 }
 
 /// Where the demo keeps rate limits and idempotency keys.
@@ -87,6 +92,7 @@ impl Default for DemoConfig {
             key_rate: 1000,
             ip_rate: 1000,
             key_hourly: 1_000_000,
+            gate: None,
         }
     }
 }
@@ -119,7 +125,7 @@ pub fn app(
         errcat = errcat.style(style);
     }
     let docs = docs_routes(&catalog, errcat.renderer().style());
-    let state = Arc::new(routes::State::new());
+    let state = Arc::new(routes::State::new(config.gate.clone()));
     let spec = Arc::new(openapi::document(errcat.renderer().style()));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency));
     let router = Router::new()

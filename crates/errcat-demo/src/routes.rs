@@ -43,11 +43,13 @@ impl Fax {
 pub(crate) struct State {
     faxes: Mutex<HashMap<String, Fax>>,
     balances: Mutex<HashMap<Environment, i64>>,
+    gate: Option<crate::Gate>,
 }
 
 impl State {
-    pub(crate) fn new() -> State {
+    pub(crate) fn new(gate: Option<crate::Gate>) -> State {
         State {
+            gate,
             faxes: Mutex::new(HashMap::new()),
             balances: Mutex::new(HashMap::from([
                 (Environment::Sandbox, 5),
@@ -366,7 +368,11 @@ pub struct SlowParams {
     pub ms: u64,
 }
 
-pub(crate) async fn slow(Query(p): Query<SlowParams>) -> &'static str {
-    tokio::time::sleep(Duration::from_millis(p.ms.min(60_000))).await;
+pub(crate) async fn slow(AxumState(state): St, Query(p): Query<SlowParams>) -> &'static str {
+    let most = Duration::from_millis(p.ms.min(60_000));
+    match &state.gate {
+        Some(gate) => gate.pass(most).await,
+        None => tokio::time::sleep(most).await,
+    }
     "slept"
 }

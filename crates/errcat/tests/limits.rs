@@ -14,7 +14,7 @@ use errcat::axum::{
     RouterExt,
 };
 use errcat::store::{
-    Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, MemoryStore,
+    Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, ManualClock, MemoryStore,
     RateLimitStore, StoreError, StoreFuture, StoredResponse, Window,
 };
 use errcat::{ApiError, Catalog};
@@ -23,6 +23,11 @@ use reqwest::header::HeaderMap;
 fn catalog(name: &str) -> Arc<Catalog> {
     let path = format!("{}/../../catalogs/{name}", env!("CARGO_MANIFEST_DIR"));
     Arc::new(Catalog::from_path(&path).unwrap_or_else(|r| panic!("{path}: {r}")))
+}
+
+/// A memory store whose clock stands still unless a test moves it.
+fn still_store() -> MemoryStore {
+    MemoryStore::with_clock(ManualClock::new())
 }
 
 async fn serve(app: Router) -> String {
@@ -128,7 +133,8 @@ fn limited_app(catalog: &Arc<Catalog>, limits: RateLimit) -> Router {
 #[tokio::test]
 async fn admitted_responses_carry_the_draft_headers_and_refusals_are_429_envelopes() {
     let c = catalog("migosmtp.toml");
-    let limits = RateLimit::new(MemoryStore::new()).policy(
+    // The store's clock stands still: no token comes back between requests, however slow.
+    let limits = RateLimit::new(still_store()).policy(
         Policy::new("keys", ApiKey::authorization()).window(Window::new(
             "burst",
             3,
@@ -223,7 +229,7 @@ async fn each_window_fires_its_own_code() {
 async fn client_ip_behind_a_trusted_proxy_comes_from_x_forwarded_for() {
     let c = catalog("mintfax.toml");
     let ip = ClientIp::new().trust_proxies(["127.0.0.1/32"]).unwrap();
-    let limits = RateLimit::new(MemoryStore::new())
+    let limits = RateLimit::new(still_store())
         .policy(Policy::new("ip", ip).window(Window::per_minute("per-ip", 1)));
     let base = serve(limited_app(&c, limits)).await;
     let client = reqwest::Client::new();
@@ -294,7 +300,13 @@ async fn a_failed_store_fails_closed_or_open_as_configured_and_never_hangs() {
         let base = serve(limited_app(&c, closed)).await;
         let started = std::time::Instant::now();
         let r = send(client.get(format!("{base}/ping")).bearer_auth("k")).await;
-        assert!(started.elapsed() < Duration::from_secs(2));
+        // A hung store would hold the request for good: this bound tells the two apart and
+        // leaves a busy machine room.
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(r.status, 503);
         let code = c.role(errcat::Role::Unavailable).code.clone();
         r.assert_envelope(&c, &code);
@@ -354,6 +366,10 @@ struct Order {
 #[derive(Clone, Default)]
 struct Counter {
     runs: Arc<AtomicUsize>,
+    /// Told when an order of 999 is in the handler (so it holds its key).
+    entered: Arc<tokio::sync::Notify>,
+    /// Lets that order finish.
+    release: Arc<tokio::sync::Notify>,
 }
 
 async fn create(
@@ -371,7 +387,8 @@ async fn create(
             "slow down".into(),
         )),
         999 => {
-            tokio::time::sleep(Duration::from_millis(600)).await;
+            c.entered.notify_one();
+            c.release.notified().await;
             Ok((axum::http::StatusCode::CREATED, format!("{{\"run\":{n}}}")))
         }
         666 => panic!("the handler crashed"),
@@ -484,10 +501,12 @@ async fn invalid_reused_and_in_progress_keys_get_the_catalogs_codes() {
     reused.assert_envelope(&c, "idempotency_key_reused");
 
     let slow = tokio::spawn(send(order(&client, &base, "slow", 999)));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The first request is in the handler, holding its key, until it is released.
+    counter.entered.notified().await;
     let busy = send(order(&client, &base, "slow", 999)).await;
     busy.assert_envelope(&c, "idempotency_key_in_progress");
     assert_eq!(busy.header("retry-after"), Some("1"));
+    counter.release.notify_one();
     let slow = slow.await.unwrap();
     assert_eq!(slow.status, 201);
     assert_eq!(
@@ -555,14 +574,20 @@ async fn refusals_and_429s_are_not_kept_so_a_corrected_retry_runs() {
 async fn a_crashed_request_frees_its_key_after_the_lock_timeout() {
     let c = catalog("mxcep");
     let counter = Counter::default();
-    let idem = Idempotency::new(MemoryStore::new()).lock_timeout(Duration::from_millis(400));
+    // The store's clock moves only when the test moves it past the lock timeout.
+    let clock = ManualClock::new();
+    let idem = Idempotency::new(MemoryStore::with_clock(clock.clone()))
+        .lock_timeout(Duration::from_millis(400));
     let base = serve(idempotent_app(&c, idem, counter.clone())).await;
     let client = reqwest::Client::new();
     let crashed = send(order(&client, &base, "crash", 666)).await;
     crashed.assert_envelope(&c, "internal_error");
     let held = send(order(&client, &base, "crash", 666)).await;
     held.assert_envelope(&c, "idempotency_key_in_progress");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    clock.advance(Duration::from_millis(399));
+    let held = send(order(&client, &base, "crash", 666)).await;
+    held.assert_envelope(&c, "idempotency_key_in_progress");
+    clock.advance(Duration::from_millis(1));
     let after = send(order(&client, &base, "crash", 666)).await;
     after.assert_envelope(&c, "internal_error");
     assert_eq!(counter.runs.load(Ordering::SeqCst), 2);
@@ -616,7 +641,7 @@ async fn seed_004s_header_name_is_configurable() {
 async fn a_policy_can_cover_one_group_of_routes_and_seed_002_gets_retry_after_in_the_body() {
     // Seed 002: X-RateLimit-Remaining and `retryAfter` in its nested envelope.
     let c = catalog("seed002.toml");
-    let limits = RateLimit::new(MemoryStore::new())
+    let limits = RateLimit::new(still_store())
         .policy(Policy::new("send", ApiKey::authorization()).window(Window::per_minute("send", 1)))
         .layer(&c)
         .unwrap();
