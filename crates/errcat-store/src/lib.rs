@@ -34,6 +34,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod keys;
 mod memory;
 #[cfg(feature = "redis-server")]
 pub mod redis_server;

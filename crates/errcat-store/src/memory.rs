@@ -12,6 +12,7 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
 
+use crate::keys::{KeyRecord, KeyStore};
 use crate::{
     Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore, StoreError,
     StoreFuture, StoredResponse, Window, WindowState,
@@ -42,6 +43,8 @@ use crate::{
 pub struct MemoryStore {
     clock: StoreClock,
     keys: Arc<Mutex<KeyTable>>,
+    /// API-key records by id.
+    api_keys: Arc<Mutex<std::collections::BTreeMap<String, KeyRecord>>>,
     /// Window limiters by policy, window name and quota, so that two limiters made for the same
     /// policy share their state, as they do on Redis.
     windows: Arc<Mutex<HashMap<String, Arc<WindowLimiter>>>>,
@@ -381,5 +384,47 @@ impl IdempotencyStore for MemoryStore {
             table.entries.remove(key);
         }
         Box::pin(std::future::ready(Ok::<(), StoreError>(())))
+    }
+}
+
+impl MemoryStore {
+    fn api_keys(&self) -> MutexGuard<'_, std::collections::BTreeMap<String, KeyRecord>> {
+        // Every change is one insert or field update: a poisoned map is still whole.
+        self.api_keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl KeyStore for MemoryStore {
+    fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<KeyRecord>> {
+        let found = self.api_keys().get(id).cloned();
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn put<'a>(&'a self, record: &'a KeyRecord) -> StoreFuture<'a, ()> {
+        self.api_keys().insert(record.id.clone(), record.clone());
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn revoke<'a>(&'a self, id: &'a str, at: u64) -> StoreFuture<'a, bool> {
+        let found = match self.api_keys().get_mut(id) {
+            Some(record) => {
+                record.revoked.get_or_insert(at);
+                true
+            }
+            None => false,
+        };
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn list<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Vec<KeyRecord>> {
+        let records = self
+            .api_keys()
+            .values()
+            .filter(|r| r.owner == owner)
+            .cloned()
+            .collect();
+        Box::pin(std::future::ready(Ok(records)))
     }
 }

@@ -300,7 +300,7 @@ impl RedisStore {
 
     /// Runs `call` for at most the call timeout: the backstop behind the connection's own
     /// timeouts, so no call ever hangs.
-    async fn bounded<T>(
+    pub(crate) async fn bounded<T>(
         &self,
         what: &str,
         call: impl Future<Output = Result<T, StoreError>>,
@@ -314,7 +314,7 @@ impl RedisStore {
         }
     }
 
-    fn failed(&self, what: &str, e: &redis::RedisError) -> StoreError {
+    pub(crate) fn failed(&self, what: &str, e: &redis::RedisError) -> StoreError {
         StoreError::new(format!(
             "Redis at {} failed {what}: {e}",
             self.shared.target
@@ -335,6 +335,11 @@ impl RedisStore {
                 .map_err(|e| self.failed(what, &e))
         })
         .await
+    }
+
+    /// A connection handle (cheap: the connection is shared).
+    pub(crate) fn connection(&self) -> ConnectionManager {
+        self.shared.manager.clone()
     }
 
     fn idempotency_key(&self, key: &str) -> String {
