@@ -33,7 +33,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use errcat::StyleKind;
 use errcat::axum::{
-    ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Policy, RateLimit,
+    ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Linger, Policy, RateLimit,
 };
 use errcat::store::{IdempotencyStore, MemoryStore, RateLimitStore, Window};
 use tower::ServiceBuilder;
@@ -146,6 +146,8 @@ pub fn app(
         .with_state(state)
         .merge(docs);
     // The layers, outermost first:
+    // - lingering: what a layer or handler left of the request body is read and thrown away
+    //   (within bounds) before the answer goes out, so clients that write first read it;
     // - errcat: request ids, locales, panics, rendering, framework failures;
     // - the body limit, under which the idempotency layer reads bodies;
     // - rate limits, so every retry counts;
@@ -154,6 +156,7 @@ pub fn app(
     // - load shedding, a global concurrency limit (one semaphore shared by every request, so
     //   `max_concurrency` holds for the whole server) and the timeout.
     ServiceBuilder::new()
+        .layer(Linger::new())
         .layer(errcat.layer())
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(rate_limits(&config, &catalog))

@@ -710,3 +710,31 @@ async fn max_concurrency_is_per_server() {
     let r = send(client().get(server.url("/healthz"))).await;
     assert_eq!((r.status, r.text.as_str()), (200, "ok"));
 }
+
+/// Clients that write the whole body before reading (Python's `http.client`, Java's
+/// `HttpURLConnection`) read every early answer: the server drains what it did not read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_first_clients_read_early_answers() {
+    let server = demo(DemoConfig::default()).await;
+    let head = |auth: &str, len: usize| {
+        format!(
+            "POST /faxes HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {len}\r\n\r\n",
+            server.addr
+        )
+    };
+    // 16 MB against a 14 MiB limit: refused by its length, before a byte is read.
+    let big = format!(r#"{{"to":"{}"}}"#, "5".repeat(16_000_000)).into_bytes();
+    let auth = format!("Authorization: Bearer {}\r\n", keys::SANDBOX);
+    let r = write_first_request(server.addr, head(&auth, big.len()), big.clone()).await;
+    let (code, status) = role(Role::PayloadTooLarge);
+    assert_error("16 MB, written first", StyleKind::Flat, &r, &code, status);
+    // No key: refused before the body is looked at.
+    let r = write_first_request(server.addr, head("", big.len()), big).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.content_type(), "application/json");
+    assert!(!r.header("x-request-id").is_empty());
+    // A body the handler reads whole is not read again: the normal answer.
+    let small = br#"{"to":"+15551234567","file":{"content_type":"application/pdf","content_base64":"JVBERi0="}}"#;
+    let r = write_first_request(server.addr, head(&auth, small.len()), small.to_vec()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}

@@ -354,26 +354,48 @@ pub fn bearer(key: &str) -> String {
 /// in 8 KiB chunks over a plain socket, and reads the response. reqwest cannot stream a body
 /// without its `stream` feature, so this writes HTTP/1.1 by hand.
 pub async fn chunked_request(addr: SocketAddr, head: String, body: Vec<u8>) -> Reply {
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+            && !head.to_ascii_lowercase().contains("content-length")
+    );
+    let mut out = head.into_bytes();
+    for chunk in body.chunks(8 * 1024) {
+        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    // The server may answer and close before reading everything; the answer is what counts.
+    raw_request(addr, out, false).await
+}
+
+/// Sends `head` (which must carry `Content-Length`) and `body` as a client that writes the whole
+/// request before it reads anything, as Python's `http.client` does: the write must succeed
+/// (the server reads or drains the body), then the answer is read.
+pub async fn write_first_request(addr: SocketAddr, head: String, body: Vec<u8>) -> Reply {
+    assert!(head.to_ascii_lowercase().contains("content-length"));
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&body);
+    raw_request(addr, out, true).await
+}
+
+/// Writes `request` on a new connection and reads one response. With `must_write`, a write
+/// that fails (the server closed before reading it all) fails the test.
+async fn raw_request(addr: SocketAddr, request: Vec<u8>, must_write: bool) -> Reply {
     tokio::task::spawn_blocking(move || {
         use std::io::{Read as _, Write as _};
-        assert!(
-            head.to_ascii_lowercase()
-                .contains("transfer-encoding: chunked")
-                && !head.to_ascii_lowercase().contains("content-length")
-        );
         let mut stream = std::net::TcpStream::connect(addr).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(15)))
             .expect("timeout");
-        let mut out = head.into_bytes();
-        for chunk in body.chunks(8 * 1024) {
-            out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-            out.extend_from_slice(chunk);
-            out.extend_from_slice(b"\r\n");
+        stream
+            .set_write_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let written = stream.write_all(&request);
+        if must_write {
+            written.unwrap_or_else(|e| panic!("the request could not be written whole: {e}"));
         }
-        out.extend_from_slice(b"0\r\n\r\n");
-        // The server may answer and close before reading everything; the answer is what counts.
-        let _ = stream.write_all(&out);
         let mut raw = Vec::new();
         let mut buf = [0u8; 8192];
         let (header_end, content_length) = loop {

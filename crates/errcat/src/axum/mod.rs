@@ -76,6 +76,7 @@ mod idempotency;
 #[cfg(any(feature = "rate-limit", feature = "idempotency"))]
 mod key;
 mod layer;
+pub mod linger;
 #[cfg(feature = "rate-limit")]
 mod rate_limit;
 mod request_id;
@@ -101,5 +102,6 @@ pub use layer::{
     Errcat, ErrcatLayer, ErrcatService, ResponseFuture, RouterExt, current_locale,
     current_request_id,
 };
+pub use linger::{Linger, LingerService};
 pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
 pub use response::{handle_error, not_found, role_for_status};
