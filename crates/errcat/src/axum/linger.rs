@@ -126,7 +126,7 @@ impl HttpBody for SharedBody {
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.hint.clone()
+        self.hint
     }
 }
 
