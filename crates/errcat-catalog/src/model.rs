@@ -336,11 +336,27 @@ pub enum Role {
     IdempotencyKeyReused,
     /// An `Idempotency-Key` whose first request is still running.
     IdempotencyKeyInProgress,
+    /// No credentials: no `Authorization` (nor API-key header).
+    MissingCredentials,
+    /// Credentials that are not a well-formed key (a typo, a truncated key, another scheme).
+    MalformedCredentials,
+    /// A well-formed key that no store knows, or whose secret does not match.
+    InvalidCredentials,
+    /// A key its owner revoked.
+    RevokedCredentials,
+    /// A key past its expiry.
+    ExpiredCredentials,
+    /// A valid key without the scope the operation needs (`scope` in the context).
+    InsufficientScope,
+    /// A valid key used from an address it does not allow.
+    AddressNotAllowed,
+    /// A valid key of another environment (a sandbox key on a live resource).
+    WrongEnvironment,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 14] = [
+    pub const ALL: [Role; 22] = [
         Role::NotFound,
         Role::MethodNotAllowed,
         Role::InvalidJson,
@@ -355,6 +371,14 @@ impl Role {
         Role::IdempotencyKeyInvalid,
         Role::IdempotencyKeyReused,
         Role::IdempotencyKeyInProgress,
+        Role::MissingCredentials,
+        Role::MalformedCredentials,
+        Role::InvalidCredentials,
+        Role::RevokedCredentials,
+        Role::ExpiredCredentials,
+        Role::InsufficientScope,
+        Role::AddressNotAllowed,
+        Role::WrongEnvironment,
     ];
 
     /// The key in the `[roles]` table.
@@ -374,6 +398,14 @@ impl Role {
             Role::IdempotencyKeyInvalid => "idempotency_key_invalid",
             Role::IdempotencyKeyReused => "idempotency_key_reused",
             Role::IdempotencyKeyInProgress => "idempotency_key_in_progress",
+            Role::MissingCredentials => "missing_credentials",
+            Role::MalformedCredentials => "malformed_credentials",
+            Role::InvalidCredentials => "invalid_credentials",
+            Role::RevokedCredentials => "revoked_credentials",
+            Role::ExpiredCredentials => "expired_credentials",
+            Role::InsufficientScope => "insufficient_scope",
+            Role::AddressNotAllowed => "address_not_allowed",
+            Role::WrongEnvironment => "wrong_environment",
         }
     }
 
@@ -398,6 +430,12 @@ impl Role {
             Role::IdempotencyKeyInvalid => &[400, 422],
             Role::IdempotencyKeyReused => &[409, 422],
             Role::IdempotencyKeyInProgress => &[409],
+            Role::MissingCredentials
+            | Role::MalformedCredentials
+            | Role::InvalidCredentials
+            | Role::RevokedCredentials
+            | Role::ExpiredCredentials => &[401],
+            Role::InsufficientScope | Role::AddressNotAllowed | Role::WrongEnvironment => &[403],
         }
     }
 }
