@@ -67,6 +67,25 @@ impl Sources {
     }
 }
 
+/// The span of `range` inside a TOML string value, when the source holds the value unescaped;
+/// otherwise the whole value's span.
+pub(crate) fn inner_span(
+    sources: &Sources,
+    whole: &Span,
+    value: &str,
+    range: std::ops::Range<usize>,
+) -> Span {
+    let text = &sources.get(whole.file).text;
+    if let Some(src) = text.get(whole.range.clone())
+        && let Some(at) = src.find(value)
+        && !value.is_empty()
+    {
+        let start = whole.range.start + at;
+        return Span::new(whole.file, start + range.start..start + range.end);
+    }
+    whole.clone()
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Report};
-use crate::model::{Catalog, Lifecycle, Origin, Role};
+use crate::model::{CaseStyle, Catalog, Lifecycle, Origin, Role};
 
 /// The longest a code may be (AIP-193's limit for `ErrorInfo.reason`).
 pub const MAX_CODE_LEN: usize = 63;
@@ -91,8 +91,8 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                     Diagnostic::error("case-style", format!("`{}` is not {}", e.code, c.meta.case.as_str()))
                         .primary(&e.spans.code, format!("expected {} ASCII", c.meta.case.as_str()))
                         .help(match c.meta.case {
-                            crate::CaseStyle::Snake => "codes are lower-case ASCII words joined by `_`, such as `insufficient_balance`",
-                            crate::CaseStyle::UpperSnake => "codes are upper-case ASCII words joined by `_`, such as `VALIDATION_ERROR`",
+                            CaseStyle::Snake => "codes are lower-case ASCII words joined by `_`, such as `insufficient_balance`",
+                            CaseStyle::UpperSnake => "codes are upper-case ASCII words joined by `_`, such as `VALIDATION_ERROR`",
                         }),
                 );
             }
@@ -180,7 +180,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                     };
                     for p in m.placeholders().collect::<BTreeSet<_>>() {
                         if !declared.contains(p) {
-                            let at = crate::load::inner_span(
+                            let at = crate::diag::inner_span(
                                 &report.sources,
                                 span,
                                 m.source(),
@@ -341,18 +341,4 @@ fn describe_parity(missing: &[String], extra: &[String]) -> String {
         (false, true) => format!("lacks {}", missing.join(", ")),
         _ => format!("adds {}", extra.join(", ")),
     }
-}
-
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

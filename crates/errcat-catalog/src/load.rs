@@ -1,19 +1,29 @@
-//! Reading catalog files into the model, collecting diagnostics on the way.
+//! Loading: the first three stages of `Catalog::from_path`, collecting diagnostics on the way.
+//!
+//! 1. [`read`]: file or directory → texts (I/O errors are diagnostics);
+//! 2. [`parse`]: texts → the raw TOML schema of `raw.rs` (syntax and schema errors);
+//! 3. [`build`]: raw files → the model, resolving roles and filling them with built-in codes.
+//!
+//! The fourth stage, lint, is `lint.rs`'s; `lib.rs` runs the four in order. Loading does not
+//! depend on the lint.
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, FileId, Report, Sources, Span};
+use crate::diag::{Diagnostic, FileId, Report, Span, inner_span};
 use crate::model::*;
 use crate::raw::{RawEntry, RawFile, RawMeta, S, SpannedTable};
 use crate::template::{CustomTemplate, Template};
 
 const BUILTIN: &str = include_str!("builtin.toml");
 
-/// Reads a catalog file, or every `*.toml` file of a directory in name order.
+/// Stage 1's output for one file: its path and text, or why it could not be read.
+pub(crate) type ReadFile = Result<(PathBuf, String), Diagnostic>;
+
+/// Stage 1, read: a catalog file, or every `*.toml` file of a directory in name order.
 ///
-/// Returns the sources and diagnostics in a [`Report`]; I/O failures are diagnostics too.
-pub(crate) fn read_path(path: &Path) -> (Vec<(FileId, RawFile)>, Report) {
-    let mut report = Report::default();
+/// Nothing is parsed yet; I/O failures become diagnostics, kept in file order.
+pub(crate) fn read(path: &Path) -> Vec<ReadFile> {
+    let mut out = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
@@ -24,40 +34,49 @@ pub(crate) fn read_path(path: &Path) -> (Vec<(FileId, RawFile)>, Report) {
                     .collect();
                 files.sort();
                 if files.is_empty() {
-                    report.diagnostics.push(
+                    out.push(Err(
                         Diagnostic::error("io", format!("`{}` holds no `*.toml` file", path.display()))
                             .help("a directory catalog is a folder of TOML files, one of which holds `[catalog]`"),
-                    );
+                    ));
                 }
             }
-            Err(e) => report.diagnostics.push(io_error(path, &e)),
+            Err(e) => out.push(Err(io_error(path, &e))),
         },
         Ok(_) => files.push(path.to_path_buf()),
-        Err(e) => report.diagnostics.push(io_error(path, &e)),
+        Err(e) => out.push(Err(io_error(path, &e))),
     }
-    let mut parsed = Vec::new();
     for f in files {
-        match std::fs::read(&f) {
+        out.push(match std::fs::read(&f) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    if let Some(p) = parse_file(&mut report, f, text) {
-                        parsed.push(p);
-                    }
-                }
-                Err(e) => report.diagnostics.push(
-                    Diagnostic::error("io", format!("`{}` is not UTF-8 text", f.display()))
-                        .help(format!("re-save it as UTF-8 ({e})")),
-                ),
+                Ok(text) => Ok((f, text)),
+                Err(e) => Err(Diagnostic::error(
+                    "io",
+                    format!("`{}` is not UTF-8 text", f.display()),
+                )
+                .help(format!("re-save it as UTF-8 ({e})"))),
             },
-            Err(e) => report.diagnostics.push(io_error(&f, &e)),
-        }
+            Err(e) => Err(io_error(&f, &e)),
+        });
     }
-    (parsed, report)
+    out
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error("io", format!("cannot read `{}`: {e}", path.display()))
         .help("pass the path of a catalog file, or of a directory of catalog files")
+}
+
+/// Stage 2, parse: each file's TOML into the raw schema. The texts become the report's sources;
+/// a file that could not be read, or does not parse, becomes a diagnostic instead.
+pub(crate) fn parse(report: &mut Report, files: Vec<ReadFile>) -> Vec<(FileId, RawFile)> {
+    let mut parsed = Vec::new();
+    for f in files {
+        match f {
+            Ok((path, text)) => parsed.extend(parse_file(report, path, text)),
+            Err(d) => report.diagnostics.push(d),
+        }
+    }
+    parsed
 }
 
 /// Parses one file's text; a syntax or schema error becomes a diagnostic.
@@ -108,8 +127,10 @@ fn explain_toml_error(msg: &str) -> (String, String) {
     }
 }
 
-/// Builds the model from parsed files. Returns the catalog when no error was found.
-pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result<Catalog, Report> {
+/// Stage 3, build: the model from the parsed files, with the diagnostics of every value that
+/// does not fit it. Returns `None` only when no file holds `[catalog]`; otherwise a catalog, which
+/// may still have errors in `report` (the lint stage runs over it either way).
+pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Option<Catalog> {
     let mut meta_raw: Option<(FileId, S<RawMeta>)> = None;
     let mut roles_raw: Option<(FileId, SpannedTable)> = None;
     let mut statuses_raw: Vec<(String, String)> = Vec::new();
@@ -161,8 +182,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
     let Some((meta_file, meta_raw)) = meta_raw else {
         if report.has_rule("toml") || report.has_rule("io") {
             // The table may well be in the file that failed to parse: say nothing more.
-            report.sort();
-            return Err(report);
+            return None;
         }
         let mut d = Diagnostic::error("missing-catalog-table", "no `[catalog]` table was found")
             .help("add a `[catalog]` table with at least `name = \"...\"`");
@@ -173,10 +193,9 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             );
         }
         report.diagnostics.push(d);
-        report.sort();
-        return Err(report);
+        return None;
     };
-    let mut meta = build_meta(&mut report, meta_file, meta_raw, statuses_raw);
+    let mut meta = build_meta(report, meta_file, meta_raw, statuses_raw);
     meta.category_docs = categories;
     meta.category_spans = category_spans;
 
@@ -199,7 +218,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             continue;
         }
         let entry = build_entry(
-            &mut report,
+            report,
             &meta,
             file,
             code.clone(),
@@ -211,22 +230,15 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
         entries.push(entry);
     }
 
-    let roles = resolve_roles(&mut report, &meta, roles_raw, &mut entries, &mut index);
+    let roles = resolve_roles(report, &meta, roles_raw, &mut entries, &mut index);
 
-    let catalog = Catalog {
+    Some(Catalog {
         meta,
         entries,
         index,
         roles,
         report: Report::default(),
-    };
-    crate::lint::lint(&catalog, &mut report);
-    report.sort();
-    if report.has_errors() {
-        Err(report)
-    } else {
-        Ok(Catalog { report, ..catalog })
-    }
+    })
 }
 
 fn build_meta(
@@ -435,25 +447,6 @@ fn build_meta(
         category_docs: Vec::new(),
         category_spans: Vec::new(),
     }
-}
-
-/// The span of `range` inside a TOML string value, when the source holds the value unescaped;
-/// otherwise the whole value's span.
-pub(crate) fn inner_span(
-    sources: &Sources,
-    whole: &Span,
-    value: &str,
-    range: std::ops::Range<usize>,
-) -> Span {
-    let text = &sources.get(whole.file).text;
-    if let Some(src) = text.get(whole.range.clone())
-        && let Some(at) = src.find(value)
-        && !value.is_empty()
-    {
-        let start = whole.range.start + at;
-        return Span::new(whole.file, start + range.start..start + range.end);
-    }
-    whole.clone()
 }
 
 fn build_entry(

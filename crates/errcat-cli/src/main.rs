@@ -1,4 +1,5 @@
 //! The `errcat` command.
+#![forbid(unsafe_code)]
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
