@@ -115,6 +115,33 @@ impl Severity {
     }
 }
 
+/// A rule of `errcat check`: its stable id, default severity and documentation.
+///
+/// Every rule is declared once, in [`crate::registry`]; diagnostics are made from a `Rule`, so a
+/// diagnostic can only carry a registered id. `errcat explain --rule ID` prints
+/// [`Rule::explanation`].
+///
+/// ```
+/// use errcat_catalog::{Severity, registry};
+///
+/// let rule = registry::find("duplicate-code").unwrap();
+/// assert_eq!(rule.id, "duplicate-code");
+/// assert_eq!(rule.severity, Severity::Error);
+/// assert!(rule.explanation.contains("[codes."));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rule {
+    /// The stable id printed in brackets, such as `duplicate-code`.
+    pub id: &'static str,
+    /// The severity the rule reports at (a few rules report some cases at a lower one, as the
+    /// explanation says).
+    pub severity: Severity,
+    /// One line: what the rule catches.
+    pub summary: &'static str,
+    /// Paragraphs: what it catches, why it matters, how to fix it, with examples.
+    pub explanation: &'static str,
+}
+
 /// A labelled span.
 #[derive(Debug, Clone)]
 pub struct Label {
@@ -131,7 +158,7 @@ pub struct Label {
 pub struct Diagnostic {
     /// Error, warning or note.
     pub severity: Severity,
-    /// A stable rule id, such as `duplicate-code`.
+    /// A stable rule id, such as `duplicate-code`: the [`Rule::id`] of a registered rule.
     pub rule: &'static str,
     /// The headline.
     pub message: String,
@@ -142,25 +169,25 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub(crate) fn new(severity: Severity, rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(severity: Severity, rule: Rule, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
-            rule,
+            rule: rule.id,
             message: message.into(),
             labels: Vec::new(),
             help: None,
         }
     }
 
-    pub(crate) fn error(rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn error(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, rule, message)
     }
 
-    pub(crate) fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, rule, message)
     }
 
-    pub(crate) fn note(rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn note(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(Severity::Note, rule, message)
     }
 

@@ -4,6 +4,9 @@
 //! HTTP and no async: it reads catalog files, checks them, and hands the model to the renderer,
 //! the docs generator and the CLI. The file format is described in `docs/catalog-format.md`.
 //!
+//! Loading runs four stages, in order: read, parse, build and lint. Every rule a diagnostic can
+//! carry is declared once, in [`registry`], with its severity and explanation.
+//!
 //! ```
 //! use errcat_catalog::{Catalog, Role};
 //!
@@ -36,12 +39,13 @@ mod lint;
 mod load;
 mod model;
 mod raw;
+pub mod registry;
 pub mod suggest;
 mod template;
 
 use std::path::{Path, PathBuf};
 
-pub use diag::{Diagnostic, FileId, Label, Report, Severity, SourceFile, Sources, Span};
+pub use diag::{Diagnostic, FileId, Label, Report, Rule, Severity, SourceFile, Sources, Span};
 pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RESERVED_CONTEXT_KEYS, RULES};
 pub use model::{
     CaseStyle, Catalog, ContextKey, ContextType, Docs, Entry, EntrySpans, Lifecycle, Meta, Origin,

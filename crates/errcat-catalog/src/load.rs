@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Diagnostic, FileId, Report, Span, inner_span};
 use crate::model::*;
 use crate::raw::{RawEntry, RawFile, RawMeta, S, SpannedTable};
+use crate::registry as rule;
 use crate::template::{CustomTemplate, Template};
 
 const BUILTIN: &str = include_str!("builtin.toml");
@@ -35,7 +36,7 @@ pub(crate) fn read(path: &Path) -> Vec<ReadFile> {
                 files.sort();
                 if files.is_empty() {
                     out.push(Err(
-                        Diagnostic::error("io", format!("`{}` holds no `*.toml` file", path.display()))
+                        Diagnostic::error(rule::IO, format!("`{}` holds no `*.toml` file", path.display()))
                             .help("a directory catalog is a folder of TOML files, one of which holds `[catalog]`"),
                     ));
                 }
@@ -50,7 +51,7 @@ pub(crate) fn read(path: &Path) -> Vec<ReadFile> {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Ok((f, text)),
                 Err(e) => Err(Diagnostic::error(
-                    "io",
+                    rule::IO,
                     format!("`{}` is not UTF-8 text", f.display()),
                 )
                 .help(format!("re-save it as UTF-8 ({e})"))),
@@ -62,7 +63,7 @@ pub(crate) fn read(path: &Path) -> Vec<ReadFile> {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("io", format!("cannot read `{}`: {e}", path.display()))
+    Diagnostic::error(rule::IO, format!("cannot read `{}`: {e}", path.display()))
         .help("pass the path of a catalog file, or of a directory of catalog files")
 }
 
@@ -94,7 +95,7 @@ pub(crate) fn parse_file(
             let msg = e.message().trim().to_string();
             let (headline, help) = explain_toml_error(&msg);
             report.diagnostics.push(
-                Diagnostic::error("toml", headline)
+                Diagnostic::error(rule::TOML, headline)
                     .primary(&span, msg)
                     .help(help),
             );
@@ -142,7 +143,7 @@ pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Optio
     for (id, f) in files {
         if let Some(m) = f.catalog {
             if let Some((first_id, first)) = &meta_raw {
-                let d = Diagnostic::error("duplicate-catalog-table", "`[catalog]` is defined in more than one file")
+                let d = Diagnostic::error(rule::DUPLICATE_CATALOG_TABLE, "`[catalog]` is defined in more than one file")
                     .primary(&Span::new(id, m.span()), "defined again here")
                     .secondary(&Span::new(*first_id, first.span()), "first defined here")
                     .help("keep `[catalog]`, `[roles]` and `[http_statuses]` in one file, such as catalog.toml");
@@ -155,7 +156,7 @@ pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Optio
             if roles_raw.is_some() {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "duplicate-catalog-table",
+                        rule::DUPLICATE_CATALOG_TABLE,
                         "`[roles]` is defined in more than one file",
                     )
                     .primary(
@@ -180,12 +181,15 @@ pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Optio
     }
 
     let Some((meta_file, meta_raw)) = meta_raw else {
-        if report.has_rule("toml") || report.has_rule("io") {
+        if report.has_rule(rule::TOML.id) || report.has_rule(rule::IO.id) {
             // The table may well be in the file that failed to parse: say nothing more.
             return None;
         }
-        let mut d = Diagnostic::error("missing-catalog-table", "no `[catalog]` table was found")
-            .help("add a `[catalog]` table with at least `name = \"...\"`");
+        let mut d = Diagnostic::error(
+            rule::MISSING_CATALOG_TABLE,
+            "no `[catalog]` table was found",
+        )
+        .help("add a `[catalog]` table with at least `name = \"...\"`");
         if let Some(id) = any_file {
             d = d.primary(
                 &Span::new(id, 0..0),
@@ -208,7 +212,7 @@ pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Optio
             let first_span = entries[first].spans.code.clone();
             report.diagnostics.push(
                 Diagnostic::error(
-                    "duplicate-code",
+                    rule::DUPLICATE_CODE,
                     format!("the code `{code}` is defined twice"),
                 )
                 .primary(&code_span, "defined again here")
@@ -255,8 +259,11 @@ fn build_meta(
         Some(other) => {
             let c = raw.case.as_ref().map_or(0..0, |c| c.span());
             report.diagnostics.push(
-                Diagnostic::error("invalid-setting", format!("unknown case style `{other}`"))
-                    .primary(&sp(c), "expected `snake_case` or `UPPER_SNAKE`"),
+                Diagnostic::error(
+                    rule::INVALID_SETTING,
+                    format!("unknown case style `{other}`"),
+                )
+                .primary(&sp(c), "expected `snake_case` or `UPPER_SNAKE`"),
             );
             CaseStyle::Snake
         }
@@ -275,7 +282,7 @@ fn build_meta(
         if l.get_ref().parse::<fluent_tag::Tag>().is_err() {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-locale",
+                    rule::INVALID_LOCALE,
                     format!("`{}` is not a BCP 47 language tag", l.get_ref()),
                 )
                 .primary(&sp(l.span()), "such as `en`, `es` or `pt-BR`"),
@@ -284,7 +291,7 @@ fn build_meta(
     }
     if locales.is_empty() {
         report.diagnostics.push(
-            Diagnostic::error("invalid-locale", "`locales` is empty")
+            Diagnostic::error(rule::INVALID_LOCALE, "`locales` is empty")
                 .primary(&locales_span, "list at least one locale"),
         );
     }
@@ -295,7 +302,7 @@ fn build_meta(
             None => {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "invalid-locale",
+                        rule::INVALID_LOCALE,
                         format!(
                             "the default locale `{}` is not one of `locales`",
                             d.get_ref()
@@ -314,7 +321,7 @@ fn build_meta(
             let names: Vec<&str> = StyleKind::ALL.iter().map(|s| s.name()).collect();
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-setting",
+                    rule::INVALID_SETTING,
                     format!("unknown envelope style `{}`", s.get_ref()),
                 )
                 .primary(
@@ -338,7 +345,7 @@ fn build_meta(
                         let s = r.length.as_ref().map_or(0..0, |l| l.span());
                         report.diagnostics.push(
                             Diagnostic::error(
-                                "invalid-setting",
+                                rule::INVALID_SETTING,
                                 format!("hex request ids of {length} digits"),
                             )
                             .primary(&sp(s), "expected 8 to 64"),
@@ -350,7 +357,7 @@ fn build_meta(
                     let s = r.format.as_ref().map_or(0..0, |f| f.span());
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "invalid-setting",
+                            rule::INVALID_SETTING,
                             format!("unknown request-id format `{other}`"),
                         )
                         .primary(&sp(s), "expected `ulid`, `uuidv7` or `hex`"),
@@ -369,7 +376,7 @@ fn build_meta(
                 let s = r.prefix.as_ref().map_or(0..0, |p| p.span());
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "invalid-setting",
+                        rule::INVALID_SETTING,
                         "the request-id prefix has characters unsafe in a header",
                     )
                     .primary(&sp(s), "use ASCII letters, digits, `_`, `-`, `.` or `:`"),
@@ -383,7 +390,7 @@ fn build_meta(
             if style == StyleKind::Custom {
                 let s = raw.style.as_ref().map_or(0..0, |s| s.span());
                 report.diagnostics.push(
-                    Diagnostic::error("custom-template", "style `custom` needs a `[catalog.custom]` template")
+                    Diagnostic::error(rule::CUSTOM_TEMPLATE, "style `custom` needs a `[catalog.custom]` template")
                         .primary(&sp(s), "declared here")
                         .help("add `[catalog.custom]` with `template = '''{\"code\": \"{{code}}\", ...}'''`"),
                 );
@@ -404,7 +411,7 @@ fn build_meta(
                     );
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "custom-template",
+                            rule::CUSTOM_TEMPLATE,
                             "the custom envelope template does not compile",
                         )
                         .primary(&span, e.message),
@@ -418,7 +425,7 @@ fn build_meta(
         let t = d.get_ref();
         if !(t.contains("{code}") || t.contains("{anchor}")) {
             report.diagnostics.push(
-                Diagnostic::warning("docs-url", "the docs permalink template names no code")
+                Diagnostic::warning(rule::DOCS_URL, "the docs permalink template names no code")
                     .primary(&sp(d.span()), "every code would get the same link")
                     .help("use `{anchor}` (the code with hyphens) or `{code}`"),
             );
@@ -467,7 +474,7 @@ fn build_entry(
         if s.get_ref().0.is_empty() {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-status",
+                    rule::INVALID_STATUS,
                     format!("`{code}` has an empty status list"),
                 )
                 .primary(
@@ -479,14 +486,14 @@ fn build_entry(
         for &st in &s.get_ref().0 {
             if !(400..=599).contains(&st) {
                 report.diagnostics.push(
-                    Diagnostic::error("invalid-status", format!("`{st}` is not an error status"))
+                    Diagnostic::error(rule::INVALID_STATUS, format!("`{st}` is not an error status"))
                         .primary(&sp(s.span()), "expected a 4xx or 5xx status")
                         .help("a code that never reaches an HTTP response has no `status`; describe where it appears in `appears_in`"),
                 );
             } else if statuses.contains(&(st as u16)) {
                 report.diagnostics.push(
                     Diagnostic::warning(
-                        "invalid-status",
+                        rule::INVALID_STATUS,
                         format!("status {st} is listed twice for `{code}`"),
                     )
                     .primary(&sp(s.span()), "repeated"),
@@ -501,7 +508,7 @@ fn build_entry(
         Some(c) => c.get_ref().clone(),
         None => {
             report.diagnostics.push(
-                Diagnostic::error("missing-category", format!("`{code}` has no category"))
+                Diagnostic::error(rule::MISSING_CATEGORY, format!("`{code}` has no category"))
                     .primary(&code_span, "add `category = \"...\"` to this code")
                     .help("the category is the reference section the code is listed under"),
             );
@@ -517,7 +524,7 @@ fn build_entry(
         let Some(i) = meta.locales.iter().position(|l| l == loc.get_ref()) else {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "unknown-locale",
+                    rule::UNKNOWN_LOCALE,
                     format!("`{}` is not one of the catalog's locales", loc.get_ref()),
                 )
                 .primary(
@@ -534,7 +541,7 @@ fn build_entry(
                 let span = inner_span(&report.sources, &whole, text.get_ref(), e.range);
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "invalid-placeholder",
+                        rule::INVALID_PLACEHOLDER,
                         format!("the `{}` message of `{code}` does not parse", loc.get_ref()),
                     )
                     .primary(&span, e.message),
@@ -549,7 +556,7 @@ fn build_entry(
         let ty = ContextType::parse(&v.get_ref().ty).unwrap_or_else(|| {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-context",
+                    rule::INVALID_CONTEXT,
                     format!("unknown context type `{}`", v.get_ref().ty),
                 )
                 .primary(
@@ -570,7 +577,7 @@ fn build_entry(
         Some(r) => RetryAdvice::parse(r.get_ref()).unwrap_or_else(|| {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-retry",
+                    rule::INVALID_RETRY,
                     format!("unknown retry advice `{}`", r.get_ref()),
                 )
                 .primary(
@@ -664,18 +671,21 @@ fn resolve_roles(
             let Some(role) = Role::parse(k.get_ref()) else {
                 let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
                 report.diagnostics.push(
-                    Diagnostic::error("unknown-role", format!("`{}` is not a role", k.get_ref()))
-                        .primary(
-                            &Span::new(file, k.span()),
-                            format!("roles: {}", names.join(", ")),
-                        ),
+                    Diagnostic::error(
+                        rule::UNKNOWN_ROLE,
+                        format!("`{}` is not a role", k.get_ref()),
+                    )
+                    .primary(
+                        &Span::new(file, k.span()),
+                        format!("roles: {}", names.join(", ")),
+                    ),
                 );
                 continue;
             };
             match index.get(v.get_ref()) {
                 Some(&i) => mapped[role as usize] = Some(i),
                 None => report.diagnostics.push(
-                    Diagnostic::error("unknown-role-code", format!("role `{}` names `{}`, which is not in the catalog", role.name(), v.get_ref()))
+                    Diagnostic::error(rule::UNKNOWN_ROLE_CODE, format!("role `{}` names `{}`, which is not in the catalog", role.name(), v.get_ref()))
                         .primary(&Span::new(file, v.span()), "no such code")
                         .help("name one of this catalog's codes, or leave the role out to use errcat's built-in code"),
                 ),
@@ -699,7 +709,7 @@ fn resolve_roles(
                 .is_some_and(|s| role.allowed_statuses().contains(&s));
             if fits {
                 report.diagnostics.push(Diagnostic::note(
-                    "role-default",
+                    rule::ROLE_DEFAULT,
                     format!(
                         "role `{}` is not in `[roles]`; using the catalog's own `{name}`",
                         role.name()
@@ -709,7 +719,7 @@ fn resolve_roles(
             } else {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "role-status",
+                        rule::ROLE_STATUS,
                         format!("role `{}` is not in `[roles]`, and the catalog's `{name}` cannot fill it", role.name()),
                     )
                     .primary(&e.spans.code, format!("its status is not one of {:?}", role.allowed_statuses()))
@@ -727,7 +737,7 @@ fn resolve_roles(
         };
         e.code = name.clone();
         report.diagnostics.push(Diagnostic::note(
-            "role-default",
+            rule::ROLE_DEFAULT,
             format!(
                 "role `{}` is not in `[roles]`; using errcat's built-in `{name}` ({})",
                 role.name(),
