@@ -92,7 +92,7 @@ declare_rules! {
         IO {
             id: "io",
             severity: Error,
-            summary: "a catalog file or directory cannot be read, holds no `*.toml` file, or is not UTF-8",
+            summary: "the catalog cannot be read: no such path, no `*.toml` file, or not UTF-8",
             explanation: r#"errcat could not read the catalog at all: the path does not exist or is not
 readable, a directory catalog holds no `*.toml` file, or a file is not UTF-8 text.
 
