@@ -67,6 +67,25 @@ impl Sources {
     }
 }
 
+/// The span of `range` inside a TOML string value, when the source holds the value unescaped;
+/// otherwise the whole value's span.
+pub(crate) fn inner_span(
+    sources: &Sources,
+    whole: &Span,
+    value: &str,
+    range: std::ops::Range<usize>,
+) -> Span {
+    let text = &sources.get(whole.file).text;
+    if let Some(src) = text.get(whole.range.clone())
+        && let Some(at) = src.find(value)
+        && !value.is_empty()
+    {
+        let start = whole.range.start + at;
+        return Span::new(whole.file, start + range.start..start + range.end);
+    }
+    whole.clone()
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -96,6 +115,33 @@ impl Severity {
     }
 }
 
+/// A rule of `errcat check`: its stable id, default severity and documentation.
+///
+/// Every rule is declared once, in [`crate::registry`]; diagnostics are made from a `Rule`, so a
+/// diagnostic can only carry a registered id. `errcat explain --rule ID` prints
+/// [`Rule::explanation`].
+///
+/// ```
+/// use errcat_catalog::{Severity, registry};
+///
+/// let rule = registry::find("duplicate-code").unwrap();
+/// assert_eq!(rule.id, "duplicate-code");
+/// assert_eq!(rule.severity, Severity::Error);
+/// assert!(rule.explanation.contains("[codes."));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rule {
+    /// The stable id printed in brackets, such as `duplicate-code`.
+    pub id: &'static str,
+    /// The severity the rule reports at (a few rules report some cases at a lower one, as the
+    /// explanation says).
+    pub severity: Severity,
+    /// One line: what the rule catches.
+    pub summary: &'static str,
+    /// Paragraphs: what it catches, why it matters, how to fix it, with examples.
+    pub explanation: &'static str,
+}
+
 /// A labelled span.
 #[derive(Debug, Clone)]
 pub struct Label {
@@ -112,7 +158,7 @@ pub struct Label {
 pub struct Diagnostic {
     /// Error, warning or note.
     pub severity: Severity,
-    /// A stable rule id, such as `duplicate-code`.
+    /// A stable rule id, such as `duplicate-code`: the [`Rule::id`] of a registered rule.
     pub rule: &'static str,
     /// The headline.
     pub message: String,
@@ -123,25 +169,25 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub(crate) fn new(severity: Severity, rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(severity: Severity, rule: Rule, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
-            rule,
+            rule: rule.id,
             message: message.into(),
             labels: Vec::new(),
             help: None,
         }
     }
 
-    pub(crate) fn error(rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn error(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, rule, message)
     }
 
-    pub(crate) fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, rule, message)
     }
 
-    pub(crate) fn note(rule: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn note(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(Severity::Note, rule, message)
     }
 

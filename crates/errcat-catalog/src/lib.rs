@@ -4,6 +4,9 @@
 //! HTTP and no async: it reads catalog files, checks them, and hands the model to the renderer,
 //! the docs generator and the CLI. The file format is described in `docs/catalog-format.md`.
 //!
+//! Loading runs four stages, in order: read, parse, build and lint. Every rule a diagnostic can
+//! carry is declared once, in [`registry`], with its severity and explanation.
+//!
 //! ```
 //! use errcat_catalog::{Catalog, Role};
 //!
@@ -28,6 +31,7 @@
 //! # Ok::<(), errcat_catalog::Report>(())
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod diag;
 pub mod diff;
@@ -35,11 +39,13 @@ mod lint;
 mod load;
 mod model;
 mod raw;
+pub mod registry;
+pub mod suggest;
 mod template;
 
 use std::path::{Path, PathBuf};
 
-pub use diag::{Diagnostic, FileId, Label, Report, Severity, SourceFile, Sources, Span};
+pub use diag::{Diagnostic, FileId, Label, Report, Rule, Severity, SourceFile, Sources, Span};
 pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RESERVED_CONTEXT_KEYS, RULES};
 pub use model::{
     CaseStyle, Catalog, ContextKey, ContextType, Docs, Entry, EntrySpans, Lifecycle, Meta, Origin,
@@ -53,8 +59,7 @@ impl Catalog {
     /// On success the catalog's [`Catalog::report`] holds its warnings and notes. On failure the
     /// [`Report`] holds every diagnostic; its `Display` renders them rustc-style.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Catalog, Report> {
-        let (files, report) = load::read_path(path.as_ref());
-        load::build(files, report)
+        load_stages(load::read(path.as_ref()))
     }
 
     /// Loads and checks a catalog from TOML text. `name` is used in diagnostics.
@@ -64,14 +69,28 @@ impl Catalog {
 
     /// Loads and checks a catalog made of several TOML texts, in the order given.
     pub fn from_toml_files(files: &[(&str, &str)]) -> Result<Catalog, Report> {
-        let mut report = Report::default();
-        let parsed = files
+        let texts = files
             .iter()
-            .filter_map(|(name, text)| {
-                load::parse_file(&mut report, PathBuf::from(name), text.to_string())
-            })
+            .map(|(name, text)| Ok((PathBuf::from(name), text.to_string())))
             .collect();
-        load::build(parsed, report)
+        load_stages(texts)
+    }
+}
+
+/// The four stages of loading, in order: read (done by the caller) → parse → build → lint.
+///
+/// Every stage adds its diagnostics to one report; the catalog loads when none is an error.
+fn load_stages(texts: Vec<load::ReadFile>) -> Result<Catalog, Report> {
+    let mut report = Report::default();
+    let parsed = load::parse(&mut report, texts);
+    let built = load::build(&mut report, parsed);
+    if let Some(catalog) = &built {
+        lint::lint(catalog, &mut report);
+    }
+    report.sort();
+    match built {
+        Some(catalog) if !report.has_errors() => Ok(Catalog { report, ..catalog }),
+        _ => Err(report),
     }
 }
 

@@ -1,9 +1,11 @@
-//! Lint rules over a built catalog. Each rule has a stable id, used in diagnostics and tests.
+//! Stage 4, lint: rules over a built catalog. Each rule is declared once in `registry.rs`, with
+//! its stable id, severity and explanation.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Report};
-use crate::model::{Catalog, Lifecycle, Origin, Role};
+use crate::model::{CaseStyle, Catalog, Lifecycle, Origin, Role};
+use crate::registry as rule;
 
 /// The longest a code may be (AIP-193's limit for `ErrorInfo.reason`).
 pub const MAX_CODE_LEN: usize = 63;
@@ -11,60 +13,39 @@ pub const MAX_CODE_LEN: usize = 63;
 /// Placeholders every message may use without declaring them.
 pub const BUILTIN_PLACEHOLDERS: &[&str] = &["retry_after"];
 
-/// Every rule id `check` can report, with a one-line description.
+/// The rule ids of errcat's first release, with their one-line summaries.
+///
+/// Kept for compatibility: [`crate::registry::ALL`] holds every rule `check` can report, with
+/// its severity and explanation, and these entries are taken from it.
 pub const RULES: &[(&str, &str)] = &[
+    (rule::TOML.id, rule::TOML.summary),
+    (rule::DUPLICATE_CODE.id, rule::DUPLICATE_CODE.summary),
+    (rule::CASE_STYLE.id, rule::CASE_STYLE.summary),
+    (rule::CODE_TOO_LONG.id, rule::CODE_TOO_LONG.summary),
+    (rule::INVALID_STATUS.id, rule::INVALID_STATUS.summary),
+    (rule::ROLE_STATUS.id, rule::ROLE_STATUS.summary),
+    (rule::MISSING_ACTION.id, rule::MISSING_ACTION.summary),
     (
-        "toml",
-        "the file is not valid TOML, or has an unknown or mistyped key",
-    ),
-    ("duplicate-code", "a code is defined twice"),
-    (
-        "case-style",
-        "a code does not follow the catalog's case style, or is not ASCII",
-    ),
-    ("code-too-long", "a code is longer than 63 characters"),
-    ("invalid-status", "a status is not a 4xx or 5xx status"),
-    (
-        "role-status",
-        "a role's code has a status of the wrong class, or none",
+        rule::UNDECLARED_PLACEHOLDER.id,
+        rule::UNDECLARED_PLACEHOLDER.summary,
     ),
     (
-        "missing-action",
-        "a code has no action while the catalog requires one",
+        rule::PLACEHOLDER_PARITY.id,
+        rule::PLACEHOLDER_PARITY.summary,
     ),
+    (rule::MISSING_MESSAGE.id, rule::MISSING_MESSAGE.summary),
     (
-        "undeclared-placeholder",
-        "a message uses a placeholder the context does not declare",
+        rule::DANGLING_REFERENCE.id,
+        rule::DANGLING_REFERENCE.summary,
     ),
+    (rule::ANCHOR_COLLISION.id, rule::ANCHOR_COLLISION.summary),
+    (rule::UNKNOWN_ROLE_CODE.id, rule::UNKNOWN_ROLE_CODE.summary),
+    (rule::UNKNOWN_LOCALE.id, rule::UNKNOWN_LOCALE.summary),
     (
-        "placeholder-parity",
-        "a locale's message uses other placeholders than the default locale's",
+        rule::RESERVED_CONTEXT_KEY.id,
+        rule::RESERVED_CONTEXT_KEY.summary,
     ),
-    ("missing-message", "a locale has no message for a code"),
-    (
-        "dangling-reference",
-        "`variant_of` or `replaced_by` names a code that does not exist",
-    ),
-    (
-        "anchor-collision",
-        "two codes have the same docs anchor once hyphenated",
-    ),
-    (
-        "unknown-role-code",
-        "`[roles]` names a code that does not exist",
-    ),
-    (
-        "unknown-locale",
-        "a message is written in a locale the catalog does not declare",
-    ),
-    (
-        "reserved-context-key",
-        "a context key has the name of an envelope member",
-    ),
-    (
-        "unknown-category",
-        "`[categories]` describes a category no code has",
-    ),
+    (rule::UNKNOWN_CATEGORY.id, rule::UNKNOWN_CATEGORY.summary),
 ];
 
 /// Context keys that would collide with an envelope's own members (problem+json's top level,
@@ -88,18 +69,18 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
         if !builtin {
             if !e.code.is_ascii() || !c.meta.case.matches(&e.code) {
                 report.diagnostics.push(
-                    Diagnostic::error("case-style", format!("`{}` is not {}", e.code, c.meta.case.as_str()))
+                    Diagnostic::error(rule::CASE_STYLE, format!("`{}` is not {}", e.code, c.meta.case.as_str()))
                         .primary(&e.spans.code, format!("expected {} ASCII", c.meta.case.as_str()))
                         .help(match c.meta.case {
-                            crate::CaseStyle::Snake => "codes are lower-case ASCII words joined by `_`, such as `insufficient_balance`",
-                            crate::CaseStyle::UpperSnake => "codes are upper-case ASCII words joined by `_`, such as `VALIDATION_ERROR`",
+                            CaseStyle::Snake => "codes are lower-case ASCII words joined by `_`, such as `insufficient_balance`",
+                            CaseStyle::UpperSnake => "codes are upper-case ASCII words joined by `_`, such as `VALIDATION_ERROR`",
                         }),
                 );
             }
             if e.code.len() > MAX_CODE_LEN {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "code-too-long",
+                        rule::CODE_TOO_LONG,
                         format!("`{}` is {} characters long", e.code, e.code.len()),
                     )
                     .primary(&e.spans.code, format!("at most {MAX_CODE_LEN} characters"))
@@ -108,7 +89,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
             }
             if c.meta.action_required && e.action.is_none() && e.lifecycle != Lifecycle::Retired {
                 report.diagnostics.push(
-                    Diagnostic::error("missing-action", format!("`{}` has no action", e.code))
+                    Diagnostic::error(rule::MISSING_ACTION, format!("`{}` has no action", e.code))
                         .primary(&e.spans.code, "add `action = \"...\"` to this code")
                         .help("the action is the programmatic next step, such as `top_up_balance`; set `action_required = false` in `[catalog]` if the API has none"),
                 );
@@ -119,7 +100,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
             if RESERVED_CONTEXT_KEYS.contains(&k.name.as_str()) {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "reserved-context-key",
+                        rule::RESERVED_CONTEXT_KEY,
                         format!("the context key `{}` of `{}` is reserved", k.name, e.code),
                     )
                     .primary(&e.spans.code, format!("declares `context.{}`", k.name))
@@ -143,7 +124,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                 if !builtin {
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "missing-message",
+                            rule::MISSING_MESSAGE,
                             format!(
                                 "`{}` has no message in the default locale `{}`",
                                 e.code,
@@ -166,7 +147,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                         if !builtin {
                             report.diagnostics.push(
                                 Diagnostic::warning(
-                                    "missing-message",
+                                    rule::MISSING_MESSAGE,
                                     format!("`{}` has no `{tag}` message", e.code),
                                 )
                                 .primary(&e.spans.code, format!("add `message.{tag} = \"...\"`"))
@@ -180,7 +161,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                     };
                     for p in m.placeholders().collect::<BTreeSet<_>>() {
                         if !declared.contains(p) {
-                            let at = crate::load::inner_span(
+                            let at = crate::diag::inner_span(
                                 &report.sources,
                                 span,
                                 m.source(),
@@ -189,7 +170,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                                     .map_or(0..0, |s| s..s + p.len() + 2),
                             );
                             report.diagnostics.push(
-                                Diagnostic::error("undeclared-placeholder", format!("`{{{p}}}` is not in the context of `{}`", e.code))
+                                Diagnostic::error(rule::UNDECLARED_PLACEHOLDER, format!("`{{{p}}}` is not in the context of `{}`", e.code))
                                     .primary(&at, "used here")
                                     .help(format!("declare it: `context.{p} = \"string\"` (or integer, number, boolean)")),
                             );
@@ -206,7 +187,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                             .map(|s| format!("{{{s}}}"))
                             .collect();
                         let mut d = Diagnostic::error(
-                            "placeholder-parity",
+                            rule::PLACEHOLDER_PARITY,
                             format!("the `{tag}` message of `{}` does not use the same placeholders as `{}`", e.code, c.meta.default_locale_tag()),
                         )
                         .primary(span, describe_parity(&missing, &extra));
@@ -227,7 +208,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                 if t == &e.code {
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "dangling-reference",
+                            rule::DANGLING_REFERENCE,
                             format!("`{}` names itself in `{field}`", e.code),
                         )
                         .primary(span, "a code cannot refer to itself"),
@@ -235,7 +216,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                 } else if c.get(t).is_none() {
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "dangling-reference",
+                            rule::DANGLING_REFERENCE,
                             format!(
                                 "`{field}` of `{}` names `{t}`, which is not in the catalog",
                                 e.code
@@ -256,7 +237,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
             let first = &c.entries[j];
             report.diagnostics.push(
                 Diagnostic::error(
-                    "anchor-collision",
+                    rule::ANCHOR_COLLISION,
                     format!(
                         "`{}` and `{}` share the docs anchor `#{anchor}`",
                         first.code, e.code
@@ -274,7 +255,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
     for (i, (name, _)) in c.meta.category_docs.iter().enumerate() {
         if !c.entries.iter().any(|e| &e.category == name) {
             let mut d = Diagnostic::warning(
-                "unknown-category",
+                rule::UNKNOWN_CATEGORY,
                 format!("`[categories]` describes `{name}`, which no code has"),
             )
             .help("use a category exactly as the codes write it");
@@ -291,7 +272,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
         match e.default_status() {
             None => report.diagnostics.push(
                 Diagnostic::error(
-                    "role-status",
+                    rule::ROLE_STATUS,
                     format!(
                         "role `{}` names `{}`, which has no status",
                         role.name(),
@@ -305,7 +286,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
             ),
             Some(s) if !allowed.contains(&s) => report.diagnostics.push(
                 Diagnostic::error(
-                    "role-status",
+                    rule::ROLE_STATUS,
                     format!(
                         "role `{}` needs status {allowed:?}, but `{}` is {s}",
                         role.name(),
@@ -326,7 +307,7 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
         if e.lifecycle == Lifecycle::Retired {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "role-status",
+                    rule::ROLE_STATUS,
                     format!("role `{}` names the retired code `{}`", role.name(), e.code),
                 )
                 .primary(&e.spans.code, "retired codes are never returned"),
@@ -341,18 +322,4 @@ fn describe_parity(missing: &[String], extra: &[String]) -> String {
         (false, true) => format!("lacks {}", missing.join(", ")),
         _ => format!("adds {}", extra.join(", ")),
     }
-}
-
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -1,19 +1,30 @@
-//! Reading catalog files into the model, collecting diagnostics on the way.
+//! Loading: the first three stages of `Catalog::from_path`, collecting diagnostics on the way.
+//!
+//! 1. [`read`]: file or directory → texts (I/O errors are diagnostics);
+//! 2. [`parse`]: texts → the raw TOML schema of `raw.rs` (syntax and schema errors);
+//! 3. [`build`]: raw files → the model, resolving roles and filling them with built-in codes.
+//!
+//! The fourth stage, lint, is `lint.rs`'s; `lib.rs` runs the four in order. Loading does not
+//! depend on the lint.
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, FileId, Report, Sources, Span};
+use crate::diag::{Diagnostic, FileId, Report, Span, inner_span};
 use crate::model::*;
 use crate::raw::{RawEntry, RawFile, RawMeta, S, SpannedTable};
+use crate::registry as rule;
 use crate::template::{CustomTemplate, Template};
 
 const BUILTIN: &str = include_str!("builtin.toml");
 
-/// Reads a catalog file, or every `*.toml` file of a directory in name order.
+/// Stage 1's output for one file: its path and text, or why it could not be read.
+pub(crate) type ReadFile = Result<(PathBuf, String), Diagnostic>;
+
+/// Stage 1, read: a catalog file, or every `*.toml` file of a directory in name order.
 ///
-/// Returns the sources and diagnostics in a [`Report`]; I/O failures are diagnostics too.
-pub(crate) fn read_path(path: &Path) -> (Vec<(FileId, RawFile)>, Report) {
-    let mut report = Report::default();
+/// Nothing is parsed yet; I/O failures become diagnostics, kept in file order.
+pub(crate) fn read(path: &Path) -> Vec<ReadFile> {
+    let mut out = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
@@ -24,40 +35,49 @@ pub(crate) fn read_path(path: &Path) -> (Vec<(FileId, RawFile)>, Report) {
                     .collect();
                 files.sort();
                 if files.is_empty() {
-                    report.diagnostics.push(
-                        Diagnostic::error("io", format!("`{}` holds no `*.toml` file", path.display()))
+                    out.push(Err(
+                        Diagnostic::error(rule::IO, format!("`{}` holds no `*.toml` file", path.display()))
                             .help("a directory catalog is a folder of TOML files, one of which holds `[catalog]`"),
-                    );
+                    ));
                 }
             }
-            Err(e) => report.diagnostics.push(io_error(path, &e)),
+            Err(e) => out.push(Err(io_error(path, &e))),
         },
         Ok(_) => files.push(path.to_path_buf()),
-        Err(e) => report.diagnostics.push(io_error(path, &e)),
+        Err(e) => out.push(Err(io_error(path, &e))),
     }
-    let mut parsed = Vec::new();
     for f in files {
-        match std::fs::read(&f) {
+        out.push(match std::fs::read(&f) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    if let Some(p) = parse_file(&mut report, f, text) {
-                        parsed.push(p);
-                    }
-                }
-                Err(e) => report.diagnostics.push(
-                    Diagnostic::error("io", format!("`{}` is not UTF-8 text", f.display()))
-                        .help(format!("re-save it as UTF-8 ({e})")),
-                ),
+                Ok(text) => Ok((f, text)),
+                Err(e) => Err(Diagnostic::error(
+                    rule::IO,
+                    format!("`{}` is not UTF-8 text", f.display()),
+                )
+                .help(format!("re-save it as UTF-8 ({e})"))),
             },
-            Err(e) => report.diagnostics.push(io_error(&f, &e)),
-        }
+            Err(e) => Err(io_error(&f, &e)),
+        });
     }
-    (parsed, report)
+    out
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("io", format!("cannot read `{}`: {e}", path.display()))
+    Diagnostic::error(rule::IO, format!("cannot read `{}`: {e}", path.display()))
         .help("pass the path of a catalog file, or of a directory of catalog files")
+}
+
+/// Stage 2, parse: each file's TOML into the raw schema. The texts become the report's sources;
+/// a file that could not be read, or does not parse, becomes a diagnostic instead.
+pub(crate) fn parse(report: &mut Report, files: Vec<ReadFile>) -> Vec<(FileId, RawFile)> {
+    let mut parsed = Vec::new();
+    for f in files {
+        match f {
+            Ok((path, text)) => parsed.extend(parse_file(report, path, text)),
+            Err(d) => report.diagnostics.push(d),
+        }
+    }
+    parsed
 }
 
 /// Parses one file's text; a syntax or schema error becomes a diagnostic.
@@ -75,7 +95,7 @@ pub(crate) fn parse_file(
             let msg = e.message().trim().to_string();
             let (headline, help) = explain_toml_error(&msg);
             report.diagnostics.push(
-                Diagnostic::error("toml", headline)
+                Diagnostic::error(rule::TOML, headline)
                     .primary(&span, msg)
                     .help(help),
             );
@@ -108,8 +128,10 @@ fn explain_toml_error(msg: &str) -> (String, String) {
     }
 }
 
-/// Builds the model from parsed files. Returns the catalog when no error was found.
-pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result<Catalog, Report> {
+/// Stage 3, build: the model from the parsed files, with the diagnostics of every value that
+/// does not fit it. Returns `None` only when no file holds `[catalog]`; otherwise a catalog, which
+/// may still have errors in `report` (the lint stage runs over it either way).
+pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Option<Catalog> {
     let mut meta_raw: Option<(FileId, S<RawMeta>)> = None;
     let mut roles_raw: Option<(FileId, SpannedTable)> = None;
     let mut statuses_raw: Vec<(String, String)> = Vec::new();
@@ -121,7 +143,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
     for (id, f) in files {
         if let Some(m) = f.catalog {
             if let Some((first_id, first)) = &meta_raw {
-                let d = Diagnostic::error("duplicate-catalog-table", "`[catalog]` is defined in more than one file")
+                let d = Diagnostic::error(rule::DUPLICATE_CATALOG_TABLE, "`[catalog]` is defined in more than one file")
                     .primary(&Span::new(id, m.span()), "defined again here")
                     .secondary(&Span::new(*first_id, first.span()), "first defined here")
                     .help("keep `[catalog]`, `[roles]` and `[http_statuses]` in one file, such as catalog.toml");
@@ -134,7 +156,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             if roles_raw.is_some() {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "duplicate-catalog-table",
+                        rule::DUPLICATE_CATALOG_TABLE,
                         "`[roles]` is defined in more than one file",
                     )
                     .primary(
@@ -159,13 +181,15 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
     }
 
     let Some((meta_file, meta_raw)) = meta_raw else {
-        if report.has_rule("toml") || report.has_rule("io") {
+        if report.has_rule(rule::TOML.id) || report.has_rule(rule::IO.id) {
             // The table may well be in the file that failed to parse: say nothing more.
-            report.sort();
-            return Err(report);
+            return None;
         }
-        let mut d = Diagnostic::error("missing-catalog-table", "no `[catalog]` table was found")
-            .help("add a `[catalog]` table with at least `name = \"...\"`");
+        let mut d = Diagnostic::error(
+            rule::MISSING_CATALOG_TABLE,
+            "no `[catalog]` table was found",
+        )
+        .help("add a `[catalog]` table with at least `name = \"...\"`");
         if let Some(id) = any_file {
             d = d.primary(
                 &Span::new(id, 0..0),
@@ -173,10 +197,9 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             );
         }
         report.diagnostics.push(d);
-        report.sort();
-        return Err(report);
+        return None;
     };
-    let mut meta = build_meta(&mut report, meta_file, meta_raw, statuses_raw);
+    let mut meta = build_meta(report, meta_file, meta_raw, statuses_raw);
     meta.category_docs = categories;
     meta.category_spans = category_spans;
 
@@ -189,7 +212,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             let first_span = entries[first].spans.code.clone();
             report.diagnostics.push(
                 Diagnostic::error(
-                    "duplicate-code",
+                    rule::DUPLICATE_CODE,
                     format!("the code `{code}` is defined twice"),
                 )
                 .primary(&code_span, "defined again here")
@@ -199,7 +222,7 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
             continue;
         }
         let entry = build_entry(
-            &mut report,
+            report,
             &meta,
             file,
             code.clone(),
@@ -211,22 +234,15 @@ pub(crate) fn build(files: Vec<(FileId, RawFile)>, mut report: Report) -> Result
         entries.push(entry);
     }
 
-    let roles = resolve_roles(&mut report, &meta, roles_raw, &mut entries, &mut index);
+    let roles = resolve_roles(report, &meta, roles_raw, &mut entries, &mut index);
 
-    let catalog = Catalog {
+    Some(Catalog {
         meta,
         entries,
         index,
         roles,
         report: Report::default(),
-    };
-    crate::lint::lint(&catalog, &mut report);
-    report.sort();
-    if report.has_errors() {
-        Err(report)
-    } else {
-        Ok(Catalog { report, ..catalog })
-    }
+    })
 }
 
 fn build_meta(
@@ -243,8 +259,11 @@ fn build_meta(
         Some(other) => {
             let c = raw.case.as_ref().map_or(0..0, |c| c.span());
             report.diagnostics.push(
-                Diagnostic::error("invalid-setting", format!("unknown case style `{other}`"))
-                    .primary(&sp(c), "expected `snake_case` or `UPPER_SNAKE`"),
+                Diagnostic::error(
+                    rule::INVALID_SETTING,
+                    format!("unknown case style `{other}`"),
+                )
+                .primary(&sp(c), "expected `snake_case` or `UPPER_SNAKE`"),
             );
             CaseStyle::Snake
         }
@@ -263,7 +282,7 @@ fn build_meta(
         if l.get_ref().parse::<fluent_tag::Tag>().is_err() {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-locale",
+                    rule::INVALID_LOCALE,
                     format!("`{}` is not a BCP 47 language tag", l.get_ref()),
                 )
                 .primary(&sp(l.span()), "such as `en`, `es` or `pt-BR`"),
@@ -272,7 +291,7 @@ fn build_meta(
     }
     if locales.is_empty() {
         report.diagnostics.push(
-            Diagnostic::error("invalid-locale", "`locales` is empty")
+            Diagnostic::error(rule::INVALID_LOCALE, "`locales` is empty")
                 .primary(&locales_span, "list at least one locale"),
         );
     }
@@ -283,7 +302,7 @@ fn build_meta(
             None => {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "invalid-locale",
+                        rule::INVALID_LOCALE,
                         format!(
                             "the default locale `{}` is not one of `locales`",
                             d.get_ref()
@@ -302,7 +321,7 @@ fn build_meta(
             let names: Vec<&str> = StyleKind::ALL.iter().map(|s| s.name()).collect();
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-setting",
+                    rule::INVALID_SETTING,
                     format!("unknown envelope style `{}`", s.get_ref()),
                 )
                 .primary(
@@ -326,7 +345,7 @@ fn build_meta(
                         let s = r.length.as_ref().map_or(0..0, |l| l.span());
                         report.diagnostics.push(
                             Diagnostic::error(
-                                "invalid-setting",
+                                rule::INVALID_SETTING,
                                 format!("hex request ids of {length} digits"),
                             )
                             .primary(&sp(s), "expected 8 to 64"),
@@ -338,7 +357,7 @@ fn build_meta(
                     let s = r.format.as_ref().map_or(0..0, |f| f.span());
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "invalid-setting",
+                            rule::INVALID_SETTING,
                             format!("unknown request-id format `{other}`"),
                         )
                         .primary(&sp(s), "expected `ulid`, `uuidv7` or `hex`"),
@@ -357,7 +376,7 @@ fn build_meta(
                 let s = r.prefix.as_ref().map_or(0..0, |p| p.span());
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "invalid-setting",
+                        rule::INVALID_SETTING,
                         "the request-id prefix has characters unsafe in a header",
                     )
                     .primary(&sp(s), "use ASCII letters, digits, `_`, `-`, `.` or `:`"),
@@ -371,7 +390,7 @@ fn build_meta(
             if style == StyleKind::Custom {
                 let s = raw.style.as_ref().map_or(0..0, |s| s.span());
                 report.diagnostics.push(
-                    Diagnostic::error("custom-template", "style `custom` needs a `[catalog.custom]` template")
+                    Diagnostic::error(rule::CUSTOM_TEMPLATE, "style `custom` needs a `[catalog.custom]` template")
                         .primary(&sp(s), "declared here")
                         .help("add `[catalog.custom]` with `template = '''{\"code\": \"{{code}}\", ...}'''`"),
                 );
@@ -392,7 +411,7 @@ fn build_meta(
                     );
                     report.diagnostics.push(
                         Diagnostic::error(
-                            "custom-template",
+                            rule::CUSTOM_TEMPLATE,
                             "the custom envelope template does not compile",
                         )
                         .primary(&span, e.message),
@@ -406,7 +425,7 @@ fn build_meta(
         let t = d.get_ref();
         if !(t.contains("{code}") || t.contains("{anchor}")) {
             report.diagnostics.push(
-                Diagnostic::warning("docs-url", "the docs permalink template names no code")
+                Diagnostic::warning(rule::DOCS_URL, "the docs permalink template names no code")
                     .primary(&sp(d.span()), "every code would get the same link")
                     .help("use `{anchor}` (the code with hyphens) or `{code}`"),
             );
@@ -437,25 +456,6 @@ fn build_meta(
     }
 }
 
-/// The span of `range` inside a TOML string value, when the source holds the value unescaped;
-/// otherwise the whole value's span.
-pub(crate) fn inner_span(
-    sources: &Sources,
-    whole: &Span,
-    value: &str,
-    range: std::ops::Range<usize>,
-) -> Span {
-    let text = &sources.get(whole.file).text;
-    if let Some(src) = text.get(whole.range.clone())
-        && let Some(at) = src.find(value)
-        && !value.is_empty()
-    {
-        let start = whole.range.start + at;
-        return Span::new(whole.file, start + range.start..start + range.end);
-    }
-    whole.clone()
-}
-
 fn build_entry(
     report: &mut Report,
     meta: &Meta,
@@ -474,7 +474,7 @@ fn build_entry(
         if s.get_ref().0.is_empty() {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-status",
+                    rule::INVALID_STATUS,
                     format!("`{code}` has an empty status list"),
                 )
                 .primary(
@@ -486,14 +486,14 @@ fn build_entry(
         for &st in &s.get_ref().0 {
             if !(400..=599).contains(&st) {
                 report.diagnostics.push(
-                    Diagnostic::error("invalid-status", format!("`{st}` is not an error status"))
+                    Diagnostic::error(rule::INVALID_STATUS, format!("`{st}` is not an error status"))
                         .primary(&sp(s.span()), "expected a 4xx or 5xx status")
                         .help("a code that never reaches an HTTP response has no `status`; describe where it appears in `appears_in`"),
                 );
             } else if statuses.contains(&(st as u16)) {
                 report.diagnostics.push(
                     Diagnostic::warning(
-                        "invalid-status",
+                        rule::INVALID_STATUS,
                         format!("status {st} is listed twice for `{code}`"),
                     )
                     .primary(&sp(s.span()), "repeated"),
@@ -508,7 +508,7 @@ fn build_entry(
         Some(c) => c.get_ref().clone(),
         None => {
             report.diagnostics.push(
-                Diagnostic::error("missing-category", format!("`{code}` has no category"))
+                Diagnostic::error(rule::MISSING_CATEGORY, format!("`{code}` has no category"))
                     .primary(&code_span, "add `category = \"...\"` to this code")
                     .help("the category is the reference section the code is listed under"),
             );
@@ -524,7 +524,7 @@ fn build_entry(
         let Some(i) = meta.locales.iter().position(|l| l == loc.get_ref()) else {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "unknown-locale",
+                    rule::UNKNOWN_LOCALE,
                     format!("`{}` is not one of the catalog's locales", loc.get_ref()),
                 )
                 .primary(
@@ -541,7 +541,7 @@ fn build_entry(
                 let span = inner_span(&report.sources, &whole, text.get_ref(), e.range);
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "invalid-placeholder",
+                        rule::INVALID_PLACEHOLDER,
                         format!("the `{}` message of `{code}` does not parse", loc.get_ref()),
                     )
                     .primary(&span, e.message),
@@ -556,7 +556,7 @@ fn build_entry(
         let ty = ContextType::parse(&v.get_ref().ty).unwrap_or_else(|| {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-context",
+                    rule::INVALID_CONTEXT,
                     format!("unknown context type `{}`", v.get_ref().ty),
                 )
                 .primary(
@@ -577,7 +577,7 @@ fn build_entry(
         Some(r) => RetryAdvice::parse(r.get_ref()).unwrap_or_else(|| {
             report.diagnostics.push(
                 Diagnostic::error(
-                    "invalid-retry",
+                    rule::INVALID_RETRY,
                     format!("unknown retry advice `{}`", r.get_ref()),
                 )
                 .primary(
@@ -671,18 +671,21 @@ fn resolve_roles(
             let Some(role) = Role::parse(k.get_ref()) else {
                 let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
                 report.diagnostics.push(
-                    Diagnostic::error("unknown-role", format!("`{}` is not a role", k.get_ref()))
-                        .primary(
-                            &Span::new(file, k.span()),
-                            format!("roles: {}", names.join(", ")),
-                        ),
+                    Diagnostic::error(
+                        rule::UNKNOWN_ROLE,
+                        format!("`{}` is not a role", k.get_ref()),
+                    )
+                    .primary(
+                        &Span::new(file, k.span()),
+                        format!("roles: {}", names.join(", ")),
+                    ),
                 );
                 continue;
             };
             match index.get(v.get_ref()) {
                 Some(&i) => mapped[role as usize] = Some(i),
                 None => report.diagnostics.push(
-                    Diagnostic::error("unknown-role-code", format!("role `{}` names `{}`, which is not in the catalog", role.name(), v.get_ref()))
+                    Diagnostic::error(rule::UNKNOWN_ROLE_CODE, format!("role `{}` names `{}`, which is not in the catalog", role.name(), v.get_ref()))
                         .primary(&Span::new(file, v.span()), "no such code")
                         .help("name one of this catalog's codes, or leave the role out to use errcat's built-in code"),
                 ),
@@ -706,7 +709,7 @@ fn resolve_roles(
                 .is_some_and(|s| role.allowed_statuses().contains(&s));
             if fits {
                 report.diagnostics.push(Diagnostic::note(
-                    "role-default",
+                    rule::ROLE_DEFAULT,
                     format!(
                         "role `{}` is not in `[roles]`; using the catalog's own `{name}`",
                         role.name()
@@ -716,7 +719,7 @@ fn resolve_roles(
             } else {
                 report.diagnostics.push(
                     Diagnostic::error(
-                        "role-status",
+                        rule::ROLE_STATUS,
                         format!("role `{}` is not in `[roles]`, and the catalog's `{name}` cannot fill it", role.name()),
                     )
                     .primary(&e.spans.code, format!("its status is not one of {:?}", role.allowed_statuses()))
@@ -734,7 +737,7 @@ fn resolve_roles(
         };
         e.code = name.clone();
         report.diagnostics.push(Diagnostic::note(
-            "role-default",
+            rule::ROLE_DEFAULT,
             format!(
                 "role `{}` is not in `[roles]`; using errcat's built-in `{name}` ({})",
                 role.name(),

@@ -82,18 +82,7 @@ impl Catalog {
     /// assert_eq!(c.suggest("something_else_entirely"), None);
     /// ```
     pub fn suggest(&self, wanted: &str) -> Option<&str> {
-        let wanted = wanted.to_ascii_lowercase();
-        self.entries
-            .iter()
-            .map(|e| {
-                (
-                    crate::lint::levenshtein(&e.code.to_ascii_lowercase(), &wanted),
-                    e.code.as_str(),
-                )
-            })
-            .filter(|(d, _)| *d <= 2.max(wanted.len() / 4))
-            .min()
-            .map(|(_, s)| s)
+        crate::suggest::closest(wanted, self.entries.iter().map(|e| e.code.as_str()))
     }
 
     /// Categories in the order they first appear.

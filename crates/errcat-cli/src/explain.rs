@@ -1,8 +1,69 @@
-//! `errcat explain CODE`: the whole entry, as `rustc --explain` prints it.
+//! `errcat explain CODE`: the whole entry, as `rustc --explain` prints it; `errcat explain
+//! --rule ID`: a rule of `errcat check` or `errcat import`, from their registries.
 
 use std::fmt::Write as _;
 
-use errcat_catalog::{Catalog, Entry, Lifecycle, Origin};
+use errcat_catalog::{Catalog, Entry, Lifecycle, Origin, Rule, registry};
+
+use crate::import::rules as import_rules;
+
+/// Every rule `errcat` can print: `check`'s, then `import`'s.
+fn all_rules() -> impl Iterator<Item = &'static Rule> {
+    registry::ALL.iter().chain(import_rules::ALL)
+}
+
+/// `errcat explain --rule ID`: the rule's severity, id, summary and explanation.
+pub(crate) fn rule(id: &str, color: bool) -> Result<(), String> {
+    let Some(r) = all_rules().find(|r| r.id == id) else {
+        let import_id = format!("import::{id}");
+        let near = all_rules()
+            .find(|r| r.id == import_id)
+            .map(|r| r.id)
+            .or_else(|| errcat_catalog::suggest::closest(id, all_rules().map(|r| r.id)));
+        return Err(format!(
+            "`{id}` is not a rule of errcat check or errcat import{}\nhelp: `errcat explain --list-rules` lists every rule",
+            near.map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default()
+        ));
+    };
+    print!("{}", explain_rule(r, color));
+    Ok(())
+}
+
+fn explain_rule(r: &Rule, color: bool) -> String {
+    let (b, n) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "{b}{}[{}]{n}: {}", r.severity.as_str(), r.id, r.summary);
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{}", r.explanation.trim_end());
+    s
+}
+
+/// `errcat explain --list-rules`: every rule id, its severity and summary, one a line.
+pub(crate) fn list_rules(color: bool) -> Result<(), String> {
+    let (b, n) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let width = all_rules().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for r in all_rules() {
+        let _ = writeln!(
+            s,
+            "{b}{:<width$}{n}  {:<7}  {}",
+            r.id,
+            r.severity.as_str(),
+            r.summary
+        );
+    }
+    print!("{s}");
+    Ok(())
+}
 
 pub(crate) fn run(c: &Catalog, code: &str, color: bool) -> Result<(), String> {
     let e = c.get(code).ok_or_else(|| {

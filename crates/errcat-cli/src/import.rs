@@ -14,8 +14,11 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use errcat_catalog::{CaseStyle, Catalog, Role, Severity, StyleKind};
+use errcat_catalog::{CaseStyle, Catalog, Role, Rule, Severity, StyleKind};
 use serde_json::Value;
+
+pub(crate) mod rules;
+use rules as rule;
 
 /// Arguments of `errcat import`.
 #[derive(clap::Args)]
@@ -64,6 +67,7 @@ fn parse_case(s: &str) -> Result<CaseStyle, String> {
 
 /// A warning about what the source lacked, pointing at its line.
 struct Warning {
+    /// The id of a rule of [`rules`].
     rule: &'static str,
     message: String,
     line: Option<usize>,
@@ -86,9 +90,9 @@ impl<'a> Warnings<'a> {
         }
     }
 
-    fn push(&mut self, rule: &'static str, line: Option<usize>, message: impl Into<String>) {
+    fn push(&mut self, rule: Rule, line: Option<usize>, message: impl Into<String>) {
         self.list.push(Warning {
-            rule,
+            rule: rule.id,
             message: message.into(),
             line,
             help: None,
@@ -484,7 +488,7 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
         if let Some((start, row)) = pending {
             let n = cells(&row).len();
             w.push(
-                "import::short-row",
+                rule::SHORT_ROW,
                 Some(start),
                 format!(
                     "this row has {n} cells, the table's header has {ncols}: the rest are empty"
@@ -552,7 +556,7 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
             let mut c = cells(raw);
             if c.len() > table.cols.len() {
                 w.push(
-                    "import::long-row",
+                    rule::LONG_ROW,
                     Some(*line),
                     format!(
                         "this row has {} cells, the table's header has {}: the extra cells are joined into the last column",
@@ -602,11 +606,7 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
                 }
             }
             if row.code.is_empty() {
-                w.push(
-                    "import::no-code",
-                    Some(*line),
-                    "this row has no code: skipped",
-                );
+                w.push(rule::NO_CODE, Some(*line), "this row has no code: skipped");
                 continue;
             }
             source.rows.push(row);
@@ -630,7 +630,7 @@ fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
     }
     for t in skipped {
         w.push(
-            "import::no-code-column",
+            rule::NO_CODE_COLUMN,
             Some(t.header_line),
             format!(
                 "this table has no code column (its columns: {}): skipped",
@@ -727,7 +727,7 @@ fn read_json(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
         let line = if one_line { None } else { code_lines.next() };
         let Some(obj) = item.as_object() else {
             w.push(
-                "import::not-an-object",
+                rule::NOT_AN_OBJECT,
                 line,
                 format!("item {n} is not an object: skipped"),
             );
@@ -777,7 +777,7 @@ fn read_json(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
         }
         if row.code.is_empty() {
             w.push(
-                "import::no-code",
+                rule::NO_CODE,
                 line,
                 format!("item {n} has no `code`: skipped"),
             );
@@ -936,7 +936,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
     for row in source.rows {
         let Some(code) = normalize_code(&row.code, case) else {
             w.push(
-                "import::bad-code",
+                rule::BAD_CODE,
                 row.line,
                 format!(
                     "`{}` cannot be made a {} code: skipped",
@@ -949,7 +949,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
         let raw = row.code.trim().trim_matches(['`', '"', '\'', '*']).trim();
         if raw != code {
             w.push(
-                "import::code-case",
+                rule::CODE_CASE,
                 row.line,
                 format!("`{raw}` is not {}: imported as `{code}`", case.as_str()),
             );
@@ -968,7 +968,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
                 .collect();
             if statuses.is_empty() {
                 w.push(
-                    "import::not-an-error",
+                    rule::NOT_AN_ERROR,
                     row.line,
                     format!(
                         "`{code}` has status {}, not an error status: skipped",
@@ -978,7 +978,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
                 continue;
             }
             w.push(
-                "import::not-an-error-status",
+                rule::NOT_AN_ERROR_STATUS,
                 row.line,
                 format!(
                     "status {} of `{code}` is not a 4xx or 5xx status: dropped",
@@ -1033,7 +1033,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
             }
             let first_line = first.line;
             w.push(
-                "import::duplicate-code",
+                rule::DUPLICATE_CODE,
                 row.line,
                 format!(
                     "duplicate code `{code}` merged: this row is kept in the notes of the first"
@@ -1047,16 +1047,12 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
         if statuses.is_empty() {
             match &row.status {
                 Some(s) if statuses_in(s).is_empty() => w.push(
-                    "import::no-status",
+                    rule::NO_STATUS,
                     row.line,
                     format!("no status for `{code}` (`{s}` is not an HTTP status)"),
                 ),
                 Some(_) => {}
-                None => w.push(
-                    "import::no-status",
-                    row.line,
-                    format!("no status for `{code}`"),
-                ),
+                None => w.push(rule::NO_STATUS, row.line, format!("no status for `{code}`")),
             }
             w.help("a code without `status` never reaches an HTTP response; add its status, or say where it appears in `appears_in`");
         }
@@ -1073,7 +1069,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
             None => {
                 let t = row.title.clone().unwrap_or_else(|| sentence_case(&code));
                 w.push(
-                    "import::no-message",
+                    rule::NO_MESSAGE,
                     row.line,
                     format!("no description for `{code}`: its message is \"{t}\""),
                 );
@@ -1112,7 +1108,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
     }
     if !uncategorized.is_empty() {
         w.push(
-            "import::no-category",
+            rule::NO_CATEGORY,
             None,
             format!(
                 "no category for {} code{} ({}): filed under `{DEFAULT_CATEGORY}`",
@@ -1127,14 +1123,14 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
     if !action_required && !entries.is_empty() {
         if no_action.len() == entries.len() {
             w.push(
-                "import::no-actions",
+                rule::NO_ACTIONS,
                 None,
                 "no programmatic actions: set action_required = false",
             );
             w.help("an Action column of snake_case tokens (`top_up_balance`) gives each code an `action`; prose goes to `next_step`");
         } else {
             w.push(
-                "import::no-actions",
+                rule::NO_ACTIONS,
                 None,
                 format!(
                     "{} code{} no programmatic action ({}): set action_required = false",
@@ -1154,7 +1150,7 @@ fn build(source: Source, args: &ImportArgs, stem: &str, w: &mut Warnings<'_>) ->
         (None, Some(t)) => t.clone(),
         (None, None) => {
             w.push(
-                "import::no-name",
+                rule::NO_NAME,
                 None,
                 format!("no API name in the source: the catalog is named `{stem}`"),
             );
@@ -1293,7 +1289,7 @@ fn guess_roles(
             continue;
         };
         w.push(
-            "import::role-collision",
+            rule::ROLE_COLLISION,
             e.line,
             format!(
                 "`{builtin}` is the name of errcat's built-in code for role `{}`, but here its status is not one of {:?}",

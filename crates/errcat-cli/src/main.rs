@@ -1,4 +1,5 @@
 //! The `errcat` command.
+#![forbid(unsafe_code)]
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -46,13 +47,20 @@ enum Command {
         #[arg(long)]
         notes: bool,
     },
-    /// Explain a code: the whole entry, as `rustc --explain` does.
+    /// Explain a code: the whole entry, as `rustc --explain` does; or, with --rule, a rule.
     Explain {
         /// The code, e.g. insufficient_balance.
-        code: String,
+        #[arg(required_unless_present_any = ["rule", "list_rules"])]
+        code: Option<String>,
         /// The catalog file or directory.
-        #[arg(long, short)]
-        catalog: PathBuf,
+        #[arg(long, short, required_unless_present_any = ["rule", "list_rules"])]
+        catalog: Option<PathBuf>,
+        /// Explain a rule of `errcat check` or `errcat import` instead, e.g. duplicate-code.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["code", "catalog", "list_rules"])]
+        rule: Option<String>,
+        /// List every rule id, with its severity and summary.
+        #[arg(long, conflicts_with_all = ["code", "catalog"])]
+        list_rules: bool,
     },
     /// Print the status line, headers and body a client would receive for a code.
     Render(render::RenderArgs),
@@ -77,9 +85,19 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check { path, notes } => check(&path, notes, color),
-        Command::Explain { code, catalog } => {
-            with_catalog(&catalog, color, |c| explain::run(c, &code, color))
-        }
+        Command::Explain {
+            code,
+            catalog,
+            rule,
+            list_rules,
+        } => match (rule, code, catalog) {
+            (Some(id), ..) => report(explain::rule(&id, color)),
+            (None, Some(code), Some(catalog)) if !list_rules => {
+                with_catalog(&catalog, color, |c| explain::run(c, &code, color))
+            }
+            // clap requires CODE and --catalog unless --rule or --list-rules is given.
+            _ => report(explain::list_rules(color)),
+        },
         Command::Docs(args) => docs::run(&args, color),
         Command::Serve(args) => docs::serve(&args, color),
         Command::Openapi(args) => openapi::run(&args, color),
@@ -138,6 +156,17 @@ fn check(path: &std::path::Path, notes: bool, color: bool) -> ExitCode {
     }
 }
 
+/// Exits 0, or prints the error and exits 1.
+fn report(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Loads a catalog, or prints why it cannot be loaded and exits 1.
 fn with_catalog(
     path: &std::path::Path,
@@ -146,12 +175,6 @@ fn with_catalog(
 ) -> ExitCode {
     match common::load_catalog(path, color) {
         None => ExitCode::FAILURE,
-        Some(c) => match f(&c) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                ExitCode::FAILURE
-            }
-        },
+        Some(c) => report(f(&c)),
     }
 }
