@@ -34,6 +34,9 @@
 //! ```
 #![warn(missing_docs)]
 
+/// API-key authentication (feature `auth`): see [`axum::auth`].
+#[cfg(feature = "auth")]
+pub use axum::auth;
 #[cfg(feature = "axum")]
 pub mod axum;
 #[path = "client/code.rs"]
@@ -51,7 +54,12 @@ mod request_id;
 pub use catalog_code::CatalogCode;
 pub use errcat_catalog::{self as catalog, Catalog, Role, StyleKind};
 /// Rate-limit and idempotency stores (the `errcat-store` crate): in memory, or on Redis.
-#[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "redis"))]
+#[cfg(any(
+    feature = "rate-limit",
+    feature = "idempotency",
+    feature = "redis",
+    feature = "auth"
+))]
 pub use errcat_store as store;
 pub use error::{
     ApiError, Code, FieldError, FieldSource, InvalidPointer, JsonPointer, UnknownCode, Value,

@@ -554,6 +554,12 @@ pub fn current_request_id() -> Option<RequestId> {
     SCOPE.try_with(|s| s.id.clone()).ok()
 }
 
+/// Runs `f` on the catalog of the [`ErrcatLayer`] serving the current task, if any.
+#[cfg_attr(not(feature = "auth"), allow(dead_code))]
+pub(crate) fn with_catalog<R>(f: impl FnOnce(&crate::Catalog) -> R) -> Option<R> {
+    SCOPE.try_with(|s| f(s.errcat.renderer().catalog())).ok()
+}
+
 /// The negotiated locale of the request the current task serves, inside [`ErrcatLayer`].
 pub fn current_locale() -> Option<Locale> {
     SCOPE.try_with(|s| s.locale).ok()

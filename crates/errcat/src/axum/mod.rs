@@ -64,6 +64,8 @@
 //! Both keep their state in an `errcat::store` store: in memory, or on Redis with the
 //! `redis` feature. Put them inside [`ErrcatLayer`], the rate limit outside the idempotency layer.
 
+#[cfg(feature = "auth")]
+pub mod auth;
 mod extract;
 #[cfg(any(feature = "garde", feature = "validator"))]
 mod validate;
@@ -73,7 +75,7 @@ pub use validate::garde;
 pub use validate::validator;
 #[cfg(feature = "idempotency")]
 mod idempotency;
-#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+#[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod key;
 mod layer;
 pub mod linger;
@@ -81,20 +83,20 @@ pub mod linger;
 mod rate_limit;
 mod request_id;
 mod response;
-#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+#[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod store;
 #[cfg(feature = "idempotency")]
 pub use idempotency::{
     IDEMPOTENCY_KEY, Idempotency, IdempotencyLayer, IdempotencyService, is_valid_idempotency_key,
 };
-#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+#[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 pub use key::{ApiKey, ClientIp, KeyExtractor};
 #[cfg(feature = "rate-limit")]
 pub use rate_limit::{
     Policy, RATELIMIT, RATELIMIT_POLICY, RateLimit, RateLimitLayer, RateLimitService,
     X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
 };
-#[cfg(any(feature = "rate-limit", feature = "idempotency"))]
+#[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 pub use store::{ConfigError, FailMode};
 
 pub use extract::{Json, Path, Query, from_json_slice};

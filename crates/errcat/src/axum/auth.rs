@@ -1,0 +1,590 @@
+//! API-key authentication that fails in the catalog's words.
+//!
+//! [`Auth`] builds a layer that reads a key from `Authorization: Bearer <key>` (the scheme in
+//! any case, per RFC 9110) or a header of your choice such as `X-API-Key`, checks its format
+//! and checksum offline, looks its record up in a [`KeyStore`] by id, compares the hash of
+//! the secret in constant time, and checks revocation, expiry and allowed networks. A caller
+//! that passes gets a [`Principal`] in the request's extensions (a handler takes it as an
+//! extractor; rate limits and idempotency key on [`principal_key`]); every other caller gets
+//! the catalog's code for what went wrong, each a [`Role`] a catalog can map to its own code:
+//!
+//! | what | role | status |
+//! |---|---|---|
+//! | no credentials | `missing_credentials` | 401 |
+//! | not a well-formed key (another scheme, a typo) | `malformed_credentials` | 401 |
+//! | no such key, or its secret differs | `invalid_credentials` | 401 |
+//! | revoked | `revoked_credentials` | 401 |
+//! | expired | `expired_credentials` | 401 |
+//! | a scope [`require_scope`] asks for is missing | `insufficient_scope` | 403 |
+//! | the key does not allow the client's address | `address_not_allowed` | 403 |
+//! | a key of another environment ([`Auth::environment`]) | `wrong_environment` | 403 |
+//!
+//! Every 401 carries `WWW-Authenticate: Bearer` with RFC 6750's `error` parameter (none for
+//! missing credentials, as the RFC asks), and a 403 for a scope names it. Failures are counted
+//! per client address: past the limit (20 a minute by default) a failing caller gets the
+//! catalog's `rate_limited` code with `Retry-After`, while a valid key from the same address
+//! still passes. The store is asked within a timeout; a store that cannot answer is the
+//! catalog's `unavailable` (authentication never fails open).
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use errcat::auth::{Auth, Principal, require_scope};
+//! use errcat::axum::{Errcat, RouterExt};
+//! use errcat::store::MemoryStore;
+//! use errcat::store::keys::{ApiKeySecret, KeyHasher, KeyRecord, KeyStore as _};
+//!
+//! errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let keys = MemoryStore::new();
+//! let secret = ApiKeySecret::generate("mfx", "test")?;
+//! let record = KeyRecord::new(&secret, &KeyHasher::sha256(), "CI", "acct_1").scopes(["faxes:read"]);
+//! keys.put(&record).await?;
+//!
+//! let catalog = mintfax::catalog();
+//! let app: Router = Router::new()
+//!     .route("/faxes", get(|who: Principal| async move { who.owner.clone() }))
+//!     .route_layer(require_scope("faxes:read"))
+//!     .layer(Auth::new(keys).layer(&catalog))
+//!     .with_errcat(Errcat::new(catalog));
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::response::{IntoResponse as _, Response};
+use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyStore, unix_now};
+use errcat_store::{Limiter, MemoryStore, RateLimitStore, Window};
+use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use http::{HeaderName, HeaderValue};
+
+use super::key::{ClientIp, KeyExtractor};
+use super::store::{FailMode, OutageLog, bounded};
+use crate::{ApiError, Catalog, Role};
+
+/// Who is calling: the authenticated key's id, owner, environment and scopes. In the
+/// request's extensions once [`Auth`] let the request through; a handler takes it as an
+/// extractor (missing credentials when no [`Auth`] layer ran).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The key's public id (`mfx_test_AbCd1234`).
+    pub key_id: String,
+    /// Who the key belongs to.
+    pub owner: String,
+    /// The key's environment (`test`, `live`).
+    pub environment: String,
+    /// What the key may do.
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// Whether the key has `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Arc<Principal>>()
+            .map(|p| Principal::clone(p))
+            .ok_or_else(|| ApiError::role(Role::MissingCredentials))
+    }
+}
+
+/// The authenticated key's id, for rate-limit policies and idempotency scopes: a request
+/// counts under who is calling, however the header was spelled. `None` before [`Auth`].
+///
+/// ```
+/// use errcat::auth::principal_key;
+/// use errcat::axum::Policy;
+/// use errcat::store::Window;
+///
+/// let per_key = Policy::new("keys", principal_key).window(Window::per_second("second", 100));
+/// # let _ = per_key;
+/// ```
+pub fn principal_key(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<Arc<Principal>>()
+        .map(|p| p.key_id.clone())
+}
+
+/// The environment a request is for, as [`Auth::environment`] takes it.
+type EnvironmentOf = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
+
+/// Builds the authentication layer. See the [module docs](self).
+pub struct Auth {
+    keys: Arc<dyn KeyStore>,
+    hasher: KeyHasher,
+    header: Option<HeaderName>,
+    environment: Option<EnvironmentOf>,
+    failures: Option<(Arc<dyn RateLimitStore>, Window)>,
+    client_ip: ClientIp,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("hasher", &self.hasher)
+            .field("header", &self.header)
+            .field("failures", &self.failures.as_ref().map(|(_, w)| w))
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auth {
+    /// Authentication against `keys`, hashing with SHA-256, reading `Authorization: Bearer`,
+    /// limiting failures to 20 a minute per client address in memory, asking the store for at
+    /// most 250 ms.
+    pub fn new(keys: impl KeyStore) -> Auth {
+        Auth {
+            keys: Arc::new(keys),
+            hasher: KeyHasher::sha256(),
+            header: None,
+            environment: None,
+            failures: Some((
+                Arc::new(MemoryStore::new()),
+                Window::per_minute("auth-failures", 20),
+            )),
+            client_ip: ClientIp::new(),
+            timeout: Duration::from_millis(250),
+        }
+    }
+
+    /// How secrets were hashed when their records were made (HMAC with a pepper, say).
+    pub fn hasher(mut self, hasher: KeyHasher) -> Auth {
+        self.hasher = hasher;
+        self
+    }
+
+    /// Also reads the key from this header (`x-api-key`) when `Authorization` is absent.
+    pub fn header(mut self, name: &'static str) -> Auth {
+        self.header = Some(HeaderName::from_static(name));
+        self
+    }
+
+    /// The environment a request is for (`live` for a live resource, say): a key of another
+    /// environment gets `wrong_environment`. `None` from `which` accepts any environment.
+    pub fn environment(
+        mut self,
+        which: impl Fn(&Request) -> Option<String> + Send + Sync + 'static,
+    ) -> Auth {
+        self.environment = Some(Arc::new(which));
+        self
+    }
+
+    /// Counts failed attempts per client address in `store` under `window` (by default 20 a
+    /// minute in memory; put it on Redis to count across instances).
+    pub fn limit_failures(mut self, store: impl RateLimitStore, window: Window) -> Auth {
+        self.failures = Some((Arc::new(store), window));
+        self
+    }
+
+    /// Does not limit failed attempts (for tests; a public API wants the limit).
+    pub fn no_failure_limit(mut self) -> Auth {
+        self.failures = None;
+        self
+    }
+
+    /// How the client's address is found (trusted proxies), for failure limits and allowed
+    /// networks.
+    pub fn client_ip(mut self, client_ip: ClientIp) -> Auth {
+        self.client_ip = client_ip;
+        self
+    }
+
+    /// The longest wait for the key store.
+    pub fn store_timeout(mut self, timeout: Duration) -> Auth {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The layer, for `catalog` (whose codes the refusals use).
+    pub fn layer(self, catalog: &Catalog) -> AuthLayer {
+        let failures = self
+            .failures
+            .map(|(store, window)| store.limiter("auth-failures", std::slice::from_ref(&window)));
+        // Checked here so a catalog that cannot resolve the roles fails at start, not per request.
+        for failure in [
+            Role::MissingCredentials,
+            Role::RateLimited,
+            Role::Unavailable,
+        ] {
+            let _ = catalog.role(failure);
+        }
+        AuthLayer {
+            shared: Arc::new(Shared {
+                keys: self.keys,
+                hasher: self.hasher,
+                header: self.header,
+                environment: self.environment,
+                failures,
+                client_ip: self.client_ip,
+                timeout: self.timeout,
+                outage: OutageLog::new(),
+            }),
+        }
+    }
+}
+
+fn declares(catalog: &Catalog, role: Role, key: &str) -> bool {
+    catalog.role(role).context.iter().any(|k| k.name == key)
+}
+
+struct Shared {
+    keys: Arc<dyn KeyStore>,
+    hasher: KeyHasher,
+    header: Option<HeaderName>,
+    environment: Option<EnvironmentOf>,
+    failures: Option<Arc<dyn Limiter>>,
+    client_ip: ClientIp,
+    timeout: Duration,
+    outage: OutageLog,
+}
+
+/// The layer [`Auth::layer`] makes.
+#[derive(Clone)]
+pub struct AuthLayer {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer").finish_non_exhaustive()
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] makes.
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> std::fmt::Debug for AuthService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService").finish_non_exhaustive()
+    }
+}
+
+/// Why a request did not authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    Missing,
+    Malformed,
+    Invalid,
+    Revoked,
+    Expired,
+    Address,
+    Environment,
+}
+
+impl Failure {
+    fn role(self) -> Role {
+        match self {
+            Failure::Missing => Role::MissingCredentials,
+            Failure::Malformed => Role::MalformedCredentials,
+            Failure::Invalid => Role::InvalidCredentials,
+            Failure::Revoked => Role::RevokedCredentials,
+            Failure::Expired => Role::ExpiredCredentials,
+            Failure::Address => Role::AddressNotAllowed,
+            Failure::Environment => Role::WrongEnvironment,
+        }
+    }
+
+    /// `WWW-Authenticate` for a 401 (RFC 6750 §3).
+    fn challenge(self) -> Option<&'static str> {
+        match self {
+            Failure::Missing => Some("Bearer"),
+            Failure::Malformed => Some(r#"Bearer error="invalid_request""#),
+            Failure::Invalid | Failure::Revoked | Failure::Expired => {
+                Some(r#"Bearer error="invalid_token""#)
+            }
+            Failure::Address | Failure::Environment => None,
+        }
+    }
+}
+
+/// What [`Shared::authenticate`] needs of a request.
+struct Facts {
+    token: Result<Option<String>, ()>,
+    environment: Option<String>,
+    addr: Option<IpAddr>,
+    client: Option<String>,
+}
+
+/// The credentials a request carries: `Ok(None)` for none, `Err` for something that is not a
+/// bearer token.
+fn credentials<'r>(req: &'r Request, header: Option<&HeaderName>) -> Result<Option<&'r str>, ()> {
+    let headers = req.headers();
+    let mut auth = headers.get_all(AUTHORIZATION).iter();
+    if let Some(value) = auth.next() {
+        if auth.next().is_some() {
+            return Err(());
+        }
+        let value = value.to_str().map_err(drop)?;
+        let (scheme, rest) = value.split_at_checked(6).ok_or(())?;
+        if !scheme.eq_ignore_ascii_case("bearer") || !rest.starts_with([' ', '\t']) {
+            return Err(());
+        }
+        let token = rest.trim_matches([' ', '\t']);
+        return if token.is_empty() {
+            Err(())
+        } else {
+            Ok(Some(token))
+        };
+    }
+    if let Some(name) = header {
+        let mut values = headers.get_all(name).iter();
+        if let Some(value) = values.next() {
+            if values.next().is_some() {
+                return Err(());
+            }
+            let token = value.to_str().map_err(drop)?.trim_matches([' ', '\t']);
+            return if token.is_empty() {
+                Err(())
+            } else {
+                Ok(Some(token))
+            };
+        }
+    }
+    Ok(None)
+}
+
+impl Shared {
+    fn client(&self, req: &Request) -> Option<(String, Option<IpAddr>)> {
+        let key = self.client_ip.key(req)?;
+        let addr = key.parse::<IpAddr>().ok().or_else(|| {
+            req.extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        });
+        Some((key, addr))
+    }
+
+    /// What authentication needs of a request, taken before any wait (a request is not `Sync`).
+    fn facts(&self, req: &Request) -> Facts {
+        let client = self.client(req);
+        Facts {
+            token: credentials(req, self.header.as_ref()).map(|t| t.map(str::to_owned)),
+            environment: self.environment.as_ref().and_then(|which| which(req)),
+            addr: client.as_ref().and_then(|c| c.1),
+            client: client.map(|c| c.0),
+        }
+    }
+
+    /// Authenticates a request: its principal, or why not (a store failure is `Err(None)`).
+    async fn authenticate(&self, facts: &Facts) -> Result<Principal, Option<Failure>> {
+        let token = match &facts.token {
+            Ok(Some(token)) => token,
+            Ok(None) => return Err(Some(Failure::Missing)),
+            Err(()) => return Err(Some(Failure::Malformed)),
+        };
+        let secret = ApiKeySecret::parse(token).map_err(|_| Some(Failure::Malformed))?;
+        let record = match bounded(self.timeout, self.keys.get(secret.id())).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return Err(Some(Failure::Invalid)),
+            Err(e) => {
+                self.outage.report("API-key", FailMode::Closed, &e);
+                return Err(None);
+            }
+        };
+        if !record.matches(&secret, &self.hasher) {
+            return Err(Some(Failure::Invalid));
+        }
+        if record.is_revoked() {
+            return Err(Some(Failure::Revoked));
+        }
+        if record.is_expired(unix_now()) {
+            return Err(Some(Failure::Expired));
+        }
+        if !record.networks.is_empty() && !facts.addr.is_some_and(|a| record.allows(a)) {
+            return Err(Some(Failure::Address));
+        }
+        if let Some(wanted) = &facts.environment
+            && *wanted != record.environment
+        {
+            return Err(Some(Failure::Environment));
+        }
+        Ok(Principal {
+            key_id: record.id,
+            owner: record.owner,
+            environment: record.environment,
+            scopes: record.scopes,
+        })
+    }
+
+    /// The answer to a failed attempt: its code, or the failure limit's once it is spent.
+    async fn refuse(&self, failure: Failure, client: Option<&str>) -> Response {
+        if let (Some(limiter), Some(client)) = (&self.failures, client) {
+            match bounded(self.timeout, limiter.check(client)).await {
+                Ok(decision) => {
+                    if let Some(wait) = decision.retry_after() {
+                        let secs =
+                            u32::try_from(wait.as_secs().saturating_add(1)).unwrap_or(u32::MAX);
+                        return ApiError::role(Role::RateLimited)
+                            .retry_after(secs)
+                            .into_response();
+                    }
+                }
+                // The limit is protection, not the answer: the failure is still refused.
+                Err(e) => tracing::warn!(error = %e, "the auth-failure limit's store failed"),
+            }
+        }
+        let mut response = ApiError::role(failure.role()).into_response();
+        if let Some(challenge) = failure.challenge() {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        }
+        response
+    }
+}
+
+impl<S> tower::Service<Request> for AuthService<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        let facts = shared.facts(&req);
+        Box::pin(async move {
+            match shared.authenticate(&facts).await {
+                Ok(principal) => {
+                    req.extensions_mut().insert(Arc::new(principal));
+                    inner.call(req).await
+                }
+                Err(Some(failure)) => Ok(shared.refuse(failure, facts.client.as_deref()).await),
+                Err(None) => Ok(ApiError::role(Role::Unavailable)
+                    .retry_after(1)
+                    .into_response()),
+            }
+        })
+    }
+}
+
+/// A route layer that lets through only principals with `scope`, after [`Auth`]: others get
+/// the catalog's `insufficient_scope` (with the scope in its context where the code declares
+/// it, and in `WWW-Authenticate`), requests that did not authenticate `missing_credentials`.
+///
+/// ```
+/// use axum::{routing::post, Router};
+/// use errcat::auth::require_scope;
+///
+/// let writes: Router = Router::new()
+///     .route("/faxes", post(|| async { "sent" }))
+///     .route_layer(require_scope("faxes:write"));
+/// # let _ = writes;
+/// ```
+pub fn require_scope(scope: &'static str) -> RequireScopeLayer {
+    RequireScopeLayer { scope }
+}
+
+/// The layer [`require_scope`] makes.
+#[derive(Debug, Clone, Copy)]
+pub struct RequireScopeLayer {
+    scope: &'static str,
+}
+
+impl<S> tower::Layer<S> for RequireScopeLayer {
+    type Service = RequireScope<S>;
+
+    fn layer(&self, inner: S) -> RequireScope<S> {
+        RequireScope {
+            inner,
+            scope: self.scope,
+        }
+    }
+}
+
+/// The service [`RequireScopeLayer`] makes.
+#[derive(Debug, Clone)]
+pub struct RequireScope<S> {
+    inner: S,
+    scope: &'static str,
+}
+
+impl<S> tower::Service<Request> for RequireScope<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future =
+        futures_util::future::Either<S::Future, std::future::Ready<Result<Response, Infallible>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        use futures_util::future::Either;
+        let refusal = match req.extensions().get::<Arc<Principal>>() {
+            Some(p) if p.has_scope(self.scope) => None,
+            Some(_) => Some(insufficient_scope(self.scope)),
+            None => {
+                let mut res = ApiError::role(Role::MissingCredentials).into_response();
+                res.headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                Some(res)
+            }
+        };
+        match refusal {
+            None => Either::Left(self.inner.call(req)),
+            Some(res) => Either::Right(std::future::ready(Ok(res))),
+        }
+    }
+}
+
+fn insufficient_scope(scope: &'static str) -> Response {
+    let declared = super::layer::with_catalog(|c| declares(c, Role::InsufficientScope, "scope"))
+        .unwrap_or(false);
+    let mut err = ApiError::role(Role::InsufficientScope);
+    if declared {
+        err = err.with("scope", scope);
+    }
+    let mut res = err.into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        r#"Bearer error="insufficient_scope", scope="{scope}""#
+    )) {
+        res.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    res
+}
