@@ -128,6 +128,9 @@ pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
             eprintln!("note: --locale applies to --format markdown; the site has every locale");
         }
     }
+    if args.templates.is_some() && args.format == Format::Markdown {
+        eprintln!("note: --templates applies to the HTML site; the Markdown page has no templates");
+    }
     match args.format {
         Format::Markdown => {
             let text = errcat_docs::markdown(&catalog, args.locale.as_deref());
