@@ -26,7 +26,20 @@ const DEFAULTS: [(&str, &str); 3] = [
 /// Templates are [MiniJinja](https://docs.rs/minijinja) (Jinja2) with `trim_blocks`,
 /// `lstrip_blocks` and a kept trailing newline. Values are escaped for HTML unless errcat made them
 /// as HTML (the Markdown of the catalog's prose, a code's section, the index rows); a variable
-/// the page lacks is an error, not an empty string.
+/// the page lacks is an error, not an empty string. Any other `*.html` file of the directory
+/// may be included (`{% include "header.html" %}`).
+///
+/// Every page sees `page` (`"index"` or `"code"`), `title`, `lang` (the locale's tag), `root`
+/// (`""`, or `"../"` on another locale's page: prefix it to `assets/…` and other site files),
+/// `file` (the page's file name), `locales` (empty for one locale; else each with `tag`,
+/// `current`, `link` for the switcher and `href` for `<link rel="alternate">`),
+/// `catalog` (`name`, `version` or none, `code_count`), `labels` (the locale's words, e.g.
+/// `labels.error_reference`) and `prose_lang` (HTML: ` lang="en"` where the catalog's prose is
+/// in another language than the page). The index page adds `intro` (HTML or none),
+/// `categories` (each with `id`, `name`, `count`, `intro`, `rows`), `statuses` (each with
+/// `status`, `class`, `reason`, `meaning`, `codes`, `more`) and `sections` (HTML: every code in
+/// full); a code's page adds `description` (plain text), `canonical` (a URL or none),
+/// `category` (`id`, `name`), `code` (`code`, `anchor`) and `section` (HTML: the code in full).
 ///
 /// ```
 /// use std::sync::Arc;
