@@ -2,12 +2,12 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use errcat_catalog::StyleKind;
-use errcat_docs::{Lookup, Site, SiteOptions};
+use errcat_docs::{Lookup, Site, SiteOptions, Templates};
 
 /// What `errcat docs` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,6 +38,10 @@ pub(crate) struct DocsArgs {
     /// For `--format markdown`: the locale to write (a tag the catalog declares).
     #[arg(long)]
     pub locale: Option<String>,
+    /// A directory of templates that replace errcat's by file name (layout.html, index.html,
+    /// code.html); those it lacks stay errcat's.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// Arguments of `errcat serve`.
@@ -51,6 +55,43 @@ pub(crate) struct ServeArgs {
     /// The envelope style of the example responses; defaults to the catalog's.
     #[arg(long, value_parser = crate::common::parse_style)]
     pub style: Option<StyleKind>,
+    /// A directory of templates that replace errcat's by file name, as for `errcat docs`.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// The site of a catalog with the templates of `--templates DIR`, or the error on stderr.
+fn site(
+    catalog: &Arc<errcat::Catalog>,
+    style: Option<StyleKind>,
+    dir: Option<&Path>,
+) -> Option<Site> {
+    let templates = match dir {
+        None => Templates::default(),
+        Some(dir) => match Templates::from_dir(dir) {
+            Ok(t) => {
+                if t.replaced().is_empty() {
+                    eprintln!(
+                        "note: `{}` has none of {}; the site keeps errcat's templates",
+                        dir.display(),
+                        Templates::NAMES.join(", ")
+                    );
+                }
+                t
+            }
+            Err(e) => {
+                eprintln!("error: template {e}");
+                return None;
+            }
+        },
+    };
+    match Site::try_generate(catalog, &SiteOptions { style, templates }) {
+        Ok(site) => Some(site),
+        Err(e) => {
+            eprintln!("error: template {e}");
+            None
+        }
+    }
 }
 
 pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
@@ -87,6 +128,9 @@ pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
             eprintln!("note: --locale applies to --format markdown; the site has every locale");
         }
     }
+    if args.templates.is_some() && args.format == Format::Markdown {
+        eprintln!("note: --templates applies to the HTML site; the Markdown page has no templates");
+    }
     match args.format {
         Format::Markdown => {
             let text = errcat_docs::markdown(&catalog, args.locale.as_deref());
@@ -113,7 +157,9 @@ pub(crate) fn run(args: &DocsArgs, color: bool) -> ExitCode {
             }
         }
         Format::Html => {
-            let site = Site::generate(&catalog, &SiteOptions { style: args.style });
+            let Some(site) = site(&catalog, args.style, args.templates.as_deref()) else {
+                return ExitCode::FAILURE;
+            };
             match site.write_to(&args.out) {
                 Ok(()) => {
                     println!(
@@ -151,7 +197,9 @@ pub(crate) fn serve(args: &ServeArgs, color: bool) -> ExitCode {
             args.addr.ip()
         );
     }
-    let site = Arc::new(Site::generate(&catalog, &SiteOptions { style: args.style }));
+    let Some(site) = site(&catalog, args.style, args.templates.as_deref()).map(Arc::new) else {
+        return ExitCode::FAILURE;
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

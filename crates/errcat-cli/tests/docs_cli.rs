@@ -295,3 +295,109 @@ fn serve_reports_a_busy_port() {
     assert!(err(&o).contains("busy"), "{}", err(&o));
     drop(taken);
 }
+
+#[test]
+fn docs_templates_replace_errcats_by_file_name() {
+    let dir = temp_dir("templates");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).expect("templates dir");
+    let layout = "<!DOCTYPE html>\n<html lang=\"{{ lang }}\"><head><meta charset=\"utf-8\"><title>{{ title }}</title>\n\
+                  {% block head %}{% endblock %}</head>\n<body><header class=\"acme\"><img src=\"{{ root }}logo.svg\" alt=\"ACME\"></header>\n\
+                  {% block main %}{% endblock %}</body></html>\n";
+    std::fs::write(templates.join("layout.html"), layout).expect("layout");
+    let site = dir.join("site");
+    let o = errcat(&[
+        "docs",
+        "catalogs/mxcep",
+        "--out",
+        site.to_str().expect("UTF-8 path"),
+        "--templates",
+        templates.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    for (f, root) in [
+        ("index.html", ""),
+        ("phone-not-verified.html", ""),
+        ("es/index.html", "../"),
+        ("es/phone-not-verified.html", "../"),
+    ] {
+        let page = std::fs::read_to_string(site.join(f)).expect("page");
+        assert!(
+            page.contains(&format!("<img src=\"{root}logo.svg\" alt=\"ACME\">")),
+            "{f}: {page}"
+        );
+    }
+    // index.html and code.html are not in the directory: errcat's.
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    assert!(index.contains("<nav class=\"toc\""));
+    let page = std::fs::read_to_string(site.join("phone-not-verified.html")).expect("page");
+    assert!(page.contains("<h1 id=\"phone-not-verified_h\">"));
+
+    // A directory with none of the templates: a note, and errcat's site.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).expect("empty dir");
+    let o = errcat(&[
+        "docs",
+        "catalogs/mintfax.toml",
+        "--out",
+        dir.join("plain").to_str().expect("UTF-8 path"),
+        "--templates",
+        empty.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains("has none of layout.html"), "{}", err(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_broken_template_fails_with_its_file_and_line() {
+    let dir = temp_dir("broken-template");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).expect("templates dir");
+    std::fs::write(
+        templates.join("code.html"),
+        "{% extends \"layout.html\" %}\n{% block main %}\n{{ section }\n{% endblock %}\n",
+    )
+    .expect("code.html");
+    let file = templates.join("code.html").display().to_string();
+    let site = dir.join("site");
+    let o = errcat(&[
+        "docs",
+        "catalogs/mintfax.toml",
+        "--out",
+        site.to_str().expect("UTF-8 path"),
+        "--templates",
+        templates.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        err(&o).contains(&format!("error: template {file}:3: syntax error")),
+        "{}",
+        err(&o)
+    );
+    assert!(!err(&o).contains("panicked"), "{}", err(&o));
+    assert!(!site.exists(), "nothing is written");
+    // `serve` takes the same flag, and fails the same way before it listens.
+    let o = errcat(&[
+        "serve",
+        "catalogs/mintfax.toml",
+        "--addr",
+        "127.0.0.1:0",
+        "--templates",
+        templates.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(err(&o).contains(&format!("{file}:3: ")), "{}", err(&o));
+    // A directory that is not there.
+    let o = errcat(&[
+        "docs",
+        "catalogs/mintfax.toml",
+        "--out",
+        site.to_str().expect("UTF-8 path"),
+        "--templates",
+        dir.join("nope").to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("cannot read the directory"), "{}", err(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -257,7 +257,11 @@ fn docs_routes(catalog: &Arc<errcat::Catalog>, style: StyleKind) -> Router {
     use axum::response::{IntoResponse, Redirect, Response};
     use errcat_docs::{Lookup, Site, SiteOptions};
 
-    let site = Arc::new(Site::generate(catalog, &SiteOptions { style: Some(style) }));
+    let options = SiteOptions {
+        style: Some(style),
+        ..SiteOptions::default()
+    };
+    let site = Arc::new(Site::generate(catalog, &options));
     let prefix: Arc<str> = errcat_docs::mount_path(catalog)
         .unwrap_or_else(|| "/docs/errors".into())
         .into();

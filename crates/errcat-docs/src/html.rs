@@ -4,9 +4,12 @@ use std::fmt::Write as _;
 
 use errcat_catalog::{Entry, Lifecycle, Origin, RetryAdvice};
 
+use minijinja::{Environment, Value, context};
+
 use crate::Page;
 use crate::example::Example;
 use crate::prep::{Prep, reason};
+use crate::templates::{TemplateError, Templates, safe};
 use crate::text::{Labels, Markdown, esc, esc_into, esc_text_into, plain};
 
 /// `write!` into a `String`, which cannot fail.
@@ -30,8 +33,8 @@ enum Kind {
 /// One locale's set of pages.
 struct Loc<'p, 'a> {
     p: &'p Prep<'a>,
+    env: &'p Environment<'static>,
     locale: usize,
-    tag: &'a str,
     l: &'static Labels,
     /// `""` for the default locale, `"../"` for the others: the way back to the site's root.
     root: &'static str,
@@ -44,6 +47,8 @@ struct Loc<'p, 'a> {
     /// ` lang="en"` on a page of another locale: marks the catalog's prose, which is written in
     /// the default locale.
     prose_lang: String,
+    /// What every page's template sees of the catalog and the locale.
+    base: Value,
 }
 
 /// The file name of a code's own page. A code whose anchor is `index` has no page of its own
@@ -93,28 +98,75 @@ fn par_map<T: Send>(items: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     })
 }
 
-pub(crate) fn generate(p: &Prep<'_>, pages: &mut Vec<Page>) {
+/// The words of a locale the page templates use.
+fn labels_value(l: &Labels) -> Value {
+    context! {
+        skip => l.skip,
+        error_reference => l.error_reference,
+        language => l.language,
+        contents => l.contents,
+        statuses => l.statuses,
+        codes_by_category => l.codes_by_category,
+        reference => l.reference,
+        search_label => l.search_label,
+        search_placeholder => l.search_placeholder,
+        search_button => l.search_button,
+        search_count => l.search_count,
+        col_code => l.col_code,
+        col_status => l.col_status,
+        col_meaning => l.col_meaning,
+        col_codes => l.col_codes,
+        col_action => l.col_action,
+        col_description => l.col_description,
+        and_more => l.and_more,
+        all_codes => l.all_codes,
+        generated => l.generated,
+        codes_word => l.codes_word,
+    }
+}
+
+pub(crate) fn generate(
+    p: &Prep<'_>,
+    templates: &Templates,
+    pages: &mut Vec<Page>,
+) -> Result<(), TemplateError> {
+    let env = templates.environment()?;
+    let fail = |e: minijinja::Error| templates.error(&e);
     let all: Vec<usize> = (0..p.entries().len()).collect();
     let order: Vec<usize> = p.order().collect();
-    for locale in 0..p.catalog.meta.locales.len() {
+    let meta = &p.catalog.meta;
+    let catalog = context! {
+        name => meta.name.as_str(),
+        version => meta.version.as_deref(),
+        code_count => p.entries().len(),
+    };
+    for locale in 0..meta.locales.len() {
+        let root = if locale == p.default_locale() {
+            ""
+        } else {
+            "../"
+        };
+        let prose_lang = if locale == p.default_locale() {
+            String::new()
+        } else {
+            format!(" lang=\"{}\"", esc(&meta.locales[p.default_locale()]))
+        };
+        let l = p.labels(locale);
+        let base = context! {
+            lang => meta.locales[locale].as_str(),
+            root,
+            prose_lang => safe(prose_lang.clone()),
+            labels => labels_value(l),
+            catalog => catalog.clone(),
+        };
         let mut loc = Loc {
             p,
+            env: &env,
             locale,
-            tag: &p.catalog.meta.locales[locale],
-            l: p.labels(locale),
-            root: if locale == p.default_locale() {
-                ""
-            } else {
-                "../"
-            },
-            prose_lang: if locale == p.default_locale() {
-                String::new()
-            } else {
-                format!(
-                    " lang=\"{}\"",
-                    esc(&p.catalog.meta.locales[p.default_locale()])
-                )
-            },
+            l,
+            root,
+            prose_lang,
+            base,
             examples: par_map(&all, |i| p.example(i, locale).map(|ex| example_html(&ex))),
             bodies: Vec::new(),
             rows: Vec::new(),
@@ -147,17 +199,18 @@ pub(crate) fn generate(p: &Prep<'_>, pages: &mut Vec<Page>) {
         };
         pages.push(Page {
             path: format!("{dir}index.html"),
-            body: index.into_bytes(),
+            body: index.map_err(fail)?.into_bytes(),
             content_type: HTML,
         });
         for (file, body) in own.into_iter().flatten() {
             pages.push(Page {
                 path: format!("{dir}{file}"),
-                body: body.into_bytes(),
+                body: body.map_err(fail)?.into_bytes(),
                 content_type: HTML,
             });
         }
     }
+    Ok(())
 }
 
 fn example_html(ex: &Example) -> String {
@@ -225,217 +278,72 @@ impl<'a> Loc<'_, 'a> {
         out.push_str("</code></a>");
     }
 
-    /// The document head and the site header.
-    fn open(&self, out: &mut String, title: &str, file: &str, extra_head: &str) {
+    /// What every page's template sees: the catalog, the locale, the labels, and where this
+    /// page is in the other locales.
+    fn page_context(&self, title: String, file: &str) -> Value {
         let p = self.p;
         let meta = &p.catalog.meta;
-        w!(
-            out,
-            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-            esc(self.tag)
-        );
-        esc_into(out, title);
-        out.push_str("</title>\n");
-        out.push_str(extra_head);
-        w!(
-            out,
-            "<meta name=\"generator\" content=\"errcat\">\n\
-             <link rel=\"stylesheet\" href=\"{r}assets/style.css\">\n\
-             <script src=\"{r}assets/search.js\" defer></script>\n",
-            r = self.root
-        );
-        if meta.locales.len() > 1 {
-            for (i, tag) in meta.locales.iter().enumerate() {
-                w!(
-                    out,
-                    "<link rel=\"alternate\" hreflang=\"{}\" href=\"{}{}{}\">\n",
-                    esc(tag),
-                    self.root,
-                    esc(&locale_dir(p, i)),
-                    file
-                );
-            }
-        }
-        out.push_str("</head>\n<body>\n");
-        w!(
-            out,
-            "<a class=\"skip\" href=\"#main\">{}</a>\n<header class=\"site\">\n<div class=\"wrap bar\">\n\
-             <a class=\"brand\" href=\"index.html\"><span class=\"name\">",
-            self.l.skip
-        );
-        esc_into(out, &meta.name);
-        w!(
-            out,
-            "</span> <span class=\"what\">{}</span></a>\n",
-            self.l.error_reference
-        );
-        if let Some(v) = &meta.version {
-            out.push_str("<span class=\"version\">");
-            esc_into(out, v);
-            out.push_str("</span>\n");
-        }
-        if meta.locales.len() > 1 {
-            w!(
-                out,
-                "<nav class=\"locales\" aria-label=\"{}\"><ul>",
-                self.l.language
-            );
-            for (i, tag) in meta.locales.iter().enumerate() {
-                if i == self.locale {
-                    w!(
-                        out,
-                        "<li><a aria-current=\"page\" lang=\"{t}\" hreflang=\"{t}\" href=\"{f}\">{t}</a></li>",
-                        t = esc(tag),
-                        f = file
-                    );
-                } else {
-                    w!(
-                        out,
-                        "<li><a lang=\"{t}\" hreflang=\"{t}\" href=\"{}{}{f}\">{t}</a></li>",
-                        self.root,
-                        esc(&locale_dir(p, i)),
-                        t = esc(tag),
-                        f = file
-                    );
-                }
-            }
-            out.push_str("</ul></nav>\n");
-        }
-        out.push_str("</div>\n</header>\n<main id=\"main\" class=\"wrap\">\n");
+        let locales: Vec<Value> = if meta.locales.len() > 1 {
+            meta.locales
+                .iter()
+                .enumerate()
+                .map(|(i, tag)| {
+                    let href = format!("{}{}{file}", self.root, locale_dir(p, i));
+                    let current = i == self.locale;
+                    context! {
+                        tag => tag.as_str(),
+                        current,
+                        link => if current { file.to_string() } else { href.clone() },
+                        href,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        context! { title, file, locales, ..self.base.clone() }
     }
 
-    fn close(&self, out: &mut String) {
-        let meta = &self.p.catalog.meta;
-        let n = self.p.entries().len();
-        w!(
-            out,
-            "</main>\n<footer class=\"wrap\"><p>{} <strong>",
-            self.l.generated
-        );
-        esc_into(out, &meta.name);
-        out.push_str("</strong>");
-        if let Some(v) = &meta.version {
-            out.push(' ');
-            esc_into(out, v);
-        }
-        w!(
-            out,
-            " · {n} {}.</p></footer>\n</body>\n</html>\n",
-            self.l.codes_word
-        );
-    }
-
-    fn search_box(&self, out: &mut String) {
-        w!(
-            out,
-            "<div class=\"search\" id=\"search\" role=\"search\" hidden>\n\
-             <label for=\"q\">{}</label>\n\
-             <input type=\"search\" id=\"q\" name=\"q\" placeholder=\"{}\" autocomplete=\"off\" spellcheck=\"false\">\n\
-             <p class=\"count\" id=\"search-count\" aria-live=\"polite\" data-format=\"{}\"></p>\n</div>\n",
-            self.l.search_label,
-            self.l.search_placeholder,
-            self.l.search_count
-        );
-    }
-
-    fn index(&self) -> String {
+    fn index(&self) -> Result<String, minijinja::Error> {
         let p = self.p;
-        let l = self.l;
         let meta = &p.catalog.meta;
-        let mut out = String::with_capacity(8192 + p.entries().len() * 5000);
-        let title = format!("{} {}", meta.name, l.error_reference.to_lowercase());
-        self.open(&mut out, &title, "index.html", "");
-        out.push_str("<h1>");
-        esc_into(&mut out, &meta.name);
-        w!(
-            out,
-            " <span class=\"what\">{}</span></h1>\n",
-            l.error_reference
-        );
         let md = self.md(Kind::Index, 3);
-        if let Some(d) = &meta.description {
-            w!(out, "<div class=\"intro\"{}>\n", self.prose_lang);
-            md.block_into(&mut out, d);
-            out.push_str("</div>\n");
-        }
-
-        // Contents.
-        w!(
-            out,
-            "<nav class=\"toc\" aria-label=\"{}\">\n<ul>\n<li><a href=\"#top_statuses\">{}</a></li>\n\
-             <li><a href=\"#top_codes\">{}</a>\n<ul>\n",
-            l.contents,
-            l.statuses,
-            l.codes_by_category
-        );
-        for c in &p.categories {
-            w!(out, "<li><a href=\"#{}\">", c.id);
-            esc_into(&mut out, c.name);
-            w!(
-                out,
-                "</a> <span class=\"n\">{}</span></li>\n",
-                c.codes.len()
-            );
-        }
-        w!(
-            out,
-            "</ul>\n</li>\n<li><a href=\"#top_reference\">{}</a></li>\n</ul>\n</nav>\n",
-            l.reference
-        );
-
-        self.status_table(&mut out);
-
-        // The index of codes.
-        w!(
-            out,
-            "<section id=\"top_codes\" aria-labelledby=\"top_codes_h\">\n<h2 id=\"top_codes_h\">{}</h2>\n",
-            l.codes_by_category
-        );
-        self.search_box(&mut out);
-        for c in &p.categories {
-            w!(
-                out,
-                "<section class=\"category\" id=\"{}\" aria-labelledby=\"{}_h\">\n<h3 id=\"{}_h\">",
-                c.id,
-                c.id,
-                c.id
-            );
-            esc_into(&mut out, c.name);
-            out.push_str("</h3>\n");
-            if let Some(intro) = c.intro {
-                w!(out, "<div class=\"category-intro\"{}>", self.prose_lang);
-                md.block_into(&mut out, intro);
-                out.push_str("</div>\n");
-            }
-            w!(
-                out,
-                "<div class=\"table-wrap\"><table class=\"codes\">\n<colgroup><col class=\"c-code\"><col class=\"c-status\"><col class=\"c-action\"><col class=\"c-desc\"></colgroup>\n<thead><tr><th scope=\"col\">{}</th>\
-                 <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-                l.col_code,
-                l.col_status,
-                l.col_action,
-                l.col_description
-            );
-            for &i in &c.codes {
-                out.push_str(&self.rows[i]);
-            }
-            out.push_str("</tbody>\n</table></div>\n</section>\n");
-        }
-        out.push_str("</section>\n");
-
-        // Every code in full.
-        w!(
-            out,
-            "<section id=\"top_reference\" aria-labelledby=\"top_reference_h\">\n<h2 id=\"top_reference_h\">{}</h2>\n",
-            l.reference
-        );
+        let block = |text: &str| {
+            let mut s = String::with_capacity(text.len() + 64);
+            md.block_into(&mut s, text);
+            safe(s)
+        };
+        let categories: Vec<Value> = p
+            .categories
+            .iter()
+            .map(|c| {
+                let mut rows = String::with_capacity(c.codes.len() * 512);
+                for &i in &c.codes {
+                    rows.push_str(&self.rows[i]);
+                }
+                context! {
+                    id => c.id.as_str(),
+                    name => c.name,
+                    count => c.codes.len(),
+                    intro => c.intro.map(block),
+                    rows => safe(rows),
+                }
+            })
+            .collect();
+        let mut sections = String::with_capacity(p.entries().len() * 5000);
         for i in p.order() {
-            self.section(i, Kind::Index, &mut out);
+            self.section(i, Kind::Index, &mut sections);
         }
-        out.push_str("</section>\n");
-        self.close(&mut out);
-        out
+        let title = format!("{} {}", meta.name, self.l.error_reference.to_lowercase());
+        let ctx = context! {
+            page => "index",
+            intro => meta.description.as_deref().map(block),
+            categories,
+            statuses => self.status_rows(),
+            sections => safe(sections),
+            ..self.page_context(title, "index.html")
+        };
+        self.env.get_template("index.html")?.render(ctx)
     }
 
     fn status_cell(&self, e: &Entry, out: &mut String) {
@@ -506,104 +414,68 @@ impl<'a> Loc<'_, 'a> {
         out.push_str("</td></tr>\n");
     }
 
-    fn status_table(&self, out: &mut String) {
-        let l = self.l;
-        w!(
-            out,
-            "<section id=\"top_statuses\" aria-labelledby=\"top_statuses_h\">\n<h2 id=\"top_statuses_h\">{}</h2>\n\
-             <div class=\"table-wrap\"><table class=\"statuses\">\n<thead><tr><th scope=\"col\">{}</th>\
-             <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-            l.statuses,
-            l.col_status,
-            l.col_meaning,
-            l.col_codes
-        );
+    /// The rows of the HTTP status summary.
+    fn status_rows(&self) -> Vec<Value> {
         const SHOWN: usize = 12;
-        for row in &self.p.statuses {
-            let class = row.status.parse::<u16>().map(status_class).unwrap_or("s2");
-            w!(out, "<tr><td><span class=\"badge {class}\">");
-            esc_into(out, &row.status);
-            out.push_str("</span>");
-            if let Ok(n) = row.status.parse::<u16>() {
-                let r = reason(n);
-                if !r.is_empty() && !r.eq_ignore_ascii_case(row.meaning.trim()) {
-                    w!(out, " <span class=\"reason\">{r}</span>");
+        let md = self.md(Kind::Index, 4);
+        self.p
+            .statuses
+            .iter()
+            .map(|row| {
+                let n = row.status.parse::<u16>().ok();
+                let phrase = n
+                    .map(reason)
+                    .filter(|r| !r.is_empty() && !r.eq_ignore_ascii_case(row.meaning.trim()))
+                    .unwrap_or_default();
+                let mut meaning = String::new();
+                md.inline_into(&mut meaning, &row.meaning);
+                let mut codes = String::new();
+                for (k, &i) in row.codes.iter().take(SHOWN).enumerate() {
+                    if k > 0 {
+                        codes.push_str(", ");
+                    }
+                    self.code_link(Kind::Index, i, &mut codes);
                 }
-            }
-            out.push_str("</td><td>");
-            self.md(Kind::Index, 4).inline_into(out, &row.meaning);
-            out.push_str("</td><td class=\"status-codes\">");
-            for (n, &i) in row.codes.iter().take(SHOWN).enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
+                context! {
+                    status => row.status.as_str(),
+                    class => n.map_or("s2", status_class),
+                    reason => safe(phrase.to_string()),
+                    meaning => safe(meaning),
+                    codes => safe(codes),
+                    more => row.codes.len().saturating_sub(SHOWN),
                 }
-                self.code_link(Kind::Index, i, out);
-            }
-            if row.codes.len() > SHOWN {
-                w!(
-                    out,
-                    " <span class=\"muted\">+{} {}</span>",
-                    row.codes.len() - SHOWN,
-                    l.and_more
-                );
-            }
-            out.push_str("</td></tr>\n");
-        }
-        out.push_str("</tbody>\n</table></div>\n</section>\n");
+            })
+            .collect()
     }
 
-    fn code_page(&self, i: usize) -> String {
+    fn code_page(&self, i: usize) -> Result<String, minijinja::Error> {
         let p = self.p;
-        let l = self.l;
         let e = &p.entries()[i];
         let meta = &p.catalog.meta;
-        let mut out = String::with_capacity(8192);
         let title = format!(
             "{} · {} {}",
             e.code,
             meta.name,
-            l.error_reference.to_lowercase()
+            self.l.error_reference.to_lowercase()
         );
-        let mut head = String::new();
-        head.push_str("<meta name=\"description\" content=\"");
-        esc_into(&mut head, &plain(p.description(e, self.locale)));
-        head.push_str("\">\n");
-        if let Some(url) = p.catalog.docs_url(e)
-            && self.locale == p.default_locale()
-        {
-            head.push_str("<link rel=\"canonical\" href=\"");
-            esc_into(&mut head, &url);
-            head.push_str("\">\n");
-        }
+        let canonical = p
+            .catalog
+            .docs_url(e)
+            .filter(|_| self.locale == p.default_locale());
         let file = page_file(&p.anchors[i]).unwrap_or_default();
-        self.open(&mut out, &title, &file, &head);
         let c = &p.categories[p.category_of[i]];
-        w!(
-            out,
-            "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"index.html\">{}</a></li><li><a href=\"index.html#{}\">",
-            l.all_codes,
-            c.id
-        );
-        esc_into(&mut out, c.name);
-        out.push_str("</a></li></ol></nav>\n");
-        w!(
-            out,
-            "<form class=\"search jump\" id=\"search\" role=\"search\" action=\"index.html\" method=\"get\" hidden>\n\
-             <label for=\"q\">{}</label>\n<input type=\"search\" id=\"q\" name=\"q\" placeholder=\"{}\" autocomplete=\"off\" spellcheck=\"false\">\n\
-             <button type=\"submit\">{}</button>\n</form>\n",
-            l.search_label,
-            l.search_placeholder,
-            l.search_button
-        );
-        self.section(i, Kind::Own, &mut out);
-        w!(
-            out,
-            "<p class=\"back\"><a href=\"index.html#{}\">← {}</a></p>\n",
-            p.anchors[i],
-            l.all_codes
-        );
-        self.close(&mut out);
-        out
+        let mut section = String::with_capacity(8192);
+        self.section(i, Kind::Own, &mut section);
+        let ctx = context! {
+            page => "code",
+            description => plain(p.description(e, self.locale)),
+            canonical,
+            category => context! { id => c.id.as_str(), name => c.name },
+            code => context! { code => e.code.as_str(), anchor => p.anchors[i].as_str() },
+            section => safe(section),
+            ..self.page_context(title, &file)
+        };
+        self.env.get_template("code.html")?.render(ctx)
     }
 
     /// One code, in full.

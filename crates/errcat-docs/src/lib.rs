@@ -40,15 +40,20 @@ mod example;
 mod html;
 mod md;
 mod prep;
+mod templates;
 mod text;
 
 use prep::Prep;
+pub use templates::{TemplateError, Templates};
 
 /// How the site is made.
 #[derive(Debug, Clone, Default)]
 pub struct SiteOptions {
     /// The envelope style of the example responses; `None` for the catalog's.
     pub style: Option<StyleKind>,
+    /// The templates of the HTML pages: errcat's defaults, or a team's own header, logo and
+    /// colours in their place (see [`Templates`]).
+    pub templates: Templates,
 }
 
 /// One file of the site.
@@ -87,11 +92,41 @@ const SEARCH_JS: &str = include_str!("assets/search.js");
 
 impl Site {
     /// Generates every page of the site for a catalog.
+    ///
+    /// With templates of a team's own in `options`, a template that fails to parse or render
+    /// leaves the site to the default templates; [`Site::try_generate`] says what failed instead.
     pub fn generate(catalog: &Arc<Catalog>, options: &SiteOptions) -> Site {
-        let prep = Prep::new(catalog, options.style);
+        match Site::try_generate(catalog, options) {
+            Ok(site) => site,
+            Err(_) => {
+                let defaults = Templates::default();
+                match Site::build(catalog, options.style, &defaults) {
+                    Ok(site) => site,
+                    // The default templates are tested on every catalog shape.
+                    Err(e) => unreachable!("errcat's default templates: {e}"),
+                }
+            }
+        }
+    }
+
+    /// Generates every page of the site for a catalog, or says which template failed (its
+    /// file and line) and why.
+    pub fn try_generate(
+        catalog: &Arc<Catalog>,
+        options: &SiteOptions,
+    ) -> Result<Site, TemplateError> {
+        Site::build(catalog, options.style, &options.templates)
+    }
+
+    fn build(
+        catalog: &Arc<Catalog>,
+        style: Option<StyleKind>,
+        templates: &Templates,
+    ) -> Result<Site, TemplateError> {
+        let prep = Prep::new(catalog, style);
         let locales = catalog.meta.locales.len().max(1);
         let mut pages = Vec::with_capacity(2 + locales * (1 + catalog.entries().len()));
-        html::generate(&prep, &mut pages);
+        html::generate(&prep, templates, &mut pages)?;
         pages.push(Page {
             path: "assets/style.css".into(),
             body: STYLE_CSS.as_bytes().to_vec(),
@@ -107,7 +142,7 @@ impl Site {
             .enumerate()
             .map(|(i, p)| (p.path.clone(), i))
             .collect();
-        Site { pages, by_path }
+        Ok(Site { pages, by_path })
     }
 
     /// Every page, index pages first.

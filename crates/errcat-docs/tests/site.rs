@@ -167,6 +167,7 @@ fn examples_are_rendered_by_errcat_in_the_catalogs_style() {
         &catalog,
         &SiteOptions {
             style: Some(StyleKind::Problem),
+            ..SiteOptions::default()
         },
     );
     let page = text(&site, "insufficient-balance.html");
