@@ -1,13 +1,16 @@
 //! The Markdown reader.
 //!
-//! A Markdown reference is read line by line, as the seeds' pages are written: a table is a
-//! header row, a delimiter row (`|---|---|`) and rows, with or without outer pipes; a row wrapped
-//! over several lines (seed 004) is joined again; the heading or short line just before a table
-//! (`Authentication errors (401, 403)`) names its category. Columns are matched by name,
-//! case-insensitively: Code / Error Code, Status / HTTP, Description / Message / Cause,
-//! Action / Resolution, Title, Category, Endpoint; any other column is kept in `attributes`.
+//! Tables are found by pulldown-cmark's GFM table extension ([`super::tables`]), with the rules
+//! the seeds' pages need: a line without a pipe ends a table, and a row wrapped over several
+//! lines (seed 004) is joined again. The lines around the tables are read line by line: the
+//! first `# Title` names the catalog, the heading or short line just before a table
+//! (`Authentication errors (401, 403)`) names its category, and the rest is the catalog's
+//! description. Columns are matched by name, case-insensitively: Code / Error Code,
+//! Status / HTTP, Description / Message / Cause, Action / Resolution, Title, Category, Endpoint;
+//! any other column is kept in `attributes`.
 
 use super::source::{Fatal, Row, Source, statuses_in};
+use super::tables::tables;
 use super::warnings::Warnings;
 
 /// What a column holds.
@@ -100,53 +103,6 @@ pub(super) fn classify(header: &str) -> Col {
     }
 }
 
-/// Splits a table row into cells: outer pipes optional, `\|` an escaped pipe.
-pub(super) fn cells(text: &str) -> Vec<String> {
-    let t = text.trim();
-    let t = t.strip_prefix('|').unwrap_or(t);
-    let t = if t.ends_with('|') && !t.ends_with("\\|") {
-        &t[..t.len() - 1]
-    } else {
-        t
-    };
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                cur.push('|');
-                chars.next();
-            }
-            '|' => out.push(std::mem::take(&mut cur).trim().to_string()),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur.trim().to_string());
-    out
-}
-
-/// The number of unescaped pipes of a line.
-pub(super) fn pipes(line: &str) -> usize {
-    let b = line.as_bytes();
-    (0..b.len())
-        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
-        .count()
-}
-
-pub(super) fn is_delimiter(line: &str) -> bool {
-    let t = line.trim();
-    if !t.contains('-') || !(t.contains('|') || t.starts_with('-')) {
-        return false;
-    }
-    cells(t).iter().all(|c| {
-        let c = c.trim();
-        let c = c.strip_prefix(':').unwrap_or(c);
-        let c = c.strip_suffix(':').unwrap_or(c);
-        !c.is_empty() && c.chars().all(|x| x == '-')
-    })
-}
-
 /// A heading-like line: `## Title`, or a short line that is not a sentence.
 pub(super) fn heading_text(line: &str) -> Option<String> {
     let t = line.trim();
@@ -182,12 +138,13 @@ pub(super) struct Table {
     pub(super) cols: Vec<Col>,
     pub(super) headers: Vec<String>,
     pub(super) category: Option<String>,
-    /// (first line, raw text of the row, joined over wrapped lines).
-    pub(super) rows: Vec<(usize, String)>,
+    /// (first line, cells of the row, joined over wrapped lines).
+    pub(super) rows: Vec<(usize, Vec<String>)>,
 }
 
 pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, Fatal> {
     let lines: Vec<&str> = text.lines().collect();
+    let mut grids = tables(text).into_iter().peekable();
     let mut tables: Vec<Table> = Vec::new();
     // Prose: (line index, text); the lines used as a title or as a table's category are left out.
     let mut prose: Vec<(usize, &str)> = Vec::new();
@@ -198,16 +155,10 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
     while i < lines.len() {
         let line = lines[i];
         let t = line.trim();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            in_fence = !in_fence;
-            prose.push((i, line));
-            i += 1;
-            continue;
-        }
-        let starts_table =
-            !in_fence && t.contains('|') && lines.get(i + 1).is_some_and(|next| is_delimiter(next));
-        if !starts_table {
-            if !in_fence {
+        let Some(grid) = grids.next_if(|g| g.first <= i) else {
+            if t.starts_with("```") || t.starts_with("~~~") {
+                in_fence = !in_fence;
+            } else if !in_fence {
                 if let Some(h) = t.strip_prefix("# ")
                     && title.is_none()
                 {
@@ -222,7 +173,7 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
             prose.push((i, line));
             i += 1;
             continue;
-        }
+        };
         // The category: the heading or short line just before the table, else the last heading.
         let mut category = last_heading.clone();
         if let Some(pos) = prose.iter().rposition(|(_, l)| !l.trim().is_empty()) {
@@ -232,62 +183,17 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
                 prose.remove(pos);
             }
         }
-        let headers = cells(line);
-        let mut cols: Vec<Col> = headers.iter().map(|h| classify(h)).collect();
-        let ncols = headers.len();
-        let mut table = Table {
-            header_line: i + 1,
-            cols: Vec::new(),
-            headers,
-            category: category.map(|c| category_name(&c)),
-            rows: Vec::new(),
-        };
-        i += 2;
-        let mut pending: Option<(usize, String)> = None;
-        while i < lines.len() {
-            let l = lines[i];
-            let lt = l.trim();
-            if let Some((start, mut row)) = pending.take() {
-                if lt.is_empty() {
-                    pending = Some((start, row));
-                    break;
-                }
-                row.push(' ');
-                row.push_str(lt);
-                if cells(&row).len() >= ncols {
-                    table.rows.push((start, row));
-                } else {
-                    pending = Some((start, row));
-                }
-                i += 1;
-                continue;
-            }
-            if lt.is_empty() || !lt.contains('|') {
-                break;
-            }
-            if pipes(lt) + 1 < ncols && !table.rows.is_empty() {
-                // Too few cells to be a row: the rest of the previous row's last cell.
-                if let Some((_, prev)) = table.rows.last_mut() {
-                    prev.push(' ');
-                    prev.push_str(lt);
-                }
-                i += 1;
-                continue;
-            }
-            if cells(lt).len() >= ncols {
-                table.rows.push((i + 1, lt.to_string()));
-            } else {
-                pending = Some((i + 1, lt.to_string()));
-            }
-            i += 1;
-        }
+        i = grid.last.max(i) + 1;
+        let mut cols: Vec<Col> = grid.headers.iter().map(|h| classify(h)).collect();
+        let ncols = grid.headers.len();
+        let table_rows = grid.rows;
         // A "Code" column of HTTP statuses (`| Code | Meaning |`) is a status column.
         if !cols.contains(&Col::Status)
             && let Some(ci) = cols.iter().position(|c| *c == Col::Code)
         {
-            let numeric = !table.rows.is_empty()
-                && table.rows.iter().all(|(_, r)| {
-                    cells(r).get(ci).is_some_and(|v| {
+            let numeric = !table_rows.is_empty()
+                && table_rows.iter().all(|(_, r)| {
+                    r.get(ci).is_some_and(|v| {
                         let v = clean_cell(v);
                         v.len() == 3 && v.chars().all(|c| c.is_ascii_digit())
                     })
@@ -296,9 +202,7 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
                 cols[ci] = Col::Status;
             }
         }
-        table.cols = cols;
-        if let Some((start, row)) = pending {
-            let n = cells(&row).len();
+        if let Some((start, n)) = grid.short {
             w.push(
                 "import::short-row",
                 Some(start),
@@ -306,9 +210,14 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
                     "this row has {n} cells, the table's header has {ncols}: the rest are empty"
                 ),
             );
-            table.rows.push((start, row));
         }
-        tables.push(table);
+        tables.push(Table {
+            header_line: grid.first + 1,
+            cols,
+            headers: grid.headers,
+            category: category.map(|c| category_name(&c)),
+            rows: table_rows,
+        });
     }
 
     let mut source = Source {
@@ -328,8 +237,7 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
                     )
                 })
                 && !table.rows.is_empty()
-                && table.rows.iter().all(|(_, r)| {
-                    let c = cells(r);
+                && table.rows.iter().all(|(_, c)| {
                     let si = table
                         .cols
                         .iter()
@@ -343,8 +251,7 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
                     .iter()
                     .position(|c| *c == Col::Status)
                     .unwrap_or(0);
-                for (_, r) in &table.rows {
-                    let c = cells(r);
+                for (_, c) in &table.rows {
                     let status = c.get(si).map(|s| statuses_in(s)).unwrap_or_default();
                     let meaning: Vec<String> = c
                         .iter()
@@ -364,8 +271,8 @@ pub(super) fn read_markdown(text: &str, w: &mut Warnings<'_>) -> Result<Source, 
             continue;
         }
         coded_tables += 1;
-        for (line, raw) in &table.rows {
-            let mut c = cells(raw);
+        for (line, cells) in &table.rows {
+            let mut c = cells.clone();
             if c.len() > table.cols.len() {
                 w.push(
                     "import::long-row",
@@ -496,14 +403,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_split_with_and_without_outer_pipes() {
-        assert_eq!(cells("| a | 401 | b |"), ["a", "401", "b"]);
-        assert_eq!(cells("a | 401 | b |"), ["a", "401", "b"]);
-        assert_eq!(cells("a | x \\| y"), ["a", "x | y"]);
+    fn cells_are_cleaned() {
         assert_eq!(clean_cell(" [`not_found`](#not-found) "), "`not_found`");
-        assert!(is_delimiter("|---|:---:|"));
-        assert!(is_delimiter("| ---- | ------------- |"));
-        assert!(!is_delimiter("| a | b |"));
     }
 
     #[test]

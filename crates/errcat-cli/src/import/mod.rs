@@ -11,6 +11,7 @@ mod json;
 mod markdown;
 mod roles;
 mod source;
+mod tables;
 mod toml;
 mod warnings;
 
