@@ -1,6 +1,8 @@
-//! The tables of a Markdown page, as pulldown-cmark's GFM table extension finds them, with two
+//! The tables of a Markdown page, as pulldown-cmark's GFM table extension finds them, with three
 //! rules of their own for the pages that API references really are (the seeds):
 //!
+//! - a table starts a block: it is looked for from each line with a pipe, so that a table
+//!   right after a list is not taken for the rest of the list's last item;
 //! - a line without a pipe ends a table (GFM would take it for a one-cell row), so that the
 //!   line naming the next table's category, and that table's header, are not read as rows;
 //! - a row whose line has too few cells goes on over the next lines (seed 004 wraps rows), and a
@@ -177,69 +179,95 @@ impl Building {
 }
 
 /// Every table of a Markdown text, in order.
+///
+/// A table starts a block of its own, as on the seeds' pages: pulldown-cmark reads each block of
+/// lines from one with a pipe to the next blank line, and a table there is one only if it starts
+/// on that line. So a table right after a list (seed 002) is still a table, not a lazy
+/// continuation of the list's last item; a table in a code block is none.
 pub(super) fn tables(text: &str) -> Vec<Grid> {
     let lines = LineIndex::new(text);
+    let code: Vec<Range<usize>> = Parser::new_ext(text, Options::ENABLE_TABLES)
+        .into_offset_iter()
+        .filter_map(|(e, r)| matches!(e, Event::Start(Tag::CodeBlock(_))).then_some(r))
+        .collect();
+    let starts = &lines.0;
+    let line = |i: usize| {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        text.get(starts[i]..end).unwrap_or("")
+    };
     let mut out = Vec::new();
-    let mut from = 0;
-    'parse: while from < text.len() {
-        let Some(rest) = text.get(from..) else { break };
-        let mut building: Option<Building> = None;
-        let mut row: Option<(Range<usize>, Vec<Range<usize>>)> = None;
-        for (event, r) in Parser::new_ext(rest, Options::ENABLE_TABLES).into_offset_iter() {
-            let r = r.start + from..r.end + from;
-            match event {
-                Event::Start(Tag::TableHead | Tag::TableRow) => row = Some((r, Vec::new())),
-                Event::Start(Tag::TableCell) => {
-                    if let Some((_, cells)) = row.as_mut() {
-                        cells.push(r);
-                    }
-                }
-                Event::End(TagEnd::TableHead) => {
-                    let Some((range, cells)) = row.take() else {
-                        continue;
-                    };
-                    let (header, _) = written(text, &range, &cells);
-                    let first = lines.line(range.start);
-                    building = Some(Building {
-                        ncols: header.cells.len(),
-                        grid: Grid {
-                            first,
-                            // The delimiter row.
-                            last: first + 1,
-                            headers: header.cells,
-                            rows: Vec::new(),
-                            short: None,
-                        },
-                        rows: Vec::new(),
-                        pending: None,
-                    });
-                }
-                Event::End(TagEnd::TableRow) => {
-                    let (Some((range, cells)), Some(b)) = (row.take(), building.as_mut()) else {
-                        continue;
-                    };
-                    let raw = text.get(range.clone()).unwrap_or("");
-                    let (cells, pipes) = written(text, &range, &cells);
-                    if !b.line(lines.line(range.start), raw, cells, pipes) {
-                        // This line ends the table; what follows it is read again.
-                        if let Some(b) = building.take() {
-                            out.push(b.finish());
-                        }
-                        from = range.start;
-                        continue 'parse;
-                    }
-                }
-                Event::End(TagEnd::Table) => {
-                    if let Some(b) = building.take() {
-                        out.push(b.finish());
-                    }
-                }
-                _ => {}
-            }
+    let mut i = 0;
+    while i < starts.len() {
+        let start = starts[i];
+        if !line(i).contains('|') || code.iter().any(|c| c.contains(&start)) {
+            i += 1;
+            continue;
         }
-        break;
+        let end = (i + 1..starts.len())
+            .find(|&j| line(j).trim().is_empty())
+            .map_or(text.len(), |j| starts[j]);
+        match table_at(text, start..end, &lines) {
+            Some(grid) => {
+                i = grid.last.max(i) + 1;
+                out.push(grid);
+            }
+            None => i += 1,
+        }
     }
     out
+}
+
+/// The table that starts a block, if one does.
+fn table_at(text: &str, block: Range<usize>, lines: &LineIndex) -> Option<Grid> {
+    let from = block.start;
+    let mut events = Parser::new_ext(text.get(block)?, Options::ENABLE_TABLES).into_offset_iter();
+    match events.next() {
+        Some((Event::Start(Tag::Table(_)), r)) if r.start == 0 => {}
+        _ => return None,
+    }
+    let mut building: Option<Building> = None;
+    let mut row: Option<(Range<usize>, Vec<Range<usize>>)> = None;
+    for (event, r) in events {
+        let r = r.start + from..r.end + from;
+        match event {
+            Event::Start(Tag::TableHead | Tag::TableRow) => row = Some((r, Vec::new())),
+            Event::Start(Tag::TableCell) => {
+                if let Some((_, cells)) = row.as_mut() {
+                    cells.push(r);
+                }
+            }
+            Event::End(TagEnd::TableHead) => {
+                let (range, cells) = row.take()?;
+                let (header, _) = written(text, &range, &cells);
+                let first = lines.line(range.start);
+                building = Some(Building {
+                    ncols: header.cells.len(),
+                    grid: Grid {
+                        first,
+                        // The delimiter row.
+                        last: first + 1,
+                        headers: header.cells,
+                        rows: Vec::new(),
+                        short: None,
+                    },
+                    rows: Vec::new(),
+                    pending: None,
+                });
+            }
+            Event::End(TagEnd::TableRow) => {
+                let ((range, cells), b) = (row.take()?, building.as_mut()?);
+                let raw = text.get(range.clone()).unwrap_or("");
+                let (cells, pipes) = written(text, &range, &cells);
+                if !b.line(lines.line(range.start), raw, cells, pipes) {
+                    // A line without a pipe: the table ends before it.
+                    break;
+                }
+            }
+            Event::End(TagEnd::Table) => break,
+            _ => {}
+        }
+    }
+    building.map(Building::finish)
 }
 
 #[cfg(test)]
@@ -262,6 +290,15 @@ mod tests {
             [["a", "x | y"]]
         );
         assert!(tables("| a | b |\n| a | b |\n").is_empty());
+    }
+
+    #[test]
+    fn a_table_after_a_list_or_in_a_fence() {
+        let t = "- item\nlazy text\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n| c | d |\n|---|---|\n```\n";
+        let grids = tables(t);
+        assert_eq!(grids.len(), 1);
+        assert_eq!((grids[0].first, grids[0].last), (2, 4));
+        assert_eq!(grids[0].rows, [(5, vec!["1".to_string(), "2".to_string()])]);
     }
 
     #[test]
