@@ -1,56 +1,89 @@
-//! The TOML writer: the imported catalog as an errcat catalog file, commented where a reader
-//! should check what the import guessed.
+//! The TOML writer: the imported catalog as an errcat catalog file, built as a `toml_edit`
+//! document and printed, commented (through the items' decor) where a reader should check what
+//! the import guessed.
+//!
+//! The layout is the one a person would write: `[catalog]`, `[http_statuses]`, `[roles]`, then
+//! one `[codes.NAME]` table a code, under a comment naming its category, with dotted keys
+//! (`message.en`, `context.NAME`, `attributes.NAME`), lists of more than one item one item a
+//! line. Strings are basic strings (`"…"`, multi-line `"""` where they hold a newline),
+//! encoded by `toml_writer`, rather than the literal strings `toml_edit` would choose for text
+//! with quotes or backslashes.
 
-use std::fmt::Write as _;
+use toml_edit::{Array, DocumentMut, Item, Key, Table, Value};
+use toml_writer::{ToTomlKey as _, ToTomlValue as _, TomlKeyBuilder, TomlStringBuilder};
 
 use super::build::Imported;
 
-pub(super) fn toml_str(s: &str) -> String {
-    let multiline = s.contains('\n');
-    let mut out = String::with_capacity(s.len() + 8);
-    out.push_str(if multiline { "\"\"\"\n" } else { "\"" });
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' if multiline => out.push('\n'),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push_str(if multiline { "\"\"\"" } else { "\"" });
-    out
-}
-
-pub(super) fn toml_key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        k.to_string()
+/// A string as a TOML basic string, multi-line where it holds a newline.
+fn toml_str(s: &str) -> String {
+    let b = TomlStringBuilder::new(s);
+    if s.contains('\n') {
+        b.as_ml_basic().to_toml_value()
     } else {
-        toml_str(k)
+        b.as_basic().to_toml_value()
     }
 }
 
-pub(super) fn toml_list(items: &[String]) -> String {
-    if items.len() == 1 && items[0].len() < 60 {
-        return format!("[{}]", toml_str(&items[0]));
-    }
-    let mut out = String::from("[\n");
-    for i in items {
-        let _ = writeln!(out, "  {},", toml_str(i));
-    }
-    out.push(']');
-    out
+/// A key, bare where it can be, else a basic string.
+fn toml_key(k: &str) -> String {
+    let b = TomlKeyBuilder::new(k);
+    b.as_unquoted()
+        .unwrap_or_else(|| b.as_basic())
+        .to_toml_key()
 }
 
-pub(super) fn attribute_key(header: &str) -> String {
+/// A string value written as [`toml_str`] writes it.
+fn string(s: &str) -> Value {
+    toml_str(s).parse().unwrap_or_else(|_| Value::from(s))
+}
+
+/// A key written as `repr`.
+fn key(k: &str, repr: &str) -> Key {
+    match Key::parse(repr) {
+        Ok(mut keys) if keys.len() == 1 => keys.pop().unwrap_or_else(|| Key::new(k)),
+        _ => Key::new(k),
+    }
+}
+
+/// A list: inline when it is one short item, else one item a line.
+fn list(items: &[String]) -> Value {
+    let mut a: Array = items.iter().map(|i| string(i)).collect();
+    if !(items.len() == 1 && items[0].len() < 60) {
+        for v in a.iter_mut() {
+            v.decor_mut().set_prefix("\n  ");
+            v.decor_mut().set_suffix("");
+        }
+        a.set_trailing_comma(true);
+        a.set_trailing("\n");
+    }
+    Value::Array(a)
+}
+
+/// Sets `key = value` in `t`, with `key` written as [`toml_key`] writes it.
+fn set(t: &mut Table, k: &str, v: impl Into<Value>) {
+    t.insert_formatted(&key(k, &toml_key(k)), Item::Value(v.into()));
+}
+
+/// Sets `outer.inner = value` in `t`, a dotted key.
+fn set_dotted(t: &mut Table, outer: &str, inner: &str, v: Value) {
+    let item = t.entry(outer).or_insert_with(|| {
+        let mut d = Table::new();
+        d.set_dotted(true);
+        Item::Table(d)
+    });
+    if let Some(d) = item.as_table_mut() {
+        set(d, inner, v);
+    }
+}
+
+/// Puts a comment line above `k` in `t`.
+fn comment(t: &mut Table, k: &str, text: &str) {
+    if let Some(mut k) = t.key_mut(k) {
+        k.leaf_decor_mut().set_prefix(format!("# {text}\n"));
+    }
+}
+
+fn attribute_key(header: &str) -> String {
     let mut k = String::new();
     for c in header.trim().chars() {
         if c.is_ascii_alphanumeric() {
@@ -64,100 +97,117 @@ pub(super) fn attribute_key(header: &str) -> String {
 }
 
 pub(super) fn to_toml(c: &Imported, source_name: &str) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Imported by `errcat import` from {}.\n# Review what it warned about, then run `errcat check` on this file.\n",
+    let mut doc = DocumentMut::new();
+    let mut catalog = Table::new();
+    catalog.decor_mut().set_prefix(format!(
+        "# Imported by `errcat import` from {}.\n# Review what it warned about, then run `errcat check` on this file.\n\n",
         source_name.replace('\n', " ")
-    );
-    out.push_str("[catalog]\n");
-    let _ = writeln!(out, "name = {}", toml_str(&c.name));
+    ));
+    set(&mut catalog, "name", string(&c.name));
     if let Some(d) = &c.description {
-        let _ = writeln!(out, "description = {}", toml_str(d));
+        set(&mut catalog, "description", string(d));
     }
-    let _ = writeln!(out, "case = {}", toml_str(c.case.as_str()));
+    set(&mut catalog, "case", string(c.case.as_str()));
     if let Some(s) = c.style {
-        let _ = writeln!(out, "style = {}", toml_str(s.name()));
+        set(&mut catalog, "style", string(s.name()));
     }
     if !c.action_required {
-        out.push_str(if c.entries.iter().all(|e| e.action.is_none()) {
-            "# The source gives no programmatic actions.\naction_required = false\n"
+        set(&mut catalog, "action_required", false);
+        let why = if c.entries.iter().all(|e| e.action.is_none()) {
+            "The source gives no programmatic actions."
         } else {
-            "# The source gives no programmatic action for some codes.\naction_required = false\n"
-        });
+            "The source gives no programmatic action for some codes."
+        };
+        comment(&mut catalog, "action_required", why);
     }
+    doc.insert("catalog", Item::Table(catalog));
     if !c.http_statuses.is_empty() {
-        out.push_str("\n[http_statuses]\n");
+        let mut t = Table::new();
+        t.decor_mut().set_prefix("\n");
         for (s, m) in &c.http_statuses {
-            let _ = writeln!(out, "{} = {}", toml_str(s), toml_str(m));
+            // Quoted, as a status is a name here, not a number.
+            let k = key(s, &TomlKeyBuilder::new(s).as_basic().to_toml_key());
+            t.insert_formatted(&k, Item::Value(string(m)));
         }
+        doc.insert("http_statuses", Item::Table(t));
     }
     if !c.roles.is_empty() {
-        out.push_str("\n# Guessed from the codes' names and statuses: check them.\n[roles]\n");
+        let mut t = Table::new();
+        t.decor_mut()
+            .set_prefix("\n# Guessed from the codes' names and statuses: check them.\n");
         for (role, code) in &c.roles {
-            let _ = writeln!(out, "{} = {}", role.name(), toml_str(code));
+            set(&mut t, role.name(), string(code));
         }
+        doc.insert("roles", Item::Table(t));
     }
+    let mut codes = Table::new();
+    codes.set_implicit(true);
     let mut category: Option<&str> = None;
     for e in &c.entries {
-        if category != Some(e.category.as_str()) {
-            let _ = write!(out, "\n# {}\n", e.category.replace('\n', " "));
+        let mut t = Table::new();
+        if category == Some(e.category.as_str()) {
+            t.decor_mut().set_prefix("\n");
+        } else {
+            t.decor_mut()
+                .set_prefix(format!("\n# {}\n\n", e.category.replace('\n', " ")));
             category = Some(&e.category);
         }
-        let _ = writeln!(out, "\n[codes.{}]", toml_key(&e.code));
         match e.statuses.as_slice() {
             [] => {}
-            [one] => {
-                let _ = writeln!(out, "status = {one}");
-            }
-            many => {
-                let list: Vec<String> = many.iter().map(u16::to_string).collect();
-                let _ = writeln!(out, "status = [{}]", list.join(", "));
-            }
+            [one] => set(&mut t, "status", i64::from(*one)),
+            many => set(
+                &mut t,
+                "status",
+                many.iter().map(|s| i64::from(*s)).collect::<Array>(),
+            ),
         }
-        let _ = writeln!(out, "category = {}", toml_str(&e.category));
-        if let Some(t) = &e.title {
-            let _ = writeln!(out, "title = {}", toml_str(t));
+        set(&mut t, "category", string(&e.category));
+        if let Some(v) = &e.title {
+            set(&mut t, "title", string(v));
         }
-        if let Some(a) = &e.action {
-            let _ = writeln!(out, "action = {}", toml_str(a));
+        if let Some(v) = &e.action {
+            set(&mut t, "action", string(v));
         }
-        if let Some(s) = &e.summary {
-            let _ = writeln!(out, "summary = {}", toml_str(s));
+        if let Some(v) = &e.summary {
+            set(&mut t, "summary", string(v));
         }
-        let _ = writeln!(out, "message.en = {}", toml_str(&e.message));
+        set_dotted(&mut t, "message", "en", string(&e.message));
         for (k, ty) in &e.context {
-            let _ = writeln!(out, "context.{} = {}", toml_key(k), toml_str(ty));
+            set_dotted(&mut t, "context", k, string(ty));
         }
-        for (key, v) in [
+        for (k, v) in [
             ("when", &e.when),
             ("cause", &e.cause),
             ("next_step", &e.next_step),
         ] {
             if let Some(v) = v {
-                let _ = writeln!(out, "{key} = {}", toml_str(v));
+                set(&mut t, k, string(v));
             }
         }
         if let Some(r) = &e.retry {
-            let _ = writeln!(out, "retry = {}", toml_str(r));
+            set(&mut t, "retry", string(r));
         }
         if !e.endpoints.is_empty() {
-            let _ = writeln!(out, "endpoints = {}", toml_list(&e.endpoints));
+            set(&mut t, "endpoints", list(&e.endpoints));
         }
         if !e.notes.is_empty() {
-            let _ = writeln!(out, "notes = {}", toml_list(&e.notes));
+            set(&mut t, "notes", list(&e.notes));
         }
-        let mut seen: Vec<String> = Vec::new();
         for (k, v) in &e.attributes {
-            let key = attribute_key(k);
-            if seen.contains(&key) {
-                continue;
+            let k = attribute_key(k);
+            // The first of two columns of one name.
+            let taken = t
+                .get("attributes")
+                .and_then(Item::as_table)
+                .is_some_and(|a| a.contains_key(&k));
+            if !taken {
+                set_dotted(&mut t, "attributes", &k, string(v));
             }
-            let _ = writeln!(out, "attributes.{} = {}", toml_key(&key), toml_str(v));
-            seen.push(key);
         }
+        codes.insert_formatted(&key(&e.code, &toml_key(&e.code)), Item::Table(t));
     }
-    out
+    doc.insert("codes", Item::Table(codes));
+    doc.to_string()
 }
 
 #[cfg(test)]
