@@ -1,5 +1,6 @@
 //! The warnings `errcat import` can print, declared once with their explanations (what `errcat
-//! explain --rule import::ID` prints). Every warning of `import.rs` is pushed with one of these.
+//! explain --rule import::ID` prints). Every warning of the import modules is pushed with one of
+//! these.
 
 errcat_catalog::declare_rules! {
     /// Every warning of `errcat import`, in the order the import meets them.
@@ -168,42 +169,51 @@ mod tests {
 
     #[test]
     fn every_import_warning_names_a_registered_rule_and_every_rule_is_used() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/import.rs");
-        let text = std::fs::read_to_string(&path).expect("import.rs is readable");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/import");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("src/import is readable")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "rs") && !p.ends_with("rules.rs"))
+            .collect();
+        files.sort();
         let mut used = BTreeSet::new();
-        for (at, _) in text.match_indices("w.push(") {
-            // `w` itself, not the end of `row` or `raw`.
-            if text[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
-            {
-                continue;
+        for path in &files {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+            let text = std::fs::read_to_string(path).expect("readable");
+            for (at, _) in text.match_indices("w.push(") {
+                // `w` itself, not the end of `row` or `raw`.
+                if text[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                {
+                    continue;
+                }
+                let line = text[..at].matches('\n').count() + 1;
+                let arg: String = text[at + "w.push(".len()..]
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '"' | '-'))
+                    .collect();
+                let id = id_of(&arg).unwrap_or_else(|| {
+                    panic!("import/{name}:{line}: a warning's rule is `{arg}`; pass a constant of import/rules.rs, as `rule::NAME`")
+                });
+                assert!(
+                    ALL.iter().any(|r| r.id == id),
+                    "import/{name}:{line}: `{arg}` is not registered in import/rules.rs"
+                );
+                used.insert(id);
             }
-            let line = text[..at].matches('\n').count() + 1;
-            let arg: String = text[at + "w.push(".len()..]
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '"' | '-'))
-                .collect();
-            let id = id_of(&arg).unwrap_or_else(|| {
-                panic!("import.rs:{line}: a warning's rule is `{arg}`; pass a constant of import/rules.rs, as `rule::NAME`")
-            });
             assert!(
-                ALL.iter().any(|r| r.id == id),
-                "import.rs:{line}: `{arg}` is not registered in import/rules.rs"
+                !text.contains("\"import::"),
+                "import/{name} names a rule by string; use the constants of import/rules.rs"
             );
-            used.insert(id);
         }
         assert!(used.len() > 10, "the scan found too few warnings: {used:?}");
-        assert!(
-            !text.contains("\"import::"),
-            "import.rs names a rule by string; use the constants of import/rules.rs"
-        );
         for r in ALL {
             assert!(
                 used.contains(r.id),
-                "`{}` is registered but never pushed by import.rs",
+                "`{}` is registered but never pushed by the import modules",
                 r.id
             );
         }
