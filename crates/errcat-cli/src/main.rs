@@ -13,6 +13,7 @@ mod diff;
 mod docs;
 mod explain;
 mod import;
+mod keys;
 mod openapi;
 mod render;
 
@@ -74,6 +75,9 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Bootstrap a catalog from a Markdown error table or a JSON list.
     Import(import::ImportArgs),
+    /// Make API keys and check them offline.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 fn main() -> ExitCode {
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
         Command::Openapi(args) => openapi::run(&args, color),
         Command::Diff(args) => diff::run(&args, color),
         Command::Import(args) => import::run(&args, color),
+        Command::Keys(command) => keys::run(&command),
         Command::Render(args) => {
             let path = args.catalog.clone();
             with_catalog(&path, color, |c| render::run(c, &args))
