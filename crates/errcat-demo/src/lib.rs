@@ -7,17 +7,22 @@
 //! shedding).
 //!
 //! ```no_run
-//! # async fn run() -> std::io::Result<()> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::net::SocketAddr;
 //! use axum::ServiceExt as _;
 //!
-//! let app = errcat_demo::app(errcat_demo::DemoConfig::default());
+//! let config = errcat_demo::DemoConfig::default();
+//! println!("sandbox key: {}", config.keys.sandbox.expose());
+//! let app = errcat_demo::app(config).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app.into_make_service()).await
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! # Ok(())
 //! # }
 //! ```
 
-mod auth;
+pub mod auth;
 mod gate;
+pub mod key_routes;
 pub mod openapi;
 mod routes;
 
@@ -29,16 +34,19 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
+use axum::handler::Handler as _;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use errcat::ApiError;
 use errcat::StyleKind;
-use errcat::axum::{
-    ApiKey, ClientIp, Errcat, FailMode, Idempotency, KeyExtractor, Linger, Policy, RateLimit,
-};
-use errcat::store::{IdempotencyStore, MemoryStore, RateLimitStore, Window};
+use errcat::auth::{Auth, Principal, principal_key, require, require_scope};
+use errcat::axum::{ClientIp, Errcat, FailMode, Idempotency, Linger, Policy, RateLimit};
+use errcat::store::keys::{CachedKeyStore, KeyHasher, KeyStore};
+use errcat::store::{IdempotencyStore, MemoryStore, RateLimitStore, StoreError, Window};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
+pub use auth::DemoKeys;
 pub use gate::Gate;
 
 errcat::codes!(pub mod mintfax = "../../catalogs/mintfax.toml");
@@ -69,6 +77,13 @@ pub struct DemoConfig {
     pub key_hourly: u32,
     /// A gate that holds `GET /debug/slow` until it opens, for tests; `None` to just sleep.
     pub gate: Option<Gate>,
+    /// The keys made at start, stored (hashed) in `store` when the app is built.
+    pub keys: DemoKeys,
+    /// How long an instance trusts what it read of a key: the bound on how late a key revoked
+    /// on another instance stops working here.
+    pub key_cache_ttl: Duration,
+    /// Failed authentications each client address may make per minute before a 429.
+    pub auth_failures_per_minute: u32,
 }
 
 /// Where the demo keeps rate limits and idempotency keys.
@@ -93,83 +108,152 @@ impl Default for DemoConfig {
             ip_rate: 1000,
             key_hourly: 1_000_000,
             gate: None,
+            keys: DemoKeys::generate(),
+            key_cache_ttl: Duration::from_secs(5),
+            auth_failures_per_minute: 20,
         }
     }
 }
 
-/// The API keys the demo knows, one per kind (seed 000: `mfx_test_`, `mfx_live_`, `mfx_acct_`).
-pub mod keys {
-    /// The sandbox environment's key; the sandbox starts with 5 credits.
-    pub const SANDBOX: &str = "mfx_test_demo";
-    /// The live environment's key; live starts with no credits.
-    pub const LIVE: &str = "mfx_live_demo";
-    /// The account-scoped key, for `/account/*`.
-    pub const ACCOUNT: &str = "mfx_acct_demo";
-    /// A sandbox key on the free plan: 2 requests per second, 30 per hour, so a 429 is three
-    /// quick requests away.
-    pub const FREE: &str = "mfx_test_free";
-}
-
 /// The demo's service: its routes, with errcat and the rest of the middleware stack wrapped once
 /// around the whole router. (`Router::layer` would wrap each route instead, and axum then clones
-/// and boxes the stack for every request.) Serve it with `axum::ServiceExt::into_make_service`.
-pub fn app(
+/// and boxes the stack for every request.) Serve it with
+/// `axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>`, so that limits and
+/// allowed networks see the client's address.
+///
+/// Stores the records of `config.keys` first.
+///
+/// # Errors
+///
+/// When the store cannot keep the keys' records (Redis down).
+pub async fn app(
     config: DemoConfig,
-) -> impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
-+ Clone
-+ Send
-+ 'static {
+) -> Result<
+    impl tower::Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + 'static,
+    StoreError,
+> {
     let catalog = mintfax::catalog();
     let mut errcat = Errcat::new(catalog.clone());
     if let Some(style) = config.style {
         errcat = errcat.style(style);
     }
+    let hasher = KeyHasher::sha256();
+    // One cache per instance, used by authentication and the key routes alike, so a key
+    // revoked here stops at once; one revoked on another instance within the ttl.
+    let key_store: Arc<dyn KeyStore> = Arc::new(CachedKeyStore::new(
+        key_store(&config),
+        config.key_cache_ttl,
+        100_000,
+    ));
+    for record in config.keys.records(&hasher) {
+        key_store.put(&record).await?;
+    }
+    let keys = key_routes::Keys {
+        store: key_store.clone(),
+        hasher: hasher.clone(),
+    };
     let docs = docs_routes(&catalog, errcat.renderer().style());
-    let state = Arc::new(routes::State::new(config.gate.clone()));
+    let state = Arc::new(routes::State::new(config.gate.clone(), keys));
     let spec = Arc::new(openapi::document(errcat.renderer().style()));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency));
-    let router = Router::new()
-        .route("/faxes", post(routes::send_fax).get(routes::list_faxes))
+    // The API's stack, around each handler: authentication (the principal then keys the
+    // limits and the idempotency records), the limits per principal, idempotency keys scoped
+    // by the principal, and the operation's scope. Around handlers rather than routes, so a
+    // wrong method is still a 405 without a key.
+    let authenticate = Auth::new(key_store.clone())
+        .hasher(hasher)
+        .limit_failures(
+            limit_store(&config),
+            Window::per_minute("auth-failures", config.auth_failures_per_minute),
+        )
+        .layer(&catalog);
+    let per_principal = principal_limits(&config, &catalog);
+    let idempotency = Idempotency::new(idempotency_store(&config))
+        .scope(principal_key)
+        .on_store_error(fail_mode(&config))
+        .layer();
+    // Seed 000: an account key on an operational route, or an environment key on an account
+    // route, is its own refusal, before any scope is looked at.
+    let operational = |p: &Principal| {
+        (p.environment == auth::ACCOUNT_ENV)
+            .then(|| ApiError::from(mintfax::Code::KeyNotScopedForOperations))
+    };
+    let account_only = |p: &Principal| {
+        (p.environment != auth::ACCOUNT_ENV)
+            .then(|| ApiError::from(mintfax::Code::KeyNotScopedForAccount))
+    };
+    let protect = |scope: Option<&'static str>| {
+        ServiceBuilder::new()
+            .layer(authenticate.clone())
+            .layer(per_principal.clone())
+            .layer(idempotency.clone())
+            .option_layer(scope.map(|_| require(operational)))
+            .option_layer(scope.is_none().then(|| require(account_only)))
+            .option_layer(scope.map(require_scope))
+    };
+    let (read, write, account) = (
+        protect(Some(auth::READ)),
+        protect(Some(auth::WRITE)),
+        protect(None),
+    );
+    let api = Router::new()
+        .route(
+            "/faxes",
+            post(routes::send_fax.layer(write.clone())).get(routes::list_faxes.layer(read.clone())),
+        )
         .route(
             "/faxes/{id}",
-            get(routes::get_fax).delete(routes::delete_fax),
+            get(routes::get_fax.layer(read.clone()))
+                .delete(routes::delete_fax.layer(write.clone())),
         )
-        .route("/faxes/{id}/pages/{page}", get(routes::get_page))
-        .route("/account/balance", get(routes::balance))
+        .route(
+            "/faxes/{id}/pages/{page}",
+            get(routes::get_page.layer(read.clone())),
+        )
+        .route("/faxes/{id}/resend", post(routes::resend.layer(write)))
+        .route(
+            "/account/balance",
+            get(routes::balance.layer(account.clone())),
+        )
+        .route(
+            "/account/keys",
+            post(key_routes::create.layer(account.clone()))
+                .get(key_routes::list.layer(account.clone())),
+        )
+        .route(
+            "/account/keys/{id}",
+            delete(key_routes::revoke.layer(account)),
+        );
+    let public = Router::new()
         .route("/debug/fail", get(routes::fail))
         .route("/debug/panic", get(routes::panic))
         .route("/debug/slow", get(routes::slow))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/openapi.json", get(move || openapi::serve(spec.clone())))
-        .route("/faxes/{id}/resend", post(routes::resend))
-        .route("/account/keys/{id}", delete(routes::delete_key))
-        .with_state(state)
-        .merge(docs);
+        .route("/openapi.json", get(move || openapi::serve(spec.clone())));
+    let router = api.merge(public).with_state(state).merge(docs);
     // The layers, outermost first:
     // - lingering: what a layer or handler left of the request body is read and thrown away
     //   (within bounds) before the answer goes out, so clients that write first read it;
     // - errcat: request ids, locales, panics, rendering, framework failures;
-    // - the body limit, under which the idempotency layer reads bodies;
-    // - rate limits, so every retry counts;
-    // - idempotency keys, outside the timeout so a request that timed out frees its key at
-    //   once;
+    // - the body limit;
+    // - the limit per client address, before anything else is spent on a request;
     // - load shedding, a global concurrency limit (one semaphore shared by every request, so
-    //   `max_concurrency` holds for the whole server) and the timeout.
-    ServiceBuilder::new()
+    //   `max_concurrency` holds for the whole server) and the timeout;
+    // - on the API's routes: authentication, the limits per principal, then idempotency keys
+    //   scoped by the principal (inside the timeout, so a slow body cannot outlast it).
+    Ok(ServiceBuilder::new()
         .layer(Linger::new())
         .layer(errcat.layer())
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(rate_limits(&config, &catalog))
-        .layer(
-            Idempotency::new(key_store(&config))
-                .on_store_error(fail_mode(&config))
-                .layer(),
-        )
+        .layer(address_limits(&config, &catalog))
         .layer(HandleErrorLayer::new(errcat::axum::handle_error))
         .load_shed()
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
         .timeout(config.timeout)
-        .service(router)
+        .service(router))
 }
 
 fn fail_mode(config: &DemoConfig) -> FailMode {
@@ -180,7 +264,7 @@ fn fail_mode(config: &DemoConfig) -> FailMode {
     }
 }
 
-/// The demo's store, for the rate-limit layer.
+/// The demo's store, for the rate-limit layers.
 fn limit_store(config: &DemoConfig) -> Arc<dyn RateLimitStore> {
     match &config.store {
         DemoStore::Memory(m) => Arc::new(m.clone()),
@@ -189,43 +273,48 @@ fn limit_store(config: &DemoConfig) -> Arc<dyn RateLimitStore> {
 }
 
 /// The demo's store, for the idempotency layer.
-fn key_store(config: &DemoConfig) -> Arc<dyn IdempotencyStore> {
+fn idempotency_store(config: &DemoConfig) -> Arc<dyn IdempotencyStore> {
     match &config.store {
         DemoStore::Memory(m) => Arc::new(m.clone()),
         DemoStore::Redis(r) => Arc::new(r.clone()),
     }
 }
 
-/// The bearer token of a request, if it has one.
-fn bearer(req: &axum::extract::Request) -> Option<&str> {
-    req.headers()
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
+/// The demo's store, for API keys.
+fn key_store(config: &DemoConfig) -> Arc<dyn KeyStore> {
+    match &config.store {
+        DemoStore::Memory(m) => Arc::new(m.clone()),
+        DemoStore::Redis(r) => Arc::new(r.clone()),
+    }
 }
 
-/// The demo's plans: the free key's small one, every other key's, and per address for
-/// requests without a key.
-fn rate_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axum::RateLimitLayer {
-    let free = |req: &axum::extract::Request| {
-        (bearer(req) == Some(keys::FREE)).then(|| ApiKey::authorization().key(req))?
+/// Every request's limit per client address, before authentication.
+fn address_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axum::RateLimitLayer {
+    let limits = RateLimit::new(limit_store(config))
+        .policy(
+            Policy::new("ip", ClientIp::new())
+                .window(Window::per_second("ip-second", config.ip_rate)),
+        )
+        .on_store_error(fail_mode(config));
+    match limits.layer(catalog) {
+        Ok(layer) => layer,
+        // The window names no code of its own: the catalog's rate_limited role always
+        // resolves, so this cannot fail.
+        Err(e) => unreachable!("the demo's address limit is valid: {e}"),
+    }
+}
+
+/// The plans, per authenticated key: the free key's small one, and every other key's.
+fn principal_limits(
+    config: &DemoConfig,
+    catalog: &errcat::Catalog,
+) -> errcat::axum::RateLimitLayer {
+    let free_id: Arc<str> = config.keys.free.id().into();
+    let free = {
+        let free_id = free_id.clone();
+        move |req: &Request| principal_key(req).filter(|id| **id == *free_id)
     };
-    let paid = |req: &axum::extract::Request| {
-        (bearer(req) != Some(keys::FREE))
-            .then(|| ApiKey::authorization().key(req))
-            .flatten()
-    };
-    let anonymous = |req: &axum::extract::Request| {
-        if req
-            .headers()
-            .contains_key(axum::http::header::AUTHORIZATION)
-        {
-            None
-        } else {
-            ClientIp::new().key(req)
-        }
-    };
+    let paid = move |req: &Request| principal_key(req).filter(|id| **id != *free_id);
     let limits = RateLimit::new(limit_store(config))
         .policy(
             Policy::new("free", free)
@@ -236,9 +325,6 @@ fn rate_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axum::
             Policy::new("keys", paid)
                 .window(Window::per_second("second", config.key_rate))
                 .window(Window::per_hour("hour", config.key_hourly)),
-        )
-        .policy(
-            Policy::new("ip", anonymous).window(Window::per_second("ip-second", config.ip_rate)),
         )
         .on_store_error(fail_mode(config));
     match limits.layer(catalog) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 use errcat::StyleKind;
 use errcat::store::{MemoryStore, RedisConfig, RedisStore};
-use errcat_demo::{DemoConfig, DemoStore, app, keys};
+use errcat_demo::{DemoConfig, DemoStore, app};
 
 /// A fax-sending API whose every error speaks seed 000's catalog.
 #[derive(Parser)]
@@ -79,6 +79,14 @@ async fn main() -> std::process::ExitCode {
         ip_rate: args.ip_rate,
         ..DemoConfig::default()
     };
+    let keys = config.keys.clone();
+    let service = match app(config).await {
+        Ok(service) => service,
+        Err(e) => {
+            eprintln!("error: cannot store the demo's keys: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -101,26 +109,42 @@ async fn main() -> std::process::ExitCode {
         "errcat demo: a fax API on seed 000's catalog, listening on http://{addr} (style: {style}; limits and idempotency keys {state})"
     );
     println!();
+    println!("Keys, new each run (shown here only):");
+    println!("  sandbox  {}", keys.sandbox.expose());
+    println!("  live     {}", keys.live.expose());
+    println!("  account  {}", keys.account.expose());
+    println!(
+        "  free     {}   (2 requests a second, 30 an hour)",
+        keys.free.expose()
+    );
+    println!();
     println!("Try:");
     println!(
         "  curl -i http://{addr}/faxes -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"to\": \"555\", \"file\": {{\"content_type\": \"text/plain\", \"content_base64\": \"aGk=\"}}}}'",
-        keys::SANDBOX
+        keys.sandbox.expose()
     );
     println!(
         "  curl -i http://{addr}/faxes -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"to\": \"+15551234567\", \"file\": {{\"content_type\": \"application/pdf\", \"content_base64\": \"JVBERi0xLjQ=\"}}}}'",
-        keys::LIVE
+        keys.live.expose()
     );
     println!(
         "  curl -i http://{addr}/faxes/fax_nope -H 'Authorization: Bearer {}' -H 'Accept-Language: es'",
-        keys::SANDBOX
+        keys.sandbox.expose()
     );
     println!(
         "  for i in 1 2 3; do curl -si http://{addr}/faxes -H 'Authorization: Bearer {}' | head -1; done   # the free plan: 429 on the third",
-        keys::FREE
+        keys.free.expose()
     );
     println!(
         "  curl -i http://{addr}/faxes -H 'Authorization: Bearer {}' -H 'Idempotency-Key: order-1' -H 'Content-Type: application/json' -d '{{\"to\": \"+15551234567\", \"file\": {{\"content_type\": \"application/pdf\", \"content_base64\": \"JVBERi0xLjQ=\"}}}}'   # twice: the second is a replay",
-        keys::SANDBOX
+        keys.sandbox.expose()
+    );
+    println!(
+        "  curl -i http://{addr}/account/keys -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"name\": \"ci\", \"scopes\": [\"faxes:read\"], \"environment\": \"test\"}}'   # a new key, shown once",
+        keys.account.expose()
+    );
+    println!(
+        "  curl -i http://{addr}/faxes -H 'Authorization: Bearer mfx_test_typo'   # malformed: 401"
     );
     println!("  curl -i http://{addr}/faxes -X PUT");
     println!("  curl -i http://{addr}/debug/panic");
@@ -132,7 +156,7 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let service = axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(app(config));
+    let service = axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(service);
     match axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await

@@ -44,12 +44,20 @@ pub(crate) struct State {
     faxes: Mutex<HashMap<String, Fax>>,
     balances: Mutex<HashMap<Environment, i64>>,
     gate: Option<crate::Gate>,
+    keys: crate::key_routes::Keys,
+}
+
+impl axum::extract::FromRef<Arc<State>> for crate::key_routes::Keys {
+    fn from_ref(state: &Arc<State>) -> Self {
+        state.keys.clone()
+    }
 }
 
 impl State {
-    pub(crate) fn new(gate: Option<crate::Gate>) -> State {
+    pub(crate) fn new(gate: Option<crate::Gate>, keys: crate::key_routes::Keys) -> State {
         State {
             gate,
+            keys,
             faxes: Mutex::new(HashMap::new()),
             balances: Mutex::new(HashMap::from([
                 (Environment::Sandbox, 5),
@@ -339,16 +347,6 @@ pub(crate) async fn balance(
         "sandbox": b.get(&Environment::Sandbox).copied().unwrap_or(0),
         "live": b.get(&Environment::Live).copied().unwrap_or(0),
     })))
-}
-
-pub(crate) async fn delete_key(
-    _: AccountKey,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    if id.starts_with("mfx_acct_") {
-        return Err(Code::AcctKeyCreationDashboardOnly.into());
-    }
-    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) async fn fail() -> Result<(), ApiError> {

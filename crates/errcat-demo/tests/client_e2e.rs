@@ -10,8 +10,8 @@ use errcat::client::{
     ClientError, RemoteCode, RemoteError, RemoteSource, RetryClient, RetryPolicy, Style,
 };
 use errcat::{Role, StyleKind};
+use errcat_demo::DemoConfig;
 use errcat_demo::mintfax::Code;
-use errcat_demo::{DemoConfig, keys};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::json;
 
@@ -87,7 +87,7 @@ fn check(ctx: &str, style: StyleKind, err: &RemoteError, code: &str, status: u16
 async fn every_category(style: StyleKind) {
     let server = demo(config(style)).await;
     let c = client();
-    let sandbox = bearer(keys::SANDBOX);
+    let sandbox = bearer(server.keys.sandbox.expose());
 
     // Validation: two field errors, where the style puts them.
     let body =
@@ -159,7 +159,7 @@ async fn every_category(style: StyleKind) {
     // Insufficient balance: live starts with none.
     let err = remote(
         c.post(server.url("/faxes"))
-            .header(AUTHORIZATION, bearer(keys::LIVE))
+            .header(AUTHORIZATION, bearer(server.keys.live.expose()))
             .json(&good_fax("+15551234567")),
     )
     .await;

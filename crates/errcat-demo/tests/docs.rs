@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use errcat::StyleKind;
-use errcat_demo::{DemoConfig, keys};
+use errcat_demo::DemoConfig;
 
 /// The path of a permalink (`https://mintfax.com/docs/errors/x` → `/docs/errors/x`).
 fn path_of(url: &str) -> String {
@@ -82,8 +82,10 @@ async fn real_error_docs_links_resolve() {
         (c.get(server.url("/no/such/route")), "not_found"),
         (c.get(server.url("/faxes")), "api_key_missing"),
         (
-            c.get(server.url("/account/balance"))
-                .header("authorization", format!("Bearer {}", keys::SANDBOX)),
+            c.get(server.url("/account/balance")).header(
+                "authorization",
+                format!("Bearer {}", server.keys.sandbox.expose()),
+            ),
             "key_not_scoped_for_account",
         ),
     ];

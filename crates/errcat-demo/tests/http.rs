@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use errcat::{Role, StyleKind};
-use errcat_demo::{DemoConfig, Gate, keys};
+use errcat_demo::{DemoConfig, Gate};
 use reqwest::header::{ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ fn oversized_json() -> Vec<u8> {
 async fn framework_failures(style: StyleKind) {
     let server = demo(config(style)).await;
     let c = client();
-    let auth = bearer(keys::SANDBOX);
+    let auth = bearer(server.keys.sandbox.expose());
 
     // Malformed JSON.
     let (code, status) = role(Role::InvalidJson);
@@ -314,7 +314,7 @@ async fn handler_errors(style: StyleKind) {
     // Validation: two field errors in one response.
     let body =
         json!({"to": "555", "file": {"content_type": "text/plain", "content_base64": "aGk="}});
-    let r = send(post(keys::SANDBOX, body)).await;
+    let r = send(post(server.keys.sandbox.expose(), body)).await;
     assert_error(
         "validation",
         style,
@@ -380,7 +380,7 @@ async fn handler_errors(style: StyleKind) {
     }
 
     // A good fax: 201, with an id and a request id.
-    let r = send(post(keys::SANDBOX, good_fax("+15551234567"))).await;
+    let r = send(post(server.keys.sandbox.expose(), good_fax("+15551234567"))).await;
     assert_eq!(r.status, 201, "[{style}] {}", r.text);
     assert!(
         is_fresh_id(r.header("x-request-id")),
@@ -394,7 +394,7 @@ async fn handler_errors(style: StyleKind) {
     assert_eq!(fax["status"], "queued");
     let r = send(
         c.get(server.url(&format!("/faxes/{id}")))
-            .header(AUTHORIZATION, bearer(keys::SANDBOX)),
+            .header(AUTHORIZATION, bearer(server.keys.sandbox.expose())),
     )
     .await;
     assert_eq!((r.status, &r.json()["id"]), (200, &json!(id)), "[{style}]");
@@ -408,9 +408,18 @@ async fn handler_errors(style: StyleKind) {
     )
     .await;
     assert_error("not a Bearer key", style, &r, "unauthenticated", 401);
+    // Not a key of this API's format (no checksum): malformed, no store asked.
     let r = send(
         c.get(server.url("/faxes"))
             .header(AUTHORIZATION, bearer("mfx_test_wrong")),
+    )
+    .await;
+    assert_error("a malformed key", style, &r, "unauthenticated", 401);
+    // Well-formed, but no such key.
+    let unknown = errcat::store::keys::ApiKeySecret::generate("mfx", "test").expect("a key");
+    let r = send(
+        c.get(server.url("/faxes"))
+            .header(AUTHORIZATION, bearer(unknown.expose())),
     )
     .await;
     assert_error("unknown key", style, &r, "api_key_invalid", 401);
@@ -418,7 +427,7 @@ async fn handler_errors(style: StyleKind) {
     // Key scopes.
     let r = send(
         c.get(server.url("/account/balance"))
-            .header(AUTHORIZATION, bearer(keys::SANDBOX)),
+            .header(AUTHORIZATION, bearer(server.keys.sandbox.expose())),
     )
     .await;
     assert_error(
@@ -430,7 +439,7 @@ async fn handler_errors(style: StyleKind) {
     );
     let r = send(
         c.get(server.url("/faxes"))
-            .header(AUTHORIZATION, bearer(keys::ACCOUNT)),
+            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
     )
     .await;
     assert_error(
@@ -442,7 +451,7 @@ async fn handler_errors(style: StyleKind) {
     );
     let r = send(
         c.get(server.url("/account/balance"))
-            .header(AUTHORIZATION, bearer(keys::ACCOUNT)),
+            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
     )
     .await;
     assert_eq!(
@@ -455,7 +464,7 @@ async fn handler_errors(style: StyleKind) {
     // Another environment's fax.
     let r = send(
         c.get(server.url(&format!("/faxes/{id}")))
-            .header(AUTHORIZATION, bearer(keys::LIVE)),
+            .header(AUTHORIZATION, bearer(server.keys.live.expose())),
     )
     .await;
     assert_error("another environment's fax", style, &r, "forbidden", 403);
@@ -463,19 +472,19 @@ async fn handler_errors(style: StyleKind) {
     // Not found.
     let r = send(
         c.get(server.url("/faxes/fax_nope"))
-            .header(AUTHORIZATION, bearer(keys::SANDBOX)),
+            .header(AUTHORIZATION, bearer(server.keys.sandbox.expose())),
     )
     .await;
     assert_error("unknown fax", style, &r, "not_found", 404);
     let r = send(
         c.get(server.url(&format!("/faxes/{id}/pages/9")))
-            .header(AUTHORIZATION, bearer(keys::SANDBOX)),
+            .header(AUTHORIZATION, bearer(server.keys.sandbox.expose())),
     )
     .await;
     assert_error("unknown page", style, &r, "not_found", 404);
 
     // Insufficient balance: live starts with none.
-    let r = send(post(keys::LIVE, good_fax("+15551234567"))).await;
+    let r = send(post(server.keys.live.expose(), good_fax("+15551234567"))).await;
     assert_error(
         "insufficient balance",
         style,
@@ -506,7 +515,7 @@ async fn handler_errors(style: StyleKind) {
     // Deleting a fax that is still queued.
     let r = send(
         c.delete(server.url(&format!("/faxes/{id}")))
-            .header(AUTHORIZATION, bearer(keys::SANDBOX)),
+            .header(AUTHORIZATION, bearer(server.keys.sandbox.expose())),
     )
     .await;
     assert_error("delete a queued fax", style, &r, "fax_not_terminal", 409);
@@ -523,7 +532,7 @@ async fn handler_errors(style: StyleKind) {
     // Account keys are managed in the dashboard only; environment keys may be deleted.
     let r = send(
         c.delete(server.url("/account/keys/mfx_acct_x"))
-            .header(AUTHORIZATION, bearer(keys::ACCOUNT)),
+            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
     )
     .await;
     assert_error(
@@ -533,12 +542,26 @@ async fn handler_errors(style: StyleKind) {
         "acct_key_creation_dashboard_only",
         403,
     );
+    // No such key (or another owner's): not found.
     let r = send(
         c.delete(server.url("/account/keys/mfx_test_x"))
-            .header(AUTHORIZATION, bearer(keys::ACCOUNT)),
+            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
+    )
+    .await;
+    assert_error("delete an unknown key", style, &r, "not_found", 404);
+    // An environment key is revoked, and stops working.
+    let r = send(
+        c.delete(server.url(&format!("/account/keys/{}", server.keys.sandbox.id())))
+            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
     )
     .await;
     assert_eq!(r.status, 204, "[{style}] {}", r.text);
+    let r = send(
+        c.get(server.url("/faxes"))
+            .header(AUTHORIZATION, bearer(server.keys.sandbox.expose())),
+    )
+    .await;
+    assert_error("a revoked key", style, &r, "unauthenticated", 401);
 }
 
 per_style!(handler_errors:
@@ -724,7 +747,7 @@ async fn write_first_clients_read_early_answers() {
     };
     // 16 MB against a 14 MiB limit: refused by its length, before a byte is read.
     let big = format!(r#"{{"to":"{}"}}"#, "5".repeat(16_000_000)).into_bytes();
-    let auth = format!("Authorization: Bearer {}\r\n", keys::SANDBOX);
+    let auth = format!("Authorization: Bearer {}\r\n", server.keys.sandbox.expose());
     let r = write_first_request(server.addr, head(&auth, big.len()), big.clone()).await;
     let (code, status) = role(Role::PayloadTooLarge);
     assert_error("16 MB, written first", StyleKind::Flat, &r, &code, status);

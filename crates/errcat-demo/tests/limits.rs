@@ -9,8 +9,22 @@ use std::time::{Duration, Instant};
 use common::{Reply, client, demo, send};
 use errcat::StyleKind;
 use errcat::store::{ManualClock, MemoryStore, RedisConfig, RedisStore};
-use errcat_demo::{DemoConfig, DemoStore, keys};
+use errcat_demo::{DemoConfig, DemoKeys, DemoStore};
 use errcat_store::redis_server::RedisServer;
+
+/// The keys of every demo in this file: instances sharing a store share their keys too.
+fn keys() -> &'static DemoKeys {
+    static KEYS: std::sync::OnceLock<DemoKeys> = std::sync::OnceLock::new();
+    KEYS.get_or_init(DemoKeys::generate)
+}
+
+/// The default configuration, with this file's keys.
+fn base() -> DemoConfig {
+    DemoConfig {
+        keys: keys().clone(),
+        ..DemoConfig::default()
+    }
+}
 
 /// A fresh server, or `None` where `redis-server` is not installed (the test is skipped).
 fn redis_server() -> Option<RedisServer> {
@@ -34,7 +48,7 @@ fn fax_body() -> serde_json::Value {
 fn post_fax(base: &str, key: &str) -> reqwest::RequestBuilder {
     client()
         .post(format!("{base}/faxes"))
-        .bearer_auth(keys::SANDBOX)
+        .bearer_auth(keys().sandbox.expose())
         .header("idempotency-key", key)
         .json(&fax_body())
 }
@@ -43,7 +57,7 @@ async fn fax_count(base: &str) -> usize {
     let r = send(
         client()
             .get(format!("{base}/faxes?limit=100"))
-            .bearer_auth(keys::SANDBOX),
+            .bearer_auth(keys().sandbox.expose()),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -100,7 +114,7 @@ async fn one_key_runs_once(bases: &[String]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_retries_create_one_fax_in_memory() {
-    let server = demo(DemoConfig::default()).await;
+    let server = demo(base()).await;
     one_key_runs_once(std::slice::from_ref(&server.base)).await;
 }
 
@@ -109,7 +123,7 @@ async fn two_hundred_concurrent_retries_create_one_fax_on_redis_one_and_two_inst
     let Some(redis) = redis_server() else { return };
     let one = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..DemoConfig::default()
+        ..base()
     })
     .await;
     one_key_runs_once(std::slice::from_ref(&one.base)).await;
@@ -118,12 +132,12 @@ async fn two_hundred_concurrent_retries_create_one_fax_on_redis_one_and_two_inst
     let Some(redis) = redis_server() else { return };
     let a = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..DemoConfig::default()
+        ..base()
     })
     .await;
     let b = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..DemoConfig::default()
+        ..base()
     })
     .await;
     one_key_runs_once(&[a.base.clone(), b.base.clone()]).await;
@@ -135,7 +149,7 @@ async fn two_instances_sharing_redis_admit_no_more_than_the_limit() {
     let config = |store| DemoConfig {
         store,
         key_hourly: 20,
-        ..DemoConfig::default()
+        ..base()
     };
     let a = demo(config(redis_store(&redis).await)).await;
     let b = demo(config(redis_store(&redis).await)).await;
@@ -145,7 +159,7 @@ async fn two_instances_sharing_redis_admit_no_more_than_the_limit() {
             tokio::spawn(send(
                 client()
                     .get(format!("{base}/faxes"))
-                    .bearer_auth(keys::SANDBOX),
+                    .bearer_auth(keys().sandbox.expose()),
             ))
         })
         .collect();
@@ -194,19 +208,19 @@ async fn redis_killed_mid_run_fails_as_configured_and_service_returns_with_it() 
     };
     let closed = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..DemoConfig::default()
+        ..base()
     })
     .await;
     let open = demo(DemoConfig {
         store: redis_store(&redis).await,
         fail_open: true,
-        ..DemoConfig::default()
+        ..base()
     })
     .await;
     let list = |base: &str| {
         client()
             .get(format!("{base}/faxes"))
-            .bearer_auth(keys::SANDBOX)
+            .bearer_auth(keys().sandbox.expose())
     };
     for base in [&closed.base, &open.base] {
         let r = send(list(base)).await;
@@ -280,16 +294,21 @@ async fn the_free_plan_is_three_requests_from_a_429_with_every_header() {
     // between the requests.
     let server = demo(DemoConfig {
         store: DemoStore::Memory(MemoryStore::with_clock(ManualClock::new())),
-        ..DemoConfig::default()
+        ..base()
     })
     .await;
-    let get = || client().get(server.url("/faxes")).bearer_auth(keys::FREE);
+    let get = || {
+        client()
+            .get(server.url("/faxes"))
+            .bearer_auth(keys().free.expose())
+    };
     for remaining in ["1", "0"] {
         let r = send(get()).await;
         assert_eq!(r.status, 200);
+        // The plan's windows first, then every request's limit per address.
         assert_eq!(
             r.header("ratelimit-policy"),
-            r#""free-second";q=2;w=1, "free-hour";q=30;w=3600"#
+            r#""free-second";q=2;w=1, "free-hour";q=30;w=3600, "ip-second";q=1000;w=1"#
         );
         assert!(r.header("ratelimit").starts_with(&format!(
             "\"free-second\";r={remaining};t=1, \"free-hour\";r="
@@ -303,5 +322,11 @@ async fn the_free_plan_is_three_requests_from_a_429_with_every_header() {
         "rate_limit_exceeded"
     );
     assert_eq!(r.header("retry-after"), "1");
-    assert_eq!(r.header("ratelimit"), "\"free-second\";r=0;t=1");
+    // The refusing window, then the address's.
+    assert!(
+        r.header("ratelimit")
+            .starts_with("\"free-second\";r=0;t=1, \"ip-second\";r="),
+        "{}",
+        r.header("ratelimit")
+    );
 }

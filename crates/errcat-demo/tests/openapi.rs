@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use errcat::StyleKind;
-use errcat_demo::{DemoConfig, keys};
+use errcat_demo::DemoConfig;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
@@ -345,7 +345,7 @@ async fn live_errors_fit_the_error_schema() {
         let server = demo(config(style)).await;
         let doc = fetch_document(&server).await;
         let c = client();
-        let auth = bearer(keys::SANDBOX);
+        let auth = bearer(server.keys.sandbox.expose());
         let cases = vec![
             ("unknown route", c.get(server.url("/nope"))),
             ("wrong method", c.put(server.url("/faxes"))),
@@ -360,7 +360,7 @@ async fn live_errors_fit_the_error_schema() {
             ),
             ("no content type", c.post(server.url("/faxes")).header(AUTHORIZATION, &auth).body("{}")),
             ("bad parameter", c.get(server.url("/faxes?limit=abc")).header(AUTHORIZATION, &auth)),
-            ("insufficient balance", c.post(server.url("/faxes")).header(AUTHORIZATION, bearer(keys::LIVE)).json(&good_fax("+15551234567"))),
+            ("insufficient balance", c.post(server.url("/faxes")).header(AUTHORIZATION, bearer(server.keys.live.expose())).json(&good_fax("+15551234567"))),
             ("internal", c.get(server.url("/debug/fail"))),
         ];
         for (what, req) in cases {
@@ -377,8 +377,8 @@ async fn observed_codes_are_documented() {
     let server = demo(config(StyleKind::Flat)).await;
     let doc = fetch_document(&server).await;
     let c = client();
-    let sandbox = bearer(keys::SANDBOX);
-    let account = bearer(keys::ACCOUNT);
+    let sandbox = bearer(server.keys.sandbox.expose());
+    let account = bearer(server.keys.account.expose());
 
     let r = send(
         c.post(server.url("/faxes"))
@@ -417,9 +417,21 @@ async fn observed_codes_are_documented() {
                 .header(AUTHORIZATION, &account)
                 .json(&good_fax("+15551234567")),
         ),
-        ("post", "/faxes", json_post(keys::SANDBOX, "{oops")),
-        ("post", "/faxes", json_post(keys::SANDBOX, r#"{"to": 5}"#)),
-        ("post", "/faxes", json_post(keys::SANDBOX, &big)),
+        (
+            "post",
+            "/faxes",
+            json_post(server.keys.sandbox.expose(), "{oops"),
+        ),
+        (
+            "post",
+            "/faxes",
+            json_post(server.keys.sandbox.expose(), r#"{"to": 5}"#),
+        ),
+        (
+            "post",
+            "/faxes",
+            json_post(server.keys.sandbox.expose(), &big),
+        ),
         (
             "post",
             "/faxes",
@@ -430,7 +442,10 @@ async fn observed_codes_are_documented() {
         (
             "post",
             "/faxes",
-            json_post(keys::LIVE, &good_fax("+15551234567").to_string()),
+            json_post(
+                server.keys.live.expose(),
+                &good_fax("+15551234567").to_string(),
+            ),
         ),
         (
             "get",
@@ -466,7 +481,7 @@ async fn observed_codes_are_documented() {
             "get",
             "/faxes/{id}",
             c.get(server.url(&fax))
-                .header(AUTHORIZATION, bearer(keys::LIVE)),
+                .header(AUTHORIZATION, bearer(server.keys.live.expose())),
         ),
         (
             "delete",

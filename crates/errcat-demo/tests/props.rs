@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use common::*;
 use errcat::axum::is_safe_request_id;
-use errcat_demo::{DemoConfig, keys};
+use errcat_demo::{DemoConfig, DemoKeys};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -23,6 +23,12 @@ fn rt() -> &'static tokio::runtime::Runtime {
             .build()
             .expect("a tokio runtime")
     })
+}
+
+/// The demo's keys, made once: the strategies draw from them before the server starts.
+fn keys() -> &'static DemoKeys {
+    static KEYS: OnceLock<DemoKeys> = OnceLock::new();
+    KEYS.get_or_init(DemoKeys::generate)
 }
 
 fn config() -> Config {
@@ -222,8 +228,12 @@ fn request_id() -> BoxedStrategy<Option<String>> {
 fn authorization() -> BoxedStrategy<Option<String>> {
     prop_oneof![
         Just(None),
-        proptest::sample::select(vec![keys::SANDBOX, keys::LIVE, keys::ACCOUNT])
-            .prop_map(|k| Some(bearer(k))),
+        proptest::sample::select(vec![
+            keys().sandbox.expose().to_owned(),
+            keys().live.expose().to_owned(),
+            keys().account.expose().to_owned()
+        ])
+        .prop_map(|k| Some(bearer(&k))),
         "Bearer [ -~]{0,20}".prop_map(Some),
         "[ -~]{0,20}".prop_map(Some),
     ]
@@ -262,7 +272,10 @@ struct Harness {
 
 impl Harness {
     fn start() -> Harness {
-        let server = rt().block_on(demo(DemoConfig::default()));
+        let server = rt().block_on(demo(DemoConfig {
+            keys: keys().clone(),
+            ..DemoConfig::default()
+        }));
         Harness {
             server,
             client: client(),
@@ -392,7 +405,10 @@ fn fax_bodies_get_catalog_envelopes() {
     let strategy = (
         content_type,
         body,
-        proptest::sample::select(vec![keys::SANDBOX, keys::LIVE]),
+        proptest::sample::select(vec![
+            keys().sandbox.expose().to_owned(),
+            keys().live.expose().to_owned(),
+        ]),
     )
         .prop_map(|(content_type, body, key)| Req {
             method: "POST",
@@ -401,7 +417,7 @@ fn fax_bodies_get_catalog_envelopes() {
             body,
             accept_language: None,
             request_id: None,
-            authorization: Some(bearer(key)),
+            authorization: Some(bearer(&key)),
         });
     run(strategy);
 }
@@ -425,7 +441,7 @@ fn any_headers_keep_envelopes_whole() {
             body: Vec::new(),
             accept_language,
             request_id,
-            authorization: Some(bearer(keys::SANDBOX)),
+            authorization: Some(bearer(keys().sandbox.expose())),
         });
     run(strategy);
 }

@@ -13,6 +13,8 @@ use serde_json::Value;
 pub struct Server {
     pub addr: SocketAddr,
     pub base: String,
+    /// The demo's keys, for a demo server.
+    pub keys: errcat_demo::DemoKeys,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -45,20 +47,29 @@ where
         .await
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local_addr");
-    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
+    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        SocketAddr,
+    >(service);
     let task = tokio::spawn(async move {
         axum::serve(listener, make).await.expect("axum::serve");
     });
     Server {
         addr,
         base: format!("http://{addr}"),
+        keys: errcat_demo::DemoKeys::generate(),
         task,
     }
 }
 
-/// Serves the demo with a configuration.
+/// Serves the demo with a configuration; `keys` are the demo's.
 pub async fn demo(config: errcat_demo::DemoConfig) -> Server {
-    serve(errcat_demo::app(config)).await
+    let keys = config.keys.clone();
+    let app = errcat_demo::app(config)
+        .await
+        .unwrap_or_else(|e| panic!("the demo's keys: {e}"));
+    let mut server = serve(app).await;
+    server.keys = keys;
+    server
 }
 
 /// A client that never waits forever.

@@ -559,12 +559,7 @@ where
         let refusal = match req.extensions().get::<Arc<Principal>>() {
             Some(p) if p.has_scope(self.scope) => None,
             Some(_) => Some(insufficient_scope(self.scope)),
-            None => {
-                let mut res = ApiError::role(Role::MissingCredentials).into_response();
-                res.headers_mut()
-                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                Some(res)
-            }
+            None => Some(missing()),
         };
         match refusal {
             None => Either::Left(self.inner.call(req)),
@@ -586,5 +581,102 @@ fn insufficient_scope(scope: &'static str) -> Response {
     )) {
         res.headers_mut().insert(WWW_AUTHENTICATE, v);
     }
+    res
+}
+
+/// A route layer that lets through only principals `check` accepts, after [`Auth`]: `check`
+/// answers `None` to let the request through, or the error to answer with. For rules a scope
+/// cannot say (an account key on an operational route, say); requests that did not
+/// authenticate get `missing_credentials`.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use errcat::auth::{Principal, require};
+/// use errcat::{ApiError, Role};
+///
+/// let live_only = |p: &Principal| {
+///     (p.environment != "live").then(|| ApiError::role(Role::WrongEnvironment))
+/// };
+/// let app: Router = Router::new()
+///     .route("/payouts", get(|| async { "[]" }))
+///     .route_layer(require(live_only));
+/// # let _ = app;
+/// ```
+pub fn require<F>(check: F) -> RequireLayer<F>
+where
+    F: Fn(&Principal) -> Option<ApiError> + Clone + Send + Sync + 'static,
+{
+    RequireLayer { check }
+}
+
+/// The layer [`require`] makes.
+#[derive(Clone)]
+pub struct RequireLayer<F> {
+    check: F,
+}
+
+impl<F> std::fmt::Debug for RequireLayer<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireLayer").finish_non_exhaustive()
+    }
+}
+
+impl<S, F: Clone> tower::Layer<S> for RequireLayer<F> {
+    type Service = Require<S, F>;
+
+    fn layer(&self, inner: S) -> Require<S, F> {
+        Require {
+            inner,
+            check: self.check.clone(),
+        }
+    }
+}
+
+/// The service [`RequireLayer`] makes.
+#[derive(Clone)]
+pub struct Require<S, F> {
+    inner: S,
+    check: F,
+}
+
+impl<S, F> std::fmt::Debug for Require<S, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Require").finish_non_exhaustive()
+    }
+}
+
+impl<S, F> tower::Service<Request> for Require<S, F>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+    F: Fn(&Principal) -> Option<ApiError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future =
+        futures_util::future::Either<S::Future, std::future::Ready<Result<Response, Infallible>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        use futures_util::future::Either;
+        let refusal = match req.extensions().get::<Arc<Principal>>() {
+            Some(p) => (self.check)(p).map(axum::response::IntoResponse::into_response),
+            None => Some(missing()),
+        };
+        match refusal {
+            None => Either::Left(self.inner.call(req)),
+            Some(res) => Either::Right(std::future::ready(Ok(res))),
+        }
+    }
+}
+
+/// `missing_credentials`, with its challenge.
+fn missing() -> Response {
+    let mut res = ApiError::role(Role::MissingCredentials).into_response();
+    res.headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     res
 }

@@ -300,9 +300,23 @@ impl Headers {
             (X_RATELIMIT_RESET, self.reset),
         ];
         headers.reserve(all.len());
-        for (name, value) in all {
-            if let Some(v) = value {
-                headers.insert(name, v);
+        for (i, (name, value)) in all.into_iter().enumerate() {
+            let Some(v) = value else { continue };
+            match headers.get(&name) {
+                None => {
+                    headers.insert(name, v);
+                }
+                // A layer further in (a route group's, the principal's) wrote its own: the two
+                // lists join, inner first; X-RateLimit-* keep the inner, more specific, window.
+                Some(inner) if i < 2 => {
+                    let mut joined = inner.as_bytes().to_vec();
+                    joined.extend_from_slice(b", ");
+                    joined.extend_from_slice(v.as_bytes());
+                    if let Ok(joined) = HeaderValue::from_bytes(&joined) {
+                        headers.insert(name, joined);
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
