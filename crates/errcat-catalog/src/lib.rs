@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod code;
 mod diag;
 pub mod diff;
 mod lint;
@@ -39,6 +40,7 @@ mod template;
 
 use std::path::{Path, PathBuf};
 
+pub use code::CatalogCode;
 pub use diag::{Diagnostic, FileId, Label, Report, Severity, SourceFile, Sources, Span};
 pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RESERVED_CONTEXT_KEYS, RULES};
 pub use model::{
