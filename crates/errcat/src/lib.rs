@@ -36,8 +36,6 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
-#[cfg(feature = "client")]
-pub mod client;
 mod error;
 pub(crate) mod json;
 mod locale;
@@ -63,6 +61,10 @@ mod request_id;
 /// ```
 pub use errcat_catalog::CatalogCode;
 pub use errcat_catalog::{self as catalog, Catalog, Role, StyleKind};
+/// The client side (the `errcat-client` crate, with its `reqwest` feature): parse any error
+/// envelope, match typed codes, retry as the catalog advises.
+#[cfg(feature = "client")]
+pub use errcat_client as client;
 /// Rate-limit and idempotency stores (the `errcat-store` crate): in memory, or on Redis.
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "redis"))]
 pub use errcat_store as store;
