@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod code;
 mod diag;
 pub mod diff;
 mod lint;
@@ -45,6 +46,7 @@ mod template;
 
 use std::path::{Path, PathBuf};
 
+pub use code::CatalogCode;
 pub use diag::{Diagnostic, FileId, Label, Report, Rule, Severity, SourceFile, Sources, Span};
 pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RESERVED_CONTEXT_KEYS, RULES};
 pub use model::{

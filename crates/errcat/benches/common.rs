@@ -1,4 +1,5 @@
-// Shared by the render benchmark and the allocation test: one catalog, one error.
+// Shared by the render benchmark, the allocation test and errcat-client's parse benchmark:
+// one catalog, one error.
 
 use std::sync::Arc;
 

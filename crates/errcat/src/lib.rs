@@ -39,10 +39,6 @@
 pub use axum::auth;
 #[cfg(feature = "axum")]
 pub mod axum;
-#[path = "client/code.rs"]
-mod catalog_code;
-#[cfg(feature = "client")]
-pub mod client;
 mod error;
 pub(crate) mod json;
 mod locale;
@@ -51,8 +47,27 @@ pub mod openapi;
 mod render;
 mod request_id;
 
-pub use catalog_code::CatalogCode;
+/// A code enum generated from a catalog by [`codes!`] (the `errcat-catalog` crate's trait).
+///
+/// With the `client` feature, `errcat::client::RemoteError::code_as` matches a remote code
+/// against it.
+///
+/// ```
+/// use errcat::CatalogCode;
+/// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+///
+/// fn lookup<C: CatalogCode>(code: &str) -> Option<&'static str> {
+///     C::parse(code).map(C::as_str)
+/// }
+/// assert_eq!(lookup::<mintfax::Code>("not_found"), Some("not_found"));
+/// assert_eq!(lookup::<mintfax::Code>("brand_new_code"), None);
+/// ```
+pub use errcat_catalog::CatalogCode;
 pub use errcat_catalog::{self as catalog, Catalog, Role, StyleKind};
+/// The client side (the `errcat-client` crate, with its `reqwest` feature): parse any error
+/// envelope, match typed codes, retry as the catalog advises.
+#[cfg(feature = "client")]
+pub use errcat_client as client;
 /// Rate-limit and idempotency stores (the `errcat-store` crate): in memory, or on Redis.
 #[cfg(any(
     feature = "rate-limit",

@@ -1,5 +1,6 @@
-//! The client side: parse any HTTP API error envelope into one [`RemoteError`], match its code
-//! against a catalog's generated enum, and retry as the catalog advises.
+//! errcat-client: the caller's side of errcat. Parse any HTTP API error envelope into one
+//! [`RemoteError`], match its code against a catalog's generated enum, and retry as the catalog
+//! advises.
 //!
 //! - [`parse()`] reads a status, the headers and the body of an error response. It recognises
 //!   every style errcat renders and the common shapes in the wild (RFC 9457, JSON:API, Google
@@ -7,11 +8,15 @@
 //!   page from a proxy, an empty body, or a body that is not JSON.
 //! - [`RemoteError::code_as`] maps the code onto a [`CatalogCode`] enum; a code the client
 //!   does not know stays a string.
-//! - [`RetryPolicy`] decides whether and when to retry; [`RetryClient`] wraps a
-//!   `reqwest::Client` with it, setting and reusing an `Idempotency-Key` on POST.
+//! - [`RetryPolicy`] decides whether and when to retry; with the `reqwest` feature,
+//!   `RetryClient` wraps a `reqwest::Client` with it, setting and reusing an `Idempotency-Key`
+//!   on POST.
+//!
+//! The parser, the scanner and the retry policy need neither reqwest nor tokio. errcat's
+//! `client` feature re-exports this crate, with `reqwest`, as `errcat::client`.
 //!
 //! ```
-//! use errcat::client::{RemoteCode, Style, parse};
+//! use errcat_client::{RemoteCode, Style, parse};
 //! errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
 //!
 //! let mut headers = http::HeaderMap::new();
@@ -23,10 +28,13 @@
 //! assert_eq!(err.code_as::<mintfax::Code>(), RemoteCode::Known(mintfax::Code::InsufficientBalance));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod parse;
 mod retry;
 mod scan;
+#[cfg(feature = "reqwest")]
 mod wrapper;
 
 use std::fmt;
@@ -34,8 +42,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-pub use crate::CatalogCode;
+pub use errcat_catalog::CatalogCode;
 pub use retry::{Decision, GiveUpReason, RetryPolicy};
+#[cfg(feature = "reqwest")]
 pub use wrapper::{ClientError, IDEMPOTENCY_KEY, RetryClient};
 
 /// The envelope style an error came in.
@@ -156,7 +165,7 @@ pub enum RemoteCode<C> {
 /// JSON still gives an error built from the status and headers.
 ///
 /// ```
-/// use errcat::client::{Style, parse};
+/// use errcat_client::{Style, parse};
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("content-type", "text/html".parse()?);
@@ -173,7 +182,7 @@ pub fn parse(status: u16, headers: &::http::HeaderMap, body: &[u8]) -> RemoteErr
 /// [`parse()`], keeping the body it is given without copying it.
 ///
 /// ```
-/// let err = errcat::client::parse_bytes(404, &http::HeaderMap::new(), bytes::Bytes::from_static(br#"{"detail":"Not Found"}"#));
+/// let err = errcat_client::parse_bytes(404, &http::HeaderMap::new(), bytes::Bytes::from_static(br#"{"detail":"Not Found"}"#));
 /// assert_eq!(err.message.as_deref(), Some("Not Found"));
 /// ```
 pub fn parse_bytes(status: u16, headers: &::http::HeaderMap, body: Bytes) -> RemoteError {
@@ -185,7 +194,7 @@ impl RemoteError {
     /// matches a lower-case catalog code and the other way round.
     ///
     /// ```
-    /// use errcat::client::{RemoteCode, parse};
+    /// use errcat_client::{RemoteCode, parse};
     /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
     ///
     /// let h = http::HeaderMap::new();

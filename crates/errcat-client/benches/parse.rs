@@ -13,7 +13,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use errcat::{Renderer, RequestInfo, StyleKind};
 use http::HeaderMap;
 
-#[path = "common.rs"]
+// The render benchmark's catalog and error, shared with errcat's benches.
+#[path = "../../errcat/benches/common.rs"]
 mod common;
 
 fn bodies() -> Vec<(String, HeaderMap, Vec<u8>)> {
@@ -68,7 +69,7 @@ fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     for (name, headers, body) in &bodies {
         g.bench_function(format!("errcat/{name} ({} B)", body.len()), |b| {
-            b.iter(|| errcat::client::parse(422, black_box(headers), black_box(body)))
+            b.iter(|| errcat_client::parse(422, black_box(headers), black_box(body)))
         });
         g.bench_function(format!("serde_json_value/{name} ({} B)", body.len()), |b| {
             b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(body)))
@@ -85,7 +86,7 @@ fn parse(c: &mut Criterion) {
         http::HeaderValue::from_static("text/html"),
     );
     g.bench_function("errcat/nginx-html", |b| {
-        b.iter(|| errcat::client::parse(502, black_box(&h), black_box(html)))
+        b.iter(|| errcat_client::parse(502, black_box(&h), black_box(html)))
     });
     g.finish();
 }

@@ -42,7 +42,7 @@ pub enum GiveUpReason {
 ///
 /// ```
 /// use std::time::Duration;
-/// use errcat::client::{Decision, GiveUpReason, RetryPolicy, parse};
+/// use errcat_client::{Decision, GiveUpReason, RetryPolicy, parse};
 ///
 /// let policy = RetryPolicy::default().max_attempts(3).deadline(Some(Duration::from_secs(10)));
 /// let mut h = http::HeaderMap::new();
@@ -70,7 +70,7 @@ pub struct RetryPolicy {
     pub deadline: Option<Duration>,
     /// The API's catalog, for its retry advice per code.
     pub catalog: Option<Arc<Catalog>>,
-    /// Whether [`RetryClient`](super::RetryClient) sets an `Idempotency-Key` on a POST or
+    /// Whether `RetryClient` (the `reqwest` feature) sets an `Idempotency-Key` on a POST or
     /// PATCH that has none, so it can be retried.
     pub idempotency_keys: bool,
 }
@@ -129,8 +129,8 @@ impl RetryPolicy {
     /// The advice for an error: the catalog's for its code, else the status's.
     ///
     /// ```
-    /// use errcat::catalog::RetryAdvice;
-    /// use errcat::client::{RetryPolicy, parse};
+    /// use errcat_catalog::RetryAdvice;
+    /// use errcat_client::{RetryPolicy, parse};
     /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
     ///
     /// let policy = RetryPolicy::default().catalog(mintfax::catalog());
@@ -213,7 +213,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let p = errcat::client::RetryPolicy::default().base_delay(Duration::from_millis(10)).max_delay(Duration::from_millis(25));
+    /// let p = errcat_client::RetryPolicy::default().base_delay(Duration::from_millis(10)).max_delay(Duration::from_millis(25));
     /// assert!(p.backoff(1) <= Duration::from_millis(10));
     /// assert!(p.backoff(2) <= Duration::from_millis(20));
     /// assert!(p.backoff(30) <= Duration::from_millis(25));

@@ -13,9 +13,9 @@
 //! - in between, the judge is serde_json itself, driven by [`Shape`]: a seed that reads each
 //!   place of the body the way the serde_json reader the scanner replaced did (the members each
 //!   envelope shape keeps read, the others skipped). Keep [`TOP`] in step with
-//!   `src/client/parse.rs`.
+//!   `src/parse/shapes.rs`.
 
-use errcat::client::{Style, parse};
+use errcat_client::{Style, parse};
 use http::HeaderMap;
 use proptest::prelude::*;
 use serde::Deserialize;

@@ -56,7 +56,7 @@ impl std::error::Error for ClientError {
 /// attempt, the delay and the code.
 ///
 /// ```no_run
-/// use errcat::client::{ClientError, RetryClient, RetryPolicy};
+/// use errcat_client::{ClientError, RetryClient, RetryPolicy};
 /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,0 +1,195 @@
+//! The lenient readers: a value as text, an object filled in place, a list of items.
+
+use crate::scan::{Number, Result, Scanner, Span};
+
+use super::shapes::{Item, ItemAt};
+use super::store::{List, Store, Text};
+
+/// The scanner, and what it read so far.
+pub(super) struct Reader<'a> {
+    pub(super) s: Scanner<'a>,
+    pub(super) st: Store<'a>,
+}
+
+/// Reads any value as [`Text`]: a string, a number written out; anything else is no text.
+#[inline(always)]
+pub(super) fn read_text(r: &mut Reader<'_>) -> Result<Text> {
+    Ok(match r.s.peek()? {
+        b'"' => {
+            let span = r.s.string()?;
+            r.st.string(span)
+        }
+        b'-' | b'0'..=b'9' => {
+            let from = r.s.pos();
+            let n = r.s.number()?;
+            r.st.number(n, from, r.s.pos())
+        }
+        _ => {
+            r.s.shallow()?;
+            Text::NONE
+        }
+    })
+}
+
+/// Reads any value into `slot` as [`Text`].
+#[inline(always)]
+pub(super) fn text(r: &mut Reader<'_>, slot: &mut Text) -> Result<()> {
+    *slot = read_text(r)?;
+    Ok(())
+}
+
+/// A text slot that a member of higher rank (lower number) fills before one of lower rank.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Ranked {
+    pub(super) text: Text,
+    pub(super) rank: u8,
+}
+
+impl Ranked {
+    /// Takes a text of rank `rank` if it is one and outranks what the slot holds.
+    pub(super) fn offer(&mut self, rank: u8, t: Text) {
+        if t.is_some() && (!self.text.is_some() || rank <= self.rank) {
+            self.text = t;
+            self.rank = rank;
+        }
+    }
+
+    /// Reads a value of rank `rank` and [offers](Ranked::offer) it.
+    pub(super) fn read(&mut self, rank: u8, r: &mut Reader<'_>) -> Result<()> {
+        let t = read_text(r)?;
+        self.offer(rank, t);
+        Ok(())
+    }
+}
+
+/// A member's key: its name (decoded, if it has escapes) and where it lies in the body.
+pub(super) struct Key<'k> {
+    pub(super) name: &'k [u8],
+    pub(super) span: Span,
+}
+
+/// An object whose members are read one at a time, in place.
+pub(super) trait Fill {
+    /// Reads the value of member `key`; skips it when the shape has no such member.
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()>;
+
+    /// Takes a value that is not an object (a string, an integer); returns whether it was kept.
+    fn other(&mut self, _: Text) -> bool {
+        false
+    }
+}
+
+/// Reads an object into `t` in place; `Ok(false)` when the value was no object (and not kept by
+/// [`Fill::other`]).
+pub(super) fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
+    match r.s.peek()? {
+        b'{' => {
+            let mut more = r.s.open_object()?;
+            while more {
+                let span = r.s.key()?;
+                let decoded;
+                let name = match span.escaped {
+                    false => r.s.raw(span),
+                    true => {
+                        decoded = r.s.str(span);
+                        decoded.as_bytes()
+                    }
+                };
+                t.member(&Key { name, span }, r)?;
+                more = r.s.more_members()?;
+            }
+            Ok(true)
+        }
+        b'"' => {
+            let span = r.s.string()?;
+            let v = r.st.string(span);
+            Ok(t.other(v))
+        }
+        b'-' | b'0'..=b'9' => {
+            let from = r.s.pos();
+            match r.s.number()? {
+                Number::F64(_) => Ok(false),
+                n => {
+                    let v = r.st.number(n, from, r.s.pos());
+                    Ok(t.other(v))
+                }
+            }
+        }
+        _ => {
+            r.s.shallow()?;
+            Ok(false)
+        }
+    }
+}
+
+/// Reads an array of objects onto `list`: each is stored in [`Store::items`] and filled there,
+/// never moved. Anything else leaves the list as it is.
+pub(super) fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
+    if r.s.peek()? != b'[' {
+        return r.s.shallow();
+    }
+    let mut more = r.s.open_array()?;
+    while more {
+        let at = r.st.items.len();
+        r.st.items.push(Item::default());
+        if fill(r, &mut ItemAt(at))? {
+            r.st.link(list, at);
+        } else {
+            // No object: nothing was stored after it.
+            r.st.items.truncate(at);
+        }
+        more = r.s.more_elements()?;
+    }
+    Ok(())
+}
+
+/// Text, or an array of texts (FastAPI's `loc`, a field map's messages): a run of
+/// [`Store::texts`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Texts {
+    pub(super) from: usize,
+    pub(super) to: usize,
+}
+
+pub(super) fn texts(r: &mut Reader<'_>) -> Result<Texts> {
+    let from = r.st.texts.len();
+    match r.s.peek()? {
+        b'[' => {
+            let mut more = r.s.open_array()?;
+            while more {
+                let t = read_text(r)?;
+                if t.is_some() {
+                    r.st.texts.push(t);
+                }
+                more = r.s.more_elements()?;
+            }
+        }
+        b'"' => {
+            let span = r.s.string()?;
+            let t = r.st.string(span);
+            r.st.texts.push(t);
+        }
+        _ => r.s.shallow()?,
+    }
+    Ok(Texts {
+        from,
+        to: r.st.texts.len(),
+    })
+}
+
+/// `{"name": ["message", ...], ...}` (errcat flat's `context.errors`, Laravel, ASP.NET), as
+/// (name, message) pairs in order.
+#[derive(Debug, Default)]
+pub(crate) struct FieldMap(pub(super) Vec<(Text, Text)>);
+
+impl Fill for FieldMap {
+    fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
+        let msgs = texts(r)?;
+        if msgs.to > msgs.from {
+            let name = r.st.string(key.span);
+            let msgs = r.st.texts_of(msgs);
+            self.0.extend(msgs.iter().map(|&msg| (name, msg)));
+        }
+        Ok(())
+    }
+}
