@@ -49,23 +49,6 @@ fn sample(ty: ContextType, key: &str, n: usize) -> Value {
     }
 }
 
-/// Header names as they are usually written.
-fn header_case(name: &str) -> String {
-    if name.eq_ignore_ascii_case("x-request-id") {
-        return "X-Request-Id".into();
-    }
-    name.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// Renders the example for one code in one locale; `None` for a code that never reaches an HTTP
 /// response.
 pub(crate) fn example(
@@ -111,7 +94,7 @@ pub(crate) fn example(
         .iter()
         .map(|(k, v)| {
             (
-                header_case(k.as_str()),
+                errcat::headers::written(k),
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             )
         })

@@ -41,6 +41,9 @@ use errcat_catalog::{
 };
 use serde_json::{Map, Value, json};
 
+use http::header::{CONTENT_LANGUAGE, RETRY_AFTER};
+
+use crate::headers::{X_REQUEST_ID, written};
 use crate::{ApiError, FieldError, Renderer, RequestInfo, google_status};
 
 /// Examples are rendered at 2025-01-01T00:00:00Z, so the output is reproducible.
@@ -375,14 +378,16 @@ pub fn response(renderer: &Renderer, status: u16, codes: &[&str]) -> Value {
         media.insert("examples".into(), Value::Object(examples));
     }
     let mut headers = Map::new();
-    for h in ["X-Request-Id", "Content-Language"] {
-        headers.insert(h.into(), header_ref(h));
+    for h in [X_REQUEST_ID, CONTENT_LANGUAGE] {
+        let name = written(&h);
+        headers.insert(name.clone(), header_ref(&name));
     }
     if listed
         .iter()
         .any(|e| e.retry == RetryAdvice::AfterRetryAfter)
     {
-        headers.insert("Retry-After".into(), header_ref("Retry-After"));
+        let name = written(&RETRY_AFTER);
+        headers.insert(name.clone(), header_ref(&name));
     }
     let content_type = renderer
         .content_type()
@@ -636,9 +641,9 @@ fn error_schema(renderer: &Renderer) -> Value {
 /// The headers errcat sends with an error, as `components.headers`.
 fn headers() -> Value {
     json!({
-        "X-Request-Id": {"description": "The request id, also in the body: quote it to support.", "schema": {"type": "string"}},
-        "Content-Language": {"description": "The locale of the message.", "schema": {"type": "string"}},
-        "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}},
+        (written(&X_REQUEST_ID)): {"description": "The request id, also in the body: quote it to support.", "schema": {"type": "string"}},
+        (written(&CONTENT_LANGUAGE)): {"description": "The locale of the message.", "schema": {"type": "string"}},
+        (written(&RETRY_AFTER)): {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}},
     })
 }
 

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use errcat_catalog::{Catalog, CustomPart, Part, Slot, StyleKind};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::error::{ApiError, FieldError, FieldSource, Value};
+use crate::headers::X_REQUEST_ID;
 use crate::json;
 use crate::locale::{Locale, Negotiator};
 
@@ -68,8 +69,6 @@ pub struct Head {
     pub code_index: usize,
 }
 
-static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
 impl Head {
     /// The response headers: `Content-Type`, `Content-Language`, `X-Request-Id` and, where due,
     /// `Retry-After`.
@@ -89,7 +88,7 @@ impl Head {
     /// Adds the headers to an existing map, with the request id as a header value already.
     pub fn write_headers_with(&self, h: &mut HeaderMap, request_id: &HeaderValue) {
         self.write_type_and_language(h);
-        h.insert(X_REQUEST_ID.clone(), request_id.clone());
+        h.insert(X_REQUEST_ID, request_id.clone());
         self.write_retry_after(h);
     }
 
