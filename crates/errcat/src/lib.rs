@@ -41,6 +41,7 @@ mod catalog_code;
 #[cfg(feature = "client")]
 pub mod client;
 mod error;
+pub mod example;
 pub mod headers;
 pub(crate) mod json;
 mod locale;

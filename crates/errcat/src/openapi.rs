@@ -36,25 +36,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
 
-use errcat_catalog::{
-    Catalog, ContextType, CustomTemplate, Entry, Lifecycle, RequestIdFormat, RequestIdSpec,
-    RetryAdvice, Role, StyleKind,
-};
+use errcat_catalog::{Catalog, CustomTemplate, Entry, Lifecycle, RetryAdvice, StyleKind};
 use serde_json::{Map, Value, json};
 
 use http::header::{CONTENT_LANGUAGE, RETRY_AFTER};
 
 use crate::headers::{X_REQUEST_ID, written};
-use crate::{ApiError, FieldError, Renderer, RequestInfo, render};
-
-/// Examples are rendered at 2025-01-01T00:00:00Z, so the output is reproducible.
-const EXAMPLE_TIME: u64 = 1_735_689_600;
+use crate::{Renderer, render};
 
 /// The `Retry-After` seconds examples carry, where a code's message uses `{retry_after}` or its
-/// retry advice is to wait for `Retry-After`.
-pub const EXAMPLE_RETRY_AFTER: u32 = 30;
+/// retry advice is to wait for `Retry-After`: [`crate::example::RETRY_AFTER`].
+pub const EXAMPLE_RETRY_AFTER: u32 = crate::example::RETRY_AFTER;
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
@@ -144,10 +137,11 @@ pub fn codes_by_status(catalog: &Catalog) -> BTreeMap<u16, Vec<&str>> {
     out
 }
 
-/// An example body of `code` sent with `status`, rendered by errcat: declared context is filled
-/// with typed sample values (`"<key>"`, 1, 1.5, `true`), `Retry-After` is
-/// [`EXAMPLE_RETRY_AFTER`] where the code waits for it, and the codes of the validation roles
-/// carry one field error. `None` for a code the catalog lacks or a status it cannot carry.
+/// An example body of `code` sent with `status`: [`crate::example::response`], as JSON (the
+/// docs site shows the same body). Declared context is filled with typed sample values
+/// (`"<key>"`, 1, 1.5, `true`), `Retry-After` is [`EXAMPLE_RETRY_AFTER`] where the code waits
+/// for it, and the codes of the validation roles carry one field error. `None` for a code the
+/// catalog lacks or a status it cannot carry.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -167,67 +161,12 @@ pub fn codes_by_status(catalog: &Catalog) -> BTreeMap<u16, Vec<&str>> {
 /// assert_eq!(errcat::openapi::example(&r, "slow_down", 400), None);
 /// ```
 pub fn example(renderer: &Renderer, code: &str, status: u16) -> Option<Value> {
-    let catalog = renderer.catalog();
-    let idx = catalog.index_of(code)?;
-    let entry = catalog.entries().get(idx)?;
-    if !entry.statuses.contains(&status) {
-        return None;
-    }
-    let mut err = ApiError::checked(catalog, code).ok()?;
-    if entry.default_status() != Some(status) {
-        err = err.with_status(status);
-    }
-    let (mut ints, mut nums) = (0i64, 0.0f64);
-    for key in &entry.context {
-        err = match key.ty {
-            ContextType::String => err.with(key.name.clone(), format!("<{}>", key.name)),
-            ContextType::Integer => {
-                ints += 1;
-                err.with(key.name.clone(), ints)
-            }
-            ContextType::Number => {
-                nums += 1.5;
-                err.with(key.name.clone(), nums)
-            }
-            ContextType::Boolean => err.with(key.name.clone(), true),
-        };
-    }
-    let uses_retry_after = entry.context_key("retry_after").is_none()
-        && entry
-            .messages
-            .iter()
-            .flatten()
-            .any(|m| m.placeholders().any(|p| p == "retry_after"));
-    if uses_retry_after || entry.retry == RetryAdvice::AfterRetryAfter {
-        err = err.retry_after(EXAMPLE_RETRY_AFTER);
-    }
-    if idx == catalog.role_index(Role::ValidationFailed) {
-        err = err.field(FieldError::pointer(
-            "/email",
-            "The email field must be an e-mail address.",
-        ));
-    } else if idx == catalog.role_index(Role::InvalidParameter) {
-        err = err.field(FieldError::parameter(
-            "limit",
-            "The limit parameter must be an integer.",
-        ));
-    }
-    let request_id = example_request_id(&catalog.meta.request_id);
-    let mut req = RequestInfo::new(&request_id);
-    req.time = Some(UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME));
-    let (_, body) = renderer.render_to_vec(&err, &req).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-/// A request id in the catalog's format, fixed so the output is reproducible.
-fn example_request_id(spec: &RequestIdSpec) -> String {
-    const HEX: &str = "8f3a2b1c9d4e7f0a5b6c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a";
-    let random = match spec.format {
-        RequestIdFormat::Ulid => "01J9XYZQ8KH7B3R0WXAZP8VW6F",
-        RequestIdFormat::UuidV7 => "0193d6f0-8a4b-7c2e-9f10-5b8e2a4c6d10",
-        RequestIdFormat::Hex(n) => HEX.get(..usize::from(n)).unwrap_or(HEX),
+    let options = crate::example::Options {
+        status: Some(status),
+        ..Default::default()
     };
-    format!("{}{random}", spec.prefix)
+    let (_, body) = crate::example::response(renderer, code, &options)?;
+    serde_json::from_slice(&body).ok()
 }
 
 /// One error response for `status`: the codes of `codes` that can carry it (others are
