@@ -650,14 +650,6 @@ pub(crate) fn title_of(code: &str) -> String {
     }
 }
 
-fn builtin_code_name(role: Role) -> &'static str {
-    match role {
-        Role::Internal => "internal_error",
-        Role::Unavailable => "service_unavailable",
-        other => other.name(),
-    }
-}
-
 fn resolve_roles(
     report: &mut Report,
     meta: &Meta,
@@ -701,7 +693,7 @@ fn resolve_roles(
             out[role as usize] = i;
             continue;
         }
-        let name = meta.case.convert(builtin_code_name(role));
+        let name = meta.case.convert(role.builtin_code());
         if let Some(&i) = index.get(&name) {
             let e = &entries[i];
             let fits = e
@@ -730,7 +722,7 @@ fn resolve_roles(
         }
         let Some(mut e) = builtin
             .iter()
-            .find(|e| e.code == builtin_code_name(role))
+            .find(|e| e.code == role.builtin_code())
             .cloned()
         else {
             continue;

@@ -398,6 +398,23 @@ impl Role {
         }
     }
 
+    /// The name of errcat's built-in code for this role, before the catalog's case style: the
+    /// role's name, but `internal_error` and `service_unavailable` for `internal` and
+    /// `unavailable`.
+    ///
+    /// ```
+    /// use errcat_catalog::Role;
+    /// assert_eq!(Role::NotFound.builtin_code(), "not_found");
+    /// assert_eq!(Role::Internal.builtin_code(), "internal_error");
+    /// ```
+    pub fn builtin_code(self) -> &'static str {
+        match self {
+            Role::Internal => "internal_error",
+            Role::Unavailable => "service_unavailable",
+            other => other.name(),
+        }
+    }
+
     /// Parses a `[roles]` key.
     pub fn parse(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.name() == name)

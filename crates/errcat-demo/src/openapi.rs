@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::response::IntoResponse;
+use errcat::headers::{
+    IDEMPOTENCY_KEY, RATELIMIT, RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING,
+    X_RATELIMIT_RESET, written,
+};
 use errcat::{Renderer, Role, StyleKind};
 use serde_json::{Map, Value, json};
 
@@ -190,11 +194,11 @@ const IDEMPOTENT_ROUTE: [Role; 3] = [
 /// The rate-limit headers every response carries, as OpenAPI header objects.
 fn rate_limit_headers() -> Value {
     json!({
-        "RateLimit-Policy": {"description": "The quota policies that apply (draft-ietf-httpapi-ratelimit-headers): a structured-field list such as `\"second\";q=1000;w=1, \"hour\";q=1000000;w=3600`.", "schema": {"type": "string"}},
-        "RateLimit": {"description": "What each policy has left: `\"second\";r=999;t=1`, remaining requests and seconds until the window is full again.", "schema": {"type": "string"}},
-        "X-RateLimit-Limit": {"description": "The quota of the window closest to its limit.", "schema": {"type": "integer"}},
-        "X-RateLimit-Remaining": {"description": "What that window has left.", "schema": {"type": "integer"}},
-        "X-RateLimit-Reset": {"description": "Seconds until that window is full again.", "schema": {"type": "integer"}}
+        (written(&RATELIMIT_POLICY)): {"description": "The quota policies that apply (draft-ietf-httpapi-ratelimit-headers): a structured-field list such as `\"second\";q=1000;w=1, \"hour\";q=1000000;w=3600`.", "schema": {"type": "string"}},
+        (written(&RATELIMIT)): {"description": "What each policy has left: `\"second\";r=999;t=1`, remaining requests and seconds until the window is full again.", "schema": {"type": "string"}},
+        (written(&X_RATELIMIT_LIMIT)): {"description": "The quota of the window closest to its limit.", "schema": {"type": "integer"}},
+        (written(&X_RATELIMIT_REMAINING)): {"description": "What that window has left.", "schema": {"type": "integer"}},
+        (written(&X_RATELIMIT_RESET)): {"description": "Seconds until that window is full again.", "schema": {"type": "integer"}}
     })
 }
 
@@ -274,7 +278,7 @@ pub fn document(style: StyleKind) -> Value {
         }
         let mut params = params_of(op.path, op.method);
         if op.method == "post" {
-            params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "description": "Makes a retry safe: the first response is kept for 24 hours and replayed (with `Idempotent-Replayed: true`) to a retry with the same key and body. 1 to 255 characters from A-Z, a-z, 0-9, _ and -.", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,255}$"}}));
+            params.push(json!({"name": written(&IDEMPOTENCY_KEY), "in": "header", "required": false, "description": "Makes a retry safe: the first response is kept for 24 hours and replayed (with `Idempotent-Replayed: true`) to a retry with the same key and body. 1 to 255 characters from A-Z, a-z, 0-9, _ and -.", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,255}$"}}));
         }
         if !params.is_empty() {
             operation["parameters"] = Value::Array(params);

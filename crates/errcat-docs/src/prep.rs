@@ -122,7 +122,7 @@ impl<'a> Prep<'a> {
         Prep {
             statuses: status_rows(catalog),
             origin: catalog.meta.docs_url.as_deref().and_then(origin_of),
-            request_id: example::request_id(catalog),
+            request_id: errcat::example::request_id(catalog),
             renderer,
             categories,
             category_of,
@@ -179,7 +179,6 @@ impl<'a> Prep<'a> {
         example::example(
             &self.renderer,
             &self.entries()[index],
-            index,
             locale,
             &self.request_id,
             self.labels(locale),

@@ -179,7 +179,7 @@ fn examples_are_rendered_by_errcat_in_the_catalogs_style() {
     let site = Site::generate(&catalog, &SiteOptions::default());
     let page = text(&site, "es/phone-not-verified.html");
     assert!(page.contains("application/vnd.api+json"));
-    assert!(page.contains(r#""request_id": "a1b2c3d4e5f6""#));
+    assert!(page.contains(r#""request_id": "8f3a2b1c9d4e""#));
     assert!(page.contains("Content-Language:</span> es"));
 }
 

@@ -40,6 +40,8 @@ pub use axum::auth;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod error;
+pub mod example;
+pub mod headers;
 pub(crate) mod json;
 mod locale;
 #[cfg(feature = "openapi")]

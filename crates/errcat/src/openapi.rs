@@ -6,6 +6,9 @@
 //!   that status can carry, and it has one example body per code, rendered by errcat;
 //! - `headers`: `X-Request-Id`, `Content-Language` and `Retry-After`, as errcat sends them.
 //!
+//! The schema parts of each style live beside its body writer, in `render/<style>.rs`; this
+//! module assembles the document.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use errcat::{Catalog, StyleKind, openapi};
@@ -33,22 +36,18 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
 
-use errcat_catalog::{
-    Catalog, ContextType, CustomPart, CustomTemplate, Entry, Lifecycle, RequestIdFormat,
-    RequestIdSpec, RetryAdvice, Role, Slot, StyleKind,
-};
+use errcat_catalog::{Catalog, CustomTemplate, Entry, Lifecycle, RetryAdvice, StyleKind};
 use serde_json::{Map, Value, json};
 
-use crate::{ApiError, FieldError, Renderer, RequestInfo, google_status};
+use http::header::{CONTENT_LANGUAGE, RETRY_AFTER};
 
-/// Examples are rendered at 2025-01-01T00:00:00Z, so the output is reproducible.
-const EXAMPLE_TIME: u64 = 1_735_689_600;
+use crate::headers::{X_REQUEST_ID, written};
+use crate::{Renderer, render};
 
 /// The `Retry-After` seconds examples carry, where a code's message uses `{retry_after}` or its
-/// retry advice is to wait for `Retry-After`.
-pub const EXAMPLE_RETRY_AFTER: u32 = 30;
+/// retry advice is to wait for `Retry-After`: [`crate::example::RETRY_AFTER`].
+pub const EXAMPLE_RETRY_AFTER: u32 = crate::example::RETRY_AFTER;
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
@@ -64,118 +63,34 @@ const ERROR_REF: &str = "#/components/schemas/Error";
 /// assert!(s["required"].as_array().unwrap().contains(&"code".into()));
 /// ```
 pub fn envelope_schema(style: StyleKind) -> Value {
-    let s = json!({"type": "string"});
-    let int = json!({"type": "integer"});
-    let no = json!({"type": "boolean", "enum": [false]});
-    let field_list = json!({"type": "array", "description": "Every field error, when there is more than one.",
-        "items": {"type": "object", "required": ["field", "message"], "properties": {"field": s, "message": s}}});
-    let code = |what: &str| json!({"type": "string", "description": format!("The error code, {what}: stable, never translated. Branch on it.")});
     match style {
-        StyleKind::Flat => json!({
-            "type": "object",
-            "description": "An error: the code, a message, the next step and the request id.",
-            "required": ["error", "message", "request_id"],
-            "properties": {
-                "error": code("the catalog's"),
-                "message": {"type": "string", "description": "A human message, in the negotiated locale."},
-                "action": {"type": "string", "description": "The programmatic next step."},
-                "docs": {"type": "string", "format": "uri", "description": "The code's documentation."},
-                "request_id": {"type": "string", "description": "The request id, also in `X-Request-Id`."},
-                "context": {"type": "object", "description": "The error's context values; `errors` maps each invalid field to its messages.",
-                    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": s}}}},
-            },
-        }),
-        StyleKind::Nested => json!({
-            "type": "object",
-            "description": "An error: `success: false`, the error and the request's metadata.",
-            "required": ["success", "error", "meta"],
-            "properties": {
-                "success": no,
-                "error": {"type": "object", "description": "The error, with its context values as further members.",
-                    "required": ["code", "message"], "properties": {
-                    "code": code("the catalog's"),
-                    "message": {"type": "string", "description": "A human message, or the only field error's message."},
-                    "field": {"type": "string", "description": "The first invalid field."},
-                    "retryAfter": {"type": "integer", "description": "Seconds to wait before retrying."},
-                    "fields": field_list,
-                }},
-                "meta": {"type": "object", "required": ["requestId", "timestamp"], "properties": {
-                    "requestId": s,
-                    "timestamp": {"type": "string", "format": "date-time"},
-                }},
-            },
-        }),
-        StyleKind::JsonApi => json!({
-            "type": "object",
-            "description": "A JSON:API error document: one error, or one per invalid field.",
-            "required": ["errors", "meta"],
-            "properties": {
-                "errors": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["status", "code", "detail"], "properties": {
-                    "status": {"type": "string", "description": "The HTTP status, as a string."},
-                    "code": code("or a field error's own code"),
-                    "detail": {"type": "string", "description": "A human message, in the negotiated locale."},
-                    "source": {"type": "object", "properties": {"pointer": s, "parameter": s, "header": s}},
-                    "meta": {"type": "object", "description": "The error's context values."},
-                }}},
-                "meta": {"type": "object", "required": ["request_id"], "properties": {
-                    "version": s, "api_version": s, "request_id": s, "datetime": {"type": "object"},
-                }},
-            },
-        }),
-        StyleKind::Simple => json!({
-            "type": "object",
-            "description": "An error: `success: false`, the code, a message and the HTTP status.",
-            "required": ["success", "error", "message", "code", "request_id"],
-            "properties": {
-                "success": no,
-                "error": code("the catalog's"),
-                "message": {"type": "string", "description": "A human message, or the only field error's message."},
-                "code": {"type": "integer", "description": "The HTTP status."},
-                "field": {"type": "string", "description": "The first invalid field."},
-                "fields": field_list,
-                "context": {"type": "object", "description": "The error's context values."},
-                "request_id": s,
-            },
-        }),
-        StyleKind::Problem => json!({
-            "type": "object",
-            "description": "RFC 9457 problem details, with the code, the request id and the context values as extension members.",
-            "required": ["type", "title", "status", "detail", "code", "request_id"],
-            "properties": {
-                "type": {"type": "string", "format": "uri-reference", "description": "The code's documentation, or about:blank."},
-                "title": s,
-                "status": int,
-                "detail": {"type": "string", "description": "A human message, in the negotiated locale."},
-                "instance": {"type": "string", "format": "uri-reference"},
-                "code": code("the catalog's"),
-                "request_id": s,
-                "errors": {"type": "array", "items": {"type": "object", "required": ["detail"], "properties": {
-                    "detail": s, "pointer": s, "parameter": s, "header": s, "code": s,
-                }}},
-            },
-        }),
-        StyleKind::Google => json!({
-            "type": "object",
-            "description": "A Google AIP-193 error; the code is the `reason` of the `ErrorInfo` detail, upper case.",
-            "required": ["error"],
-            "properties": {
-                "error": {"type": "object", "required": ["code", "message", "status"], "properties": {
-                    "code": {"type": "integer", "description": "The HTTP status."},
-                    "message": {"type": "string", "description": "A developer-facing message, in the default locale."},
-                    "status": {"type": "string", "description": "The canonical google.rpc.Code name."},
-                    "details": {"type": "array", "items": {"type": "object", "required": ["@type"], "properties": {
-                        "@type": s,
-                        "reason": {"type": "string", "description": "ErrorInfo: the error code, upper case."},
-                        "domain": {"type": "string", "description": "ErrorInfo: the API's domain."},
-                        "metadata": {"type": "object", "description": "ErrorInfo: the context values, as strings.", "additionalProperties": s},
-                    }}},
-                }},
-            },
-        }),
-        StyleKind::Custom => {
-            json!({"type": "object", "description": "The catalog's own envelope."})
-        }
+        StyleKind::Flat => render::flat::schema(),
+        StyleKind::Nested => render::nested::schema(),
+        StyleKind::JsonApi => render::jsonapi::schema(),
+        StyleKind::Simple => render::simple::schema(),
+        StyleKind::Problem => render::problem::schema(),
+        StyleKind::Google => render::google::schema(),
+        StyleKind::Custom => render::custom::schema(),
     }
+}
+
+/// The schema of an envelope's code member: stable, never translated.
+pub(crate) fn code_schema(what: &str) -> Value {
+    json!({"type": "string", "description": format!("The error code, {what}: stable, never translated. Branch on it.")})
+}
+
+/// The codes of one status, as an `enum`.
+pub(crate) fn code_enum(listed: &[&Entry]) -> Value {
+    let codes: Vec<Value> = listed
+        .iter()
+        .map(|e| Value::from(e.code.as_str()))
+        .collect();
+    json!({"type": "string", "enum": codes})
+}
+
+/// One status, as an integer `enum`.
+pub(crate) fn status_enum(status: u16) -> Value {
+    json!({"type": "integer", "enum": [status]})
 }
 
 /// The JSON Schema of a custom envelope, derived from its template: literal members keep their
@@ -191,16 +106,7 @@ pub fn envelope_schema(style: StyleKind) -> Value {
 /// assert_eq!(s["properties"]["see"]["type"], "string");
 /// ```
 pub fn custom_envelope_schema(template: &CustomTemplate) -> Value {
-    match skeleton(template) {
-        Some(v) => {
-            let mut s = skeleton_schema(&v);
-            if let Some(o) = s.as_object_mut() {
-                o.insert("description".into(), "The catalog's own envelope.".into());
-            }
-            s
-        }
-        None => envelope_schema(StyleKind::Custom),
-    }
+    render::custom::template_schema(template)
 }
 
 /// The non-retired codes each HTTP status can carry, in catalog order (built-in role codes
@@ -231,10 +137,11 @@ pub fn codes_by_status(catalog: &Catalog) -> BTreeMap<u16, Vec<&str>> {
     out
 }
 
-/// An example body of `code` sent with `status`, rendered by errcat: declared context is filled
-/// with typed sample values (`"<key>"`, 1, 1.5, `true`), `Retry-After` is
-/// [`EXAMPLE_RETRY_AFTER`] where the code waits for it, and the codes of the validation roles
-/// carry one field error. `None` for a code the catalog lacks or a status it cannot carry.
+/// An example body of `code` sent with `status`: [`crate::example::response`], as JSON (the
+/// docs site shows the same body). Declared context is filled with typed sample values
+/// (`"<key>"`, 1, 1.5, `true`), `Retry-After` is [`EXAMPLE_RETRY_AFTER`] where the code waits
+/// for it, and the codes of the validation roles carry one field error. `None` for a code the
+/// catalog lacks or a status it cannot carry.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -254,67 +161,12 @@ pub fn codes_by_status(catalog: &Catalog) -> BTreeMap<u16, Vec<&str>> {
 /// assert_eq!(errcat::openapi::example(&r, "slow_down", 400), None);
 /// ```
 pub fn example(renderer: &Renderer, code: &str, status: u16) -> Option<Value> {
-    let catalog = renderer.catalog();
-    let idx = catalog.index_of(code)?;
-    let entry = catalog.entries().get(idx)?;
-    if !entry.statuses.contains(&status) {
-        return None;
-    }
-    let mut err = ApiError::checked(catalog, code).ok()?;
-    if entry.default_status() != Some(status) {
-        err = err.with_status(status);
-    }
-    let (mut ints, mut nums) = (0i64, 0.0f64);
-    for key in &entry.context {
-        err = match key.ty {
-            ContextType::String => err.with(key.name.clone(), format!("<{}>", key.name)),
-            ContextType::Integer => {
-                ints += 1;
-                err.with(key.name.clone(), ints)
-            }
-            ContextType::Number => {
-                nums += 1.5;
-                err.with(key.name.clone(), nums)
-            }
-            ContextType::Boolean => err.with(key.name.clone(), true),
-        };
-    }
-    let uses_retry_after = entry.context_key("retry_after").is_none()
-        && entry
-            .messages
-            .iter()
-            .flatten()
-            .any(|m| m.placeholders().any(|p| p == "retry_after"));
-    if uses_retry_after || entry.retry == RetryAdvice::AfterRetryAfter {
-        err = err.retry_after(EXAMPLE_RETRY_AFTER);
-    }
-    if idx == catalog.role_index(Role::ValidationFailed) {
-        err = err.field(FieldError::pointer(
-            "/email",
-            "The email field must be an e-mail address.",
-        ));
-    } else if idx == catalog.role_index(Role::InvalidParameter) {
-        err = err.field(FieldError::parameter(
-            "limit",
-            "The limit parameter must be an integer.",
-        ));
-    }
-    let request_id = example_request_id(&catalog.meta.request_id);
-    let mut req = RequestInfo::new(&request_id);
-    req.time = Some(UNIX_EPOCH + Duration::from_secs(EXAMPLE_TIME));
-    let (_, body) = renderer.render_to_vec(&err, &req).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-/// A request id in the catalog's format, fixed so the output is reproducible.
-fn example_request_id(spec: &RequestIdSpec) -> String {
-    const HEX: &str = "8f3a2b1c9d4e7f0a5b6c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a";
-    let random = match spec.format {
-        RequestIdFormat::Ulid => "01J9XYZQ8KH7B3R0WXAZP8VW6F",
-        RequestIdFormat::UuidV7 => "0193d6f0-8a4b-7c2e-9f10-5b8e2a4c6d10",
-        RequestIdFormat::Hex(n) => HEX.get(..usize::from(n)).unwrap_or(HEX),
+    let options = crate::example::Options {
+        status: Some(status),
+        ..Default::default()
     };
-    format!("{}{random}", spec.prefix)
+    let (_, body) = crate::example::response(renderer, code, &options)?;
+    serde_json::from_slice(&body).ok()
 }
 
 /// One error response for `status`: the codes of `codes` that can carry it (others are
@@ -375,14 +227,16 @@ pub fn response(renderer: &Renderer, status: u16, codes: &[&str]) -> Value {
         media.insert("examples".into(), Value::Object(examples));
     }
     let mut headers = Map::new();
-    for h in ["X-Request-Id", "Content-Language"] {
-        headers.insert(h.into(), header_ref(h));
+    for h in [X_REQUEST_ID, CONTENT_LANGUAGE] {
+        let name = written(&h);
+        headers.insert(name.clone(), header_ref(&name));
     }
     if listed
         .iter()
         .any(|e| e.retry == RetryAdvice::AfterRetryAfter)
     {
-        headers.insert("Retry-After".into(), header_ref("Retry-After"));
+        let name = written(&RETRY_AFTER);
+        headers.insert(name.clone(), header_ref(&name));
     }
     let content_type = renderer
         .content_type()
@@ -444,184 +298,16 @@ fn reason(status: u16) -> &'static str {
 /// The members that narrow `Error` for one status: the code `enum` where the style puts the
 /// code, and the status where the body repeats it.
 fn narrowing(renderer: &Renderer, status: u16, listed: &[&Entry]) -> Value {
-    let codes: Vec<Value> = listed
-        .iter()
-        .map(|e| Value::from(e.code.as_str()))
-        .collect();
-    let code_enum = json!({"type": "string", "enum": codes});
-    let status_int = json!({"type": "integer", "enum": [status]});
     match renderer.style() {
-        StyleKind::Flat => json!({"type": "object", "properties": {"error": code_enum}}),
-        StyleKind::Nested => json!({"type": "object", "properties": {
-            "error": {"type": "object", "properties": {"code": code_enum}},
-        }}),
-        StyleKind::Simple => {
-            json!({"type": "object", "properties": {"error": code_enum, "code": status_int}})
-        }
-        StyleKind::Problem => {
-            json!({"type": "object", "properties": {"code": code_enum, "status": status_int}})
-        }
-        StyleKind::JsonApi => {
-            // A field error with its own code carries that code, and always a `source`.
-            let status_str = json!({"type": "string", "enum": [status.to_string()]});
-            json!({"type": "object", "properties": {"errors": {"type": "array", "items": {"anyOf": [
-                {"type": "object", "properties": {"status": status_str, "code": code_enum}},
-                {"type": "object", "required": ["source"], "properties": {"status": status_str},
-                    "description": "A field error, which may carry the field's own code."},
-            ]}}}})
-        }
-        StyleKind::Google => {
-            let mut reasons: Vec<Value> = Vec::with_capacity(listed.len());
-            for e in listed {
-                let r = Value::from(e.code.to_ascii_uppercase());
-                if !reasons.contains(&r) {
-                    reasons.push(r);
-                }
-            }
-            json!({"type": "object", "properties": {"error": {"type": "object", "properties": {
-                "code": status_int,
-                "status": {"type": "string", "enum": [google_status(status)]},
-                "details": {"type": "array", "items": {"type": "object", "properties": {
-                    "reason": {"type": "string", "enum": reasons},
-                }}},
-            }}}})
-        }
+        StyleKind::Flat => render::flat::narrowing(status, listed),
+        StyleKind::Nested => render::nested::narrowing(status, listed),
+        StyleKind::Simple => render::simple::narrowing(status, listed),
+        StyleKind::Problem => render::problem::narrowing(status, listed),
+        StyleKind::JsonApi => render::jsonapi::narrowing(status, listed),
+        StyleKind::Google => render::google::narrowing(status, listed),
         StyleKind::Custom => {
-            let Some(sk) = renderer.catalog().meta.custom.as_ref().and_then(skeleton) else {
-                return Value::Null;
-            };
-            let mut out = Map::new();
-            if let Some(path) = slot_path(&sk, Slot::Code) {
-                narrow_at(&mut out, &path, code_enum);
-            }
-            if let Some(path) = slot_path(&sk, Slot::Status) {
-                narrow_at(&mut out, &path, status_int);
-            }
-            if out.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(out)
-            }
+            render::custom::narrowing(renderer.catalog().meta.custom.as_ref(), status, listed)
         }
-    }
-}
-
-/// Sets `leaf` as the schema of the member at `path` (object keys) under `node`.
-fn narrow_at(node: &mut Map<String, Value>, path: &[String], leaf: Value) {
-    let Some((key, rest)) = path.split_first() else {
-        return;
-    };
-    node.insert("type".into(), "object".into());
-    let props = node
-        .entry("properties")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Some(props) = props.as_object_mut() else {
-        return;
-    };
-    if rest.is_empty() {
-        props.insert(key.clone(), leaf);
-        return;
-    }
-    let child = props
-        .entry(key.clone())
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Some(child) = child.as_object_mut() {
-        narrow_at(child, rest, leaf);
-    }
-}
-
-/// Marks placeholders in a custom template's skeleton; a private-use character no template has.
-const MARK: char = '\u{E000}';
-
-/// The template as JSON, a value placeholder becoming the string `MARK name MARK`, a text
-/// placeholder `MARK MARK name MARK` inside its string.
-fn skeleton(t: &CustomTemplate) -> Option<Value> {
-    let mut text = String::new();
-    for part in t.parts() {
-        match part {
-            CustomPart::Raw(r) => text.push_str(r),
-            CustomPart::Value(slot) => {
-                text.push('"');
-                text.push(MARK);
-                text.push_str(slot.name());
-                text.push(MARK);
-                text.push('"');
-            }
-            CustomPart::Text(slot) => {
-                text.push(MARK);
-                text.push(MARK);
-                text.push_str(slot.name());
-                text.push(MARK);
-            }
-        }
-    }
-    serde_json::from_str(&text).ok()
-}
-
-fn value_slot(s: &str) -> Option<Slot> {
-    let name = s.strip_prefix(MARK)?.strip_suffix(MARK)?;
-    Slot::parse(name)
-}
-
-fn slot_path(v: &Value, slot: Slot) -> Option<Vec<String>> {
-    match v {
-        Value::String(s) => (value_slot(s) == Some(slot)).then(Vec::new),
-        Value::Object(map) => map.iter().find_map(|(k, v)| {
-            let mut p = slot_path(v, slot)?;
-            p.insert(0, k.clone());
-            Some(p)
-        }),
-        _ => None,
-    }
-}
-
-fn slot_schema(slot: Slot) -> Value {
-    let s = json!({"type": "string"});
-    match slot {
-        Slot::Code => {
-            json!({"type": "string", "description": "The error code: stable, never translated. Branch on it."})
-        }
-        Slot::Status => json!({"type": "integer", "description": "The HTTP status."}),
-        Slot::Action => json!({"type": ["string", "null"]}),
-        Slot::Docs => json!({"type": ["string", "null"], "format": "uri"}),
-        Slot::Timestamp => json!({"type": "string", "format": "date-time"}),
-        Slot::RetryAfter => json!({"type": ["integer", "null"]}),
-        Slot::Context => json!({"type": "object", "description": "The error's context values."}),
-        Slot::Fields => json!({"type": "array", "items": {"type": "object",
-            "required": ["field", "source", "pointer", "code", "message"], "properties": {
-            "field": s,
-            "source": {"type": "string", "enum": ["body", "parameter", "header"]},
-            "pointer": {"type": ["string", "null"]},
-            "code": {"type": ["string", "null"]},
-            "message": s,
-        }}}),
-        Slot::Message | Slot::Title | Slot::RequestId | Slot::Locale | Slot::Category => s,
-    }
-}
-
-fn skeleton_schema(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => {
-            let mut props = Map::new();
-            for (k, v) in map {
-                props.insert(k.clone(), skeleton_schema(v));
-            }
-            let required: Vec<Value> = map.keys().map(|k| Value::from(k.as_str())).collect();
-            json!({"type": "object", "required": required, "properties": props})
-        }
-        Value::Array(items) => {
-            let prefix: Vec<Value> = items.iter().map(skeleton_schema).collect();
-            json!({"type": "array", "prefixItems": prefix, "items": false, "minItems": items.len()})
-        }
-        Value::String(s) => match value_slot(s) {
-            Some(slot) => slot_schema(slot),
-            None if s.contains(MARK) => json!({"type": "string"}),
-            None => json!({"type": "string", "enum": [s]}),
-        },
-        Value::Number(n) if n.is_f64() => json!({"type": "number", "enum": [n]}),
-        Value::Number(n) => json!({"type": "integer", "enum": [n]}),
-        Value::Bool(b) => json!({"type": "boolean", "enum": [b]}),
-        Value::Null => json!({"type": "null"}),
     }
 }
 
@@ -636,9 +322,9 @@ fn error_schema(renderer: &Renderer) -> Value {
 /// The headers errcat sends with an error, as `components.headers`.
 fn headers() -> Value {
     json!({
-        "X-Request-Id": {"description": "The request id, also in the body: quote it to support.", "schema": {"type": "string"}},
-        "Content-Language": {"description": "The locale of the message.", "schema": {"type": "string"}},
-        "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}},
+        (written(&X_REQUEST_ID)): {"description": "The request id, also in the body: quote it to support.", "schema": {"type": "string"}},
+        (written(&CONTENT_LANGUAGE)): {"description": "The locale of the message.", "schema": {"type": "string"}},
+        (written(&RETRY_AFTER)): {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}},
     })
 }
 

@@ -95,11 +95,7 @@ pub(super) fn guess_roles(
             }
             _ => None,
         };
-        let builtin = case.convert(match role {
-            Role::Internal => "internal_error",
-            Role::Unavailable => "service_unavailable",
-            other => other.name(),
-        });
+        let builtin = case.convert(role.builtin_code());
         let exact = candidates.iter().find(|e| e.code == builtin).copied();
         if let Some(e) = exact.or(candidates.first().copied()).or(only) {
             if e.code != builtin {

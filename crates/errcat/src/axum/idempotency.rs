@@ -20,12 +20,12 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 
 use super::key::KeyExtractor;
-use super::layer::{IDEMPOTENT_REPLAYED, Settled, current_catalog, settle};
+use super::layer::{Settled, current_catalog, settle};
 use super::store::{FailMode, OutageLog, bounded};
+use crate::headers::IDEMPOTENT_REPLAYED;
 use crate::{ApiError, FieldError, Role};
 
-/// The `Idempotency-Key` header.
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub use crate::headers::IDEMPOTENCY_KEY;
 
 /// The idempotency configuration (Stripe's rules; draft-ietf-httpapi-idempotency-key-header).
 ///

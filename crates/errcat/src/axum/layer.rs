@@ -19,10 +19,11 @@ use tokio::task::futures::TaskLocalFuture;
 use tracing::Instrument as _;
 use tracing::instrument::Instrumented;
 
-use super::request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
+use super::request_id::{MakeRequestId, is_safe_request_id};
 use super::response::{
     PENDING_STATUS, Pending, SCOPE, TaskScope, bare_internal_error, role_for_status,
 };
+use crate::headers::{IDEMPOTENT_REPLAYED, X_REQUEST_ID};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
     StyleKind,
@@ -127,7 +128,7 @@ impl Errcat {
         let mut res = Response::new(Body::empty());
         self.render_into(&mut res, err, request_id, locale, path);
         res.headers_mut()
-            .insert(X_REQUEST_ID.clone(), request_id.header_value().clone());
+            .insert(X_REQUEST_ID, request_id.header_value().clone());
         res
     }
 
@@ -482,13 +483,9 @@ fn finish(scope: &TaskScope, mut res: Response, pending: Option<ApiError>) -> (R
 /// keeps the id of the request that made it, which its body names.
 fn stamp(res: &mut Response, settled: Settled, id: http::HeaderValue) {
     if settled != Settled::Untouched || !res.headers().contains_key(IDEMPOTENT_REPLAYED) {
-        res.headers_mut().insert(X_REQUEST_ID.clone(), id);
+        res.headers_mut().insert(X_REQUEST_ID, id);
     }
 }
-
-/// The header that marks a replayed response.
-pub(crate) const IDEMPOTENT_REPLAYED: http::HeaderName =
-    http::HeaderName::from_static("idempotent-replayed");
 
 /// Renders an error into the response, keeping the headers the service had set (such as
 /// `Allow`), and logs it.
@@ -582,14 +579,8 @@ mod tests {
             assert_eq!(request_headers(&h), (None, None), "{filler} fillers");
             h.append(ACCEPT_LANGUAGE, http::HeaderValue::from_static("es"));
             h.append(ACCEPT_LANGUAGE, http::HeaderValue::from_static("en"));
-            h.append(
-                X_REQUEST_ID.clone(),
-                http::HeaderValue::from_static("req_1"),
-            );
-            h.append(
-                X_REQUEST_ID.clone(),
-                http::HeaderValue::from_static("req_2"),
-            );
+            h.append(X_REQUEST_ID, http::HeaderValue::from_static("req_1"));
+            h.append(X_REQUEST_ID, http::HeaderValue::from_static("req_2"));
             let (id, lang) = request_headers(&h);
             assert_eq!(
                 id.map(|v| v.as_bytes()),

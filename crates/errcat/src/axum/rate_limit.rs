@@ -11,22 +11,15 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use errcat_store::{Decision, Limiter, RateLimitStore, Window};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 
 use super::key::KeyExtractor;
 use super::store::{ConfigError, FailMode, OutageLog, bounded};
 use crate::{ApiError, Catalog, Code, Role};
 
-/// The IETF `RateLimit` header (draft-ietf-httpapi-ratelimit-headers).
-pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
-/// The IETF `RateLimit-Policy` header.
-pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
-/// `X-RateLimit-Limit`: the quota of the window closest to its limit.
-pub const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-/// `X-RateLimit-Remaining`: what that window has left.
-pub const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-/// `X-RateLimit-Reset`: seconds until that window is full again.
-pub const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+pub use crate::headers::{
+    RATELIMIT, RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
+};
 
 /// A rate-limit policy: whom it counts (a [`KeyExtractor`]) and its windows, checked in order.
 ///

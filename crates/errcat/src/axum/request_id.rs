@@ -4,8 +4,8 @@ use http::HeaderName;
 
 use crate::{RequestId, RequestIdGenerator};
 
-/// The `X-Request-Id` header.
-pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The `X-Request-Id` header: [`crate::headers::X_REQUEST_ID`], as a static.
+pub static X_REQUEST_ID: HeaderName = crate::headers::X_REQUEST_ID;
 
 /// Makes a request id for a request that brings no usable one (tower-http's pattern: a strategy
 /// trait with a default).
