@@ -2,7 +2,7 @@
 //! JSON list, with a warning for everything the source lacked.
 //!
 //! The command reads its input ([`markdown`] or [`json`]) into [`source::Source`] rows,
-//! [`build`]s catalog entries from them (guessing [`roles`] on the way), writes them as a
+//! [`build`](mod@build)s catalog entries from them (guessing [`roles`] on the way), writes them as a
 //! catalog ([`toml`]), and checks what it wrote as `errcat check` would.
 
 mod args;
