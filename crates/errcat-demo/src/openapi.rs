@@ -23,18 +23,28 @@ struct Op {
     body: Option<&'static str>,
     codes: Vec<Code>,
     roles: Vec<Role>,
+    /// The scope the key needs (a role name in the security requirement, OpenAPI 3.1 §4.8.30).
+    scope: Option<&'static str>,
 }
 
+/// What authentication answers, on every authenticated route: seed 000's codes for the
+/// credential roles (revoked and expired keys are `unauthenticated`).
 const AUTH: [Code; 3] = [
     Code::ApiKeyMissing,
     Code::Unauthenticated,
     Code::ApiKeyInvalid,
 ];
 
+/// The roles authentication adds on every authenticated route: a key limited to networks the
+/// client is not in (errcat's built-in code: seed 000 has none).
+const AUTH_ROLES: [Role; 1] = [Role::AddressNotAllowed];
+
 fn operations() -> Vec<Op> {
     let env = |extra: &[Code]| -> Vec<Code> {
         let mut v = AUTH.to_vec();
         v.push(Code::KeyNotScopedForOperations);
+        // A key without the operation's scope (the insufficient_scope role).
+        v.push(Code::Forbidden);
         v.extend_from_slice(extra);
         v
     };
@@ -58,7 +68,8 @@ fn operations() -> Vec<Op> {
             success: (201, "The fax, queued."),
             body: Some("NewFax"),
             codes: env(&[Code::ValidationFailed, Code::InsufficientBalance]),
-            roles: body_roles,
+            roles: body_roles.clone(),
+            scope: Some(crate::auth::WRITE),
         },
         Op {
             method: "get",
@@ -68,6 +79,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: env(&[Code::ValidationFailed]),
             roles: vec![Role::InvalidParameter],
+            scope: Some(crate::auth::READ),
         },
         Op {
             method: "get",
@@ -77,6 +89,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: env(&[Code::NotFound, Code::Forbidden]),
             roles: vec![],
+            scope: Some(crate::auth::READ),
         },
         Op {
             method: "delete",
@@ -86,6 +99,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: env(&[Code::NotFound, Code::Forbidden, Code::FaxNotTerminal]),
             roles: vec![],
+            scope: Some(crate::auth::WRITE),
         },
         Op {
             method: "get",
@@ -95,6 +109,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: env(&[Code::NotFound, Code::Forbidden]),
             roles: vec![Role::InvalidParameter],
+            scope: Some(crate::auth::READ),
         },
         Op {
             method: "post",
@@ -109,6 +124,7 @@ fn operations() -> Vec<Op> {
                 Code::FaxDataPurged,
             ]),
             roles: vec![],
+            scope: Some(crate::auth::WRITE),
         },
         Op {
             method: "get",
@@ -118,15 +134,37 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: acct(&[]),
             roles: vec![],
+            scope: Some(crate::auth::ACCOUNT),
         },
         Op {
             method: "delete",
             path: "/account/keys/{id}",
-            summary: "Delete an environment key",
-            success: (204, "Deleted."),
+            summary: "Revoke an environment key: it stops working at once here, within the key cache's time on other instances",
+            success: (204, "Revoked."),
             body: None,
-            codes: acct(&[Code::AcctKeyCreationDashboardOnly]),
+            codes: acct(&[Code::AcctKeyCreationDashboardOnly, Code::NotFound]),
             roles: vec![Role::InvalidParameter],
+            scope: Some(crate::auth::ACCOUNT),
+        },
+        Op {
+            method: "post",
+            path: "/account/keys",
+            summary: "Make an environment key: its secret is in this answer only",
+            success: (201, "The key, with its secret."),
+            body: Some("NewKey"),
+            codes: acct(&[Code::ValidationFailed]),
+            roles: body_roles.clone(),
+            scope: Some(crate::auth::ACCOUNT),
+        },
+        Op {
+            method: "get",
+            path: "/account/keys",
+            summary: "List the account's keys, without their secrets",
+            success: (200, "The keys."),
+            body: None,
+            codes: acct(&[]),
+            roles: vec![],
+            scope: Some(crate::auth::ACCOUNT),
         },
         Op {
             method: "get",
@@ -136,6 +174,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: vec![Code::InternalServerError],
             roles: vec![],
+            scope: None,
         },
         Op {
             method: "get",
@@ -145,6 +184,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: vec![Code::InternalServerError],
             roles: vec![],
+            scope: None,
         },
         Op {
             method: "get",
@@ -154,6 +194,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: vec![],
             roles: vec![Role::InvalidParameter],
+            scope: None,
         },
         Op {
             method: "get",
@@ -163,6 +204,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: vec![],
             roles: vec![],
+            scope: None,
         },
         Op {
             method: "get",
@@ -172,6 +214,7 @@ fn operations() -> Vec<Op> {
             body: None,
             codes: vec![],
             roles: vec![],
+            scope: None,
         },
     ]
 }
@@ -225,9 +268,12 @@ pub fn document(style: StyleKind) -> Value {
         } else {
             &[]
         };
+        let needs_auth = op.codes.iter().any(|c| AUTH.contains(c));
+        let auth_roles: &[Role] = if needs_auth { &AUTH_ROLES } else { &[] };
         let role_codes = op
             .roles
             .iter()
+            .chain(auth_roles)
             .chain(idempotent)
             .chain(EVERY_ROUTE.iter())
             .map(|r| catalog.role(*r).code.clone());
@@ -269,9 +315,8 @@ pub fn document(style: StyleKind) -> Value {
             "operationId": format!("{}{}", op.method, op.path.replace(['/', '{', '}'], "_")),
             "responses": responses,
         });
-        let needs_auth = op.codes.iter().any(|c| AUTH.contains(c));
         if needs_auth {
-            operation["security"] = json!([{"bearer": []}]);
+            operation["security"] = json!([{"bearer": op.scope.into_iter().collect::<Vec<_>>()}]);
         }
         if let Some(schema) = op.body {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
@@ -290,7 +335,13 @@ pub fn document(style: StyleKind) -> Value {
     }
     // errcat's components (Error, the per-status responses, the headers), plus the demo's own.
     let mut components = errcat::openapi::components(&catalog, style);
-    components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "mfx_test_demo (sandbox), mfx_live_demo (live) or mfx_acct_demo (account)"}});
+    components["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer", "description": "An API key, `mfx_<environment>_` then 36 letters and digits: `mfx_test_…` (sandbox), `mfx_live_…` (live) or `mfx_acct_…` (account). The demo makes one of each at start and prints them; `POST /account/keys` makes more. Each operation's security requirement names the scope it needs."}});
+    components["schemas"]["NewKey"] = json!({"type": "object", "required": ["name", "scopes", "environment"], "additionalProperties": false, "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": crate::key_routes::MAX_NAME},
+        "scopes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": [crate::auth::READ, crate::auth::WRITE]}},
+        "environment": {"type": "string", "enum": ["test", "live"]},
+        "expires_in": {"type": "integer", "minimum": 1, "maximum": crate::key_routes::MAX_EXPIRES_IN, "description": "Seconds until the key expires; never when absent."},
+        "allowed_ips": {"type": "array", "maxItems": crate::key_routes::MAX_NETWORKS, "items": {"type": "string"}, "description": "Networks (CIDRs or addresses) the key may be used from; anywhere when absent."}}});
     components["schemas"]["NewFax"] = json!({"type": "object", "required": ["to", "file"], "additionalProperties": false, "properties": {
         "to": {"type": "string", "description": "E.164, such as +15551234567"},
         "file": {"type": "object", "required": ["content_type", "content_base64"], "additionalProperties": false, "properties": {

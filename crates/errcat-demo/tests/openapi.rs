@@ -15,7 +15,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
 /// What the demo's router serves (crates/errcat-demo/src/lib.rs), method and path template.
-const SERVED: [(&str, &str); 13] = [
+const SERVED: [(&str, &str); 15] = [
     ("post", "/faxes"),
     ("get", "/faxes"),
     ("get", "/faxes/{id}"),
@@ -23,6 +23,8 @@ const SERVED: [(&str, &str); 13] = [
     ("get", "/faxes/{id}/pages/{page}"),
     ("post", "/faxes/{id}/resend"),
     ("get", "/account/balance"),
+    ("post", "/account/keys"),
+    ("get", "/account/keys"),
     ("delete", "/account/keys/{id}"),
     ("get", "/debug/fail"),
     ("get", "/debug/panic"),
@@ -389,6 +391,22 @@ async fn observed_codes_are_documented() {
     assert_eq!(r.status, 201, "{}", r.text);
     let fax = format!("/faxes/{}", r.json()["id"].as_str().unwrap());
 
+    // Keys made over the API: one that may only read, one for another network.
+    let make_key = |body: Value| {
+        let c = c.clone();
+        let account = account.clone();
+        let url = server.url("/account/keys");
+        async move {
+            let r = send(c.post(url).header(AUTHORIZATION, account).json(&body)).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            bearer(r.json()["secret"].as_str().expect("a secret"))
+        }
+    };
+    let read_only =
+        make_key(json!({"name": "ro", "scopes": ["faxes:read"], "environment": "test"})).await;
+    let elsewhere = make_key(json!({"name": "far", "scopes": ["faxes:read"], "environment": "test", "allowed_ips": ["10.0.0.0/8"]})).await;
+    let unknown = errcat::store::keys::ApiKeySecret::generate("mfx", "test").expect("a key");
+
     let big = format!(r#"{{"to":"{}"}}"#, "5".repeat(80 * 1024));
     let json_post = |key: &str, body: &str| {
         c.post(server.url("/faxes"))
@@ -540,6 +558,45 @@ async fn observed_codes_are_documented() {
             "/account/keys/{id}",
             c.delete(server.url("/account/keys/mfx_test_x"))
                 .header(AUTHORIZATION, &sandbox),
+        ),
+        (
+            "delete",
+            "/account/keys/{id}",
+            c.delete(server.url("/account/keys/mfx_test_x"))
+                .header(AUTHORIZATION, &account),
+        ),
+        (
+            "post",
+            "/account/keys",
+            c.post(server.url("/account/keys"))
+                .header(AUTHORIZATION, &account)
+                .json(&json!({"name": "", "scopes": ["admin"], "environment": "prod"})),
+        ),
+        (
+            "post",
+            "/account/keys",
+            c.post(server.url("/account/keys"))
+                .header(AUTHORIZATION, &sandbox)
+                .json(&json!({"name": "x", "scopes": ["faxes:read"], "environment": "test"})),
+        ),
+        (
+            "get",
+            "/account/keys",
+            c.get(server.url("/account/keys"))
+                .header(AUTHORIZATION, bearer(unknown.expose())),
+        ),
+        (
+            "get",
+            "/faxes",
+            c.get(server.url("/faxes"))
+                .header(AUTHORIZATION, &elsewhere),
+        ),
+        (
+            "post",
+            "/faxes",
+            c.post(server.url("/faxes"))
+                .header(AUTHORIZATION, &read_only)
+                .json(&good_fax("+15551234567")),
         ),
         ("get", "/debug/fail", c.get(server.url("/debug/fail"))),
         ("get", "/debug/panic", c.get(server.url("/debug/panic"))),
