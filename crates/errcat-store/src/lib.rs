@@ -36,8 +36,6 @@ use std::time::Duration;
 
 pub mod keys;
 mod memory;
-#[cfg(feature = "redis-server")]
-pub mod redis_server;
 #[cfg(feature = "redis")]
 mod redis_store;
 
