@@ -1,7 +1,9 @@
 //! Test-only helpers shared by errcat's crates, kept in one place.
 //!
 //! - [`redis::RedisServer`]: a throwaway `redis-server` on a free loopback port, for the Redis
-//!   tests of errcat-store, errcat and errcat-demo and the Redis benchmarks.
+//!   tests of errcat-store, errcat and errcat-demo and the Redis benchmarks;
+//! - [`catalog::LargeCatalog`]: a generated catalog of many codes, for the benchmarks of
+//!   `check`, the docs site and OpenAPI.
 //!
 //! The crate is not published and is only ever a dev-dependency; it depends on no crate of the
 //! workspace, so a test that uses it links one copy of each errcat crate.
@@ -9,4 +11,5 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod redis;
