@@ -2,6 +2,8 @@
 //!
 //! - [`redis::RedisServer`]: a throwaway `redis-server` on a free loopback port, for the Redis
 //!   tests of errcat-store, errcat and errcat-demo and the Redis benchmarks;
+//! - [`cli::Cli`]: runs the built `errcat` binary for errcat-cli's tests (its output, exit
+//!   code and stderr checked in one place), with temporary directories;
 //! - [`catalog::LargeCatalog`]: a generated catalog of many codes, for the benchmarks of
 //!   `check`, the docs site and OpenAPI.
 //!
@@ -12,4 +14,5 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod cli;
 pub mod redis;
