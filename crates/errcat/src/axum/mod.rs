@@ -83,6 +83,7 @@ pub mod linger;
 mod rate_limit;
 mod request_id;
 mod response;
+mod status;
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod store;
 #[cfg(feature = "idempotency")]
@@ -106,4 +107,5 @@ pub use layer::{
 };
 pub use linger::{Linger, LingerService};
 pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
-pub use response::{handle_error, not_found, role_for_status};
+pub use response::{handle_error, not_found};
+pub use status::role_for_status;
