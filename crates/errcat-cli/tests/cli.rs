@@ -1,57 +1,31 @@
 //! The `errcat` binary, run as a process from the workspace root.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use errcat_catalog::Catalog;
 use serde_json::Value;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+use errcat_testkit::cli::{Cli, WORKSPACE_ROOT as ROOT, stderr, stdout};
+
+/// The binary in the workspace root, colour left to the flags.
+fn cli() -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_errcat")).env_remove("NO_COLOR")
+}
 
 fn errcat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(args)
-        .current_dir(ROOT)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("errcat runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+    cli().output(args)
 }
 
 /// Runs errcat and asserts it exits 0.
 fn ok(args: &[&str]) -> String {
-    let o = errcat(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "errcat {args:?}\nstdout:\n{}\nstderr:\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
+    cli().ok(args)
 }
 
-/// Runs errcat and asserts it exits with `code`, without a panic; returns stderr.
+/// Runs errcat and asserts it exits with `code`, without a panic, saying why on stderr; returns
+/// stderr.
 fn fails(args: &[&str], code: i32) -> String {
-    let o = errcat(args);
-    let err = stderr(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "errcat {args:?}\nstdout:\n{}\nstderr:\n{err}",
-        stdout(&o)
-    );
-    assert!(
-        !err.contains("panicked"),
-        "errcat {args:?} panicked:\n{err}"
-    );
+    let err = cli().fails(args, code);
     assert!(
         !err.trim().is_empty(),
         "errcat {args:?} says nothing on stderr"
@@ -107,10 +81,7 @@ fn render(args: &[&str]) -> Response {
 
 /// A fresh, empty directory under the system temp dir.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("errcat-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    errcat_testkit::cli::temp_dir("errcat-cli-test", name)
 }
 
 fn catalog(path: &str) -> Catalog {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use errcat_testkit::cli::{Cli, stderr, stdout};
 use serde_json::Value;
 
 const BASE: &str = r#"[catalog]
@@ -24,23 +25,18 @@ message.en = "No fax has this id."
 "#;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "errcat-diff-cli-test-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    errcat_testkit::cli::temp_dir("errcat-diff-cli-test", name)
+}
+
+/// The binary, run in `dir`.
+fn cli(dir: &Path) -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_errcat")).current_dir(dir)
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     let mut all = vec!["--color", "never", "diff"];
     all.extend_from_slice(args);
-    Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(&all)
-        .current_dir(dir)
-        .output()
-        .unwrap()
+    cli(dir).output(&all)
 }
 
 struct Run {
@@ -54,8 +50,8 @@ fn diff_in(dir: &Path, args: &[&str]) -> Run {
     let o = run_in(dir, args);
     let run = Run {
         code: o.status.code(),
-        stdout: String::from_utf8(o.stdout).unwrap(),
-        stderr: String::from_utf8(o.stderr).unwrap(),
+        stdout: stdout(&o),
+        stderr: stderr(&o),
     };
     assert!(
         !run.stderr.contains("panicked"),
@@ -362,12 +358,8 @@ fn a_malformed_catalog_exits_2_with_its_diagnostic() {
 #[test]
 fn colour_only_when_asked() {
     let dir = pair("colour", &BASE.replace("status = 402", "status = 400"));
-    let o = Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(["--color", "always", "diff", "old.toml", "new.toml"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let out = String::from_utf8(o.stdout).unwrap();
+    let o = cli(&dir).output(&["--color", "always", "diff", "old.toml", "new.toml"]);
+    let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(out.contains("\x1b[1;31merror[status-changed]"), "{out:?}");
 }

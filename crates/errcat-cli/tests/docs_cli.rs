@@ -3,18 +3,18 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+use errcat_testkit::cli::Cli;
+
+/// The binary in the workspace root, without colour.
+fn cli() -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_errcat")).env("NO_COLOR", "1")
+}
 
 fn errcat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(args)
-        .current_dir(ROOT)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("errcat runs")
+    cli().output(args)
 }
 
 fn out(o: &Output) -> String {
@@ -26,10 +26,7 @@ fn err(o: &Output) -> String {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("errcat-cli-docs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    errcat_testkit::cli::temp_dir("errcat-cli-docs", name)
 }
 
 #[test]
@@ -236,9 +233,8 @@ fn get(addr: &str, path: &str) -> (u16, String, String) {
 
 #[test]
 fn serve_answers_on_a_free_port() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(["serve", "catalogs/mxcep", "--addr", "127.0.0.1:0"])
-        .current_dir(ROOT)
+    let mut child = Cli::new(env!("CARGO_BIN_EXE_errcat"))
+        .command(&["serve", "catalogs/mxcep", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -2,12 +2,10 @@
 //! `errcat docs --format markdown` shows under "Example response" (both come from
 //! `errcat::example`).
 
-use std::collections::BTreeMap;
-use std::process::{Command, Output};
-
+use errcat_testkit::cli::Cli;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const CATALOG: &str = "catalogs/mintfax.toml";
 
 /// Codes with context, a field error, a parameter error, `Retry-After`, and none of these.
@@ -20,19 +18,9 @@ const CODES: [&str; 5] = [
 ];
 
 fn ok(args: &[&str]) -> String {
-    let o: Output = Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(args)
-        .current_dir(ROOT)
+    Cli::new(env!("CARGO_BIN_EXE_errcat"))
         .env("NO_COLOR", "1")
-        .output()
-        .expect("errcat runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "errcat {args:?}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("UTF-8")
+        .ok(args)
 }
 
 /// The example bodies of the Markdown page, by code (mintfax is flat: the code is `error`).

@@ -1,61 +1,29 @@
 //! `errcat explain --rule ID` and `--list-rules`, run as a process from the workspace root.
 
-use std::process::{Command, Output};
-
 use errcat_catalog::registry;
+use errcat_testkit::cli::{Cli, stderr, stdout};
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const MINTFAX: &str = "catalogs/mintfax.toml";
 
-fn errcat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(args)
-        .current_dir(ROOT)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("errcat runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+/// The binary in the workspace root, colour left to the flags.
+fn cli() -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_errcat")).env_remove("NO_COLOR")
 }
 
 /// Runs errcat and asserts it exits 0.
 fn ok(args: &[&str]) -> String {
-    let o = errcat(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "errcat {args:?}\nstdout:\n{}\nstderr:\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
+    cli().ok(args)
 }
 
-/// Runs errcat and asserts it exits with `code`, without a panic; returns stderr.
+/// Runs errcat and asserts it exits with `code`, without a panic and with nothing on stdout;
+/// returns stderr.
 fn fails(args: &[&str], code: i32) -> String {
-    let o = errcat(args);
-    let err = stderr(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "errcat {args:?}\nstdout:\n{}\nstderr:\n{err}",
-        stdout(&o)
-    );
-    assert!(
-        !err.contains("panicked"),
-        "errcat {args:?} panicked:\n{err}"
-    );
+    let o = cli().fails_output(args, code);
     assert!(
         stdout(&o).is_empty(),
         "errcat {args:?} prints nothing on stdout"
     );
-    err
+    stderr(&o)
 }
 
 #[test]

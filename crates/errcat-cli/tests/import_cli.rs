@@ -5,21 +5,19 @@
 //! Regenerate the golden files with `ERRCAT_BLESS=1 cargo test -p errcat-cli --test import_cli`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use errcat_catalog::{Catalog, Origin};
+use errcat_testkit::cli::Cli;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+use errcat_testkit::cli::WORKSPACE_ROOT as ROOT;
 const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/seeds/");
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/import");
 
 fn errcat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(args)
-        .current_dir(ROOT)
+    Cli::new(env!("CARGO_BIN_EXE_errcat"))
         .env_remove("NO_COLOR")
-        .output()
-        .expect("errcat runs")
+        .output(args)
 }
 
 fn stderr(o: &Output) -> String {
@@ -28,10 +26,7 @@ fn stderr(o: &Output) -> String {
 
 /// A fresh directory for one test.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("errcat-import-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
+    errcat_testkit::cli::temp_dir("errcat-import", name)
 }
 
 /// A seed's text, by number: the file in the seeds directory (found by listing it), or the

@@ -1,16 +1,16 @@
 //! `errcat keys`: a new key and its record, and the offline check, run as the built binary.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use errcat_store::keys::{ApiKeySecret, KeyHasher};
+use errcat_testkit::cli::Cli;
 
 fn errcat(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_errcat"));
-    c.args(args);
+    let mut cli = Cli::new(env!("CARGO_BIN_EXE_errcat"));
     for (k, v) in env {
-        c.env(k, v);
+        cli = cli.env(k, v);
     }
-    c.output().expect("errcat runs")
+    cli.output(args)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use errcat_catalog::{Catalog, Lifecycle, StyleKind};
+use errcat_testkit::cli::Cli;
 use serde_json::Value;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+use errcat_testkit::cli::WORKSPACE_ROOT as ROOT;
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/openapi");
 
 const SEEDS: [(&str, &str); 5] = [
@@ -24,23 +25,16 @@ const SEEDS: [(&str, &str); 5] = [
 ];
 
 fn errcat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_errcat"))
-        .args(args)
-        .current_dir(ROOT)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("errcat runs")
+    cli().output(args)
+}
+
+/// The binary in the workspace root, colour left to the flags.
+fn cli() -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_errcat")).env_remove("NO_COLOR")
 }
 
 fn ok(args: &[&str]) -> String {
-    let o = errcat(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "errcat {args:?}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("UTF-8")
+    cli().ok(args)
 }
 
 fn json(text: &str) -> Value {

@@ -30,6 +30,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod parse;
 mod retry;
@@ -45,6 +46,7 @@ use bytes::Bytes;
 pub use errcat_catalog::CatalogCode;
 pub use retry::{Decision, GiveUpReason, RetryPolicy};
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use wrapper::{ClientError, IDEMPOTENCY_KEY, RetryClient};
 
 /// The envelope style an error came in.

@@ -20,6 +20,9 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod auth;
 mod gate;
 pub mod key_routes;

@@ -10,7 +10,7 @@ use common::{Reply, client, demo, send};
 use errcat::StyleKind;
 use errcat::store::{ManualClock, MemoryStore, RedisConfig, RedisStore};
 use errcat_demo::{DemoConfig, DemoKeys, DemoStore};
-use errcat_store::redis_server::RedisServer;
+use errcat_testkit::redis::RedisServer;
 
 /// The keys of every demo in this file: instances sharing a store share their keys too.
 fn keys() -> &'static DemoKeys {

@@ -28,6 +28,7 @@
 //! assert!(errcat_docs::markdown(&catalog, None).contains(r#"<h3 id="insufficient-balance">"#));
 //! ```
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::collections::HashMap;

@@ -2,6 +2,9 @@
 //!
 //! Use it through `errcat::codes!`; see that macro's documentation.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
 
 use errcat_catalog::{Catalog, ContextType, Origin, Severity};

@@ -1,7 +1,8 @@
 //! Rate-limit decisions per second, on each store.
 //!
 //! `cargo bench -p errcat-store --all-features --bench decisions` (the Redis benches need the
-//! `redis` and `redis-server` features and `redis-server` on `PATH`; they start their own).
+//! `redis` feature and `redis-server` on `PATH`; they start their own, with errcat-testkit's
+//! harness).
 //!
 //! Every decision is over a two-window policy (100 per second, 100 000 per hour), as a typical
 //! API-key limit: memory on one hot key and on 10 000 rotating keys; Redis with sequential
@@ -60,13 +61,13 @@ fn memory(c: &mut Criterion) {
     group.finish();
 }
 
-#[cfg(all(feature = "redis", feature = "redis-server"))]
+#[cfg(feature = "redis")]
 fn redis(c: &mut Criterion) {
     use std::sync::Arc;
     use std::time::Instant;
 
-    use errcat_store::redis_server::RedisServer;
     use errcat_store::{RedisConfig, RedisStore};
+    use errcat_testkit::redis::RedisServer;
 
     const IN_FLIGHT: u64 = 64;
 
@@ -125,9 +126,9 @@ fn redis(c: &mut Criterion) {
     drop(server);
 }
 
-#[cfg(not(all(feature = "redis", feature = "redis-server")))]
+#[cfg(not(feature = "redis"))]
 fn redis(_: &mut Criterion) {
-    eprintln!("redis benches skipped: build with --features redis,redis-server");
+    eprintln!("redis benches skipped: build with --features redis");
 }
 
 fn config() -> Criterion {

@@ -28,6 +28,10 @@
 //! # }).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -36,13 +40,12 @@ use std::time::Duration;
 
 pub mod keys;
 mod memory;
-#[cfg(feature = "redis-server")]
-pub mod redis_server;
 #[cfg(feature = "redis")]
 mod redis_store;
 
 pub use memory::{ManualClock, MemoryStore};
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{RedisConfig, RedisStore};
 
 /// A store's answer, in the future: stores may do I/O.

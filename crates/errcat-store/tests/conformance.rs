@@ -1,8 +1,8 @@
 //! One suite, every store: the checks are generic over the store and run once on
 //! `MemoryStore` and once on `RedisStore` (against a fresh `redis-server` per test).
 //!
-//! The Redis half needs the `redis` and `redis-server` features (`cargo test --all-features`)
-//! and `redis-server` on `PATH`: without it those tests fail with the harness's message.
+//! The Redis half needs the `redis` feature (`cargo test --all-features`) and `redis-server`
+//! on `PATH` (errcat-testkit's `RedisServer` starts it): without it those tests fail with the harness's message.
 //!
 //! Timing: quotas are chosen so decisions do not depend on the machine's speed (hourly windows
 //! for exact counts). The checks of windows and expiries move time with [`Time`]: the memory
@@ -606,16 +606,16 @@ mod memory {
     }
 }
 
-#[cfg(all(feature = "redis", feature = "redis-server"))]
+#[cfg(feature = "redis")]
 mod redis {
     use super::begin;
     use std::time::{Duration, Instant};
 
     use errcat_store::StoreError;
-    use errcat_store::redis_server::RedisServer;
     use errcat_store::{
         Begin, IdempotencyStore, LockToken, RateLimitStore, RedisConfig, RedisStore, Window,
     };
+    use errcat_testkit::redis::RedisServer;
 
     use super::{binary_response, fp, unique};
 

@@ -142,11 +142,11 @@ mod memory {
     }
 }
 
-#[cfg(all(feature = "redis", feature = "redis-server"))]
+#[cfg(feature = "redis")]
 mod redis {
     use super::*;
-    use errcat_store::redis_server::RedisServer;
     use errcat_store::{RedisConfig, RedisStore};
+    use errcat_testkit::redis::RedisServer;
 
     async fn connect(server: &RedisServer) -> RedisStore {
         RedisStore::connect(&server.url(), RedisConfig::new().prefix("keys"))

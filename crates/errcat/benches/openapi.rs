@@ -2,46 +2,24 @@
 //! second). Each code has a status, a category, an action, a docs permalink and, for every
 //! tenth code, two context keys, so every example renders with filled context.
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use errcat::{Catalog, StyleKind};
+use errcat_testkit::catalog::LargeCatalog;
 
 const CODES: usize = 10_000;
-const STATUSES: [u16; 12] = [400, 401, 402, 403, 404, 409, 410, 422, 429, 500, 502, 503];
-
-/// A catalog of `n` generated codes, as TOML.
-fn catalog_toml(n: usize) -> String {
-    let mut s = String::with_capacity(n * 220);
-    s.push_str(
-        "[catalog]\nname = \"bench\"\nversion = \"1\"\ndocs_url = \"https://api.example.com/errors/{anchor}\"\n\
-         [catalog.custom]\ntemplate = '{\"code\": \"{{code}}\", \"status\": \"{{status}}\", \"message\": \"{{message}}\"}'\n\n",
-    );
-    for i in 0..n {
-        let status = STATUSES[i % STATUSES.len()];
-        let _ = write!(
-            s,
-            "[codes.generated_code_{i:05}]\nstatus = {status}\ncategory = \"Category {}\"\naction = \"fix_thing_{}\"\n",
-            i % 40,
-            i % 100
-        );
-        if i % 10 == 0 {
-            let _ = write!(
-                s,
-                "message.en = \"Item {{item}} failed after {{attempts}} attempts ({i}).\"\ncontext.item = \"string\"\ncontext.attempts = \"integer\"\n\n"
-            );
-        } else {
-            let _ = write!(s, "message.en = \"Generated error number {i}.\"\n\n");
-        }
-    }
-    s
-}
 
 fn bench(c: &mut Criterion) {
-    let toml = catalog_toml(CODES);
+    // 40 categories, 100 actions, two context keys on every tenth code, a custom template.
+    let toml = LargeCatalog::new(CODES)
+        .categories(40)
+        .actions(100)
+        .context_every(10)
+        .custom_template(true)
+        .toml();
     let catalog =
         Arc::new(Catalog::from_toml_str("bench.toml", &toml).unwrap_or_else(|r| panic!("{r}")));
     assert!(catalog.entries().len() >= CODES);

@@ -32,7 +32,9 @@
 //! assert!(std::str::from_utf8(&body)?.contains(r##""pointer":"#/to""##));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// API-key authentication (feature `auth`): see [`axum::auth`].
 #[cfg(feature = "auth")]

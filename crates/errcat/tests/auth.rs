@@ -419,7 +419,7 @@ mod redis {
     use super::*;
     use errcat::store::keys::CachedKeyStore;
     use errcat::store::{RedisConfig, RedisStore};
-    use errcat_store::redis_server::RedisServer;
+    use errcat_testkit::redis::RedisServer;
 
     async fn connect(server: &RedisServer) -> RedisStore {
         RedisStore::connect(&server.url(), RedisConfig::new().prefix("auth"))

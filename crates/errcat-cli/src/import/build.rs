@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use errcat_catalog::{CaseStyle, Role, StyleKind};
 
 use super::args::ImportArgs;
+use super::entry::Entry;
 use super::roles::{guess_roles, role_entries};
 use super::rules as rule;
 use super::source::{Source, statuses_in};
@@ -75,27 +76,6 @@ pub(super) fn sentence_case(code: &str) -> String {
 /// Braces in a message are literal unless the source declared context.
 pub(super) fn escape_braces(s: &str) -> String {
     s.replace('{', "{{").replace('}', "}}")
-}
-
-/// One catalog entry.
-#[derive(Debug, Default)]
-pub(super) struct Entry {
-    pub(super) code: String,
-    pub(super) line: Option<usize>,
-    pub(super) statuses: Vec<u16>,
-    pub(super) category: String,
-    pub(super) title: Option<String>,
-    pub(super) action: Option<String>,
-    pub(super) summary: Option<String>,
-    pub(super) message: String,
-    pub(super) when: Option<String>,
-    pub(super) cause: Option<String>,
-    pub(super) next_step: Option<String>,
-    pub(super) endpoints: Vec<String>,
-    pub(super) notes: Vec<String>,
-    pub(super) retry: Option<String>,
-    pub(super) context: Vec<(String, String)>,
-    pub(super) attributes: Vec<(String, String)>,
 }
 
 pub(super) struct Imported {

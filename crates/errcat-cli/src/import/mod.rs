@@ -7,6 +7,7 @@
 
 mod args;
 mod build;
+mod entry;
 mod json;
 mod markdown;
 mod roles;

@@ -3,7 +3,7 @@
 
 use errcat_catalog::{CaseStyle, Catalog, Role};
 
-use super::build::Entry;
+use super::entry::Entry;
 use super::rules as rule;
 use super::warnings::Warnings;
 

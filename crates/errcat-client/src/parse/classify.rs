@@ -5,8 +5,8 @@ use std::time::Duration;
 use crate::{RemoteError, RemoteField, RemoteSource, Style};
 
 use super::reader::FieldMap;
-use super::shapes::{ErrorKind, ErrorObj, Item, Many, Top};
-use super::store::{List, Store, Text};
+use super::shapes::{ErrorKind, ErrorObj, Many, Top};
+use super::store::{Item, List, Store, Text};
 
 /// Seconds in a body: `42`, `"42"`, `1.5`, or Google's `"30s"`.
 pub(super) fn seconds(st: &Store<'_>, t: Text) -> Option<Duration> {

@@ -1,9 +1,8 @@
-//! The lenient readers: a value as text, an object filled in place, a list of items.
+//! The lenient readers: a value as text, an object filled in place, a run of texts.
 
 use crate::scan::{Number, Result, Scanner, Span};
 
-use super::shapes::{Item, ItemAt};
-use super::store::{List, Store, Text};
+use super::store::{Ranked, Store, Text, Texts};
 
 /// The scanner, and what it read so far.
 pub(super) struct Reader<'a> {
@@ -38,22 +37,7 @@ pub(super) fn text(r: &mut Reader<'_>, slot: &mut Text) -> Result<()> {
     Ok(())
 }
 
-/// A text slot that a member of higher rank (lower number) fills before one of lower rank.
-#[derive(Debug, Default, Clone, Copy)]
-pub(super) struct Ranked {
-    pub(super) text: Text,
-    pub(super) rank: u8,
-}
-
 impl Ranked {
-    /// Takes a text of rank `rank` if it is one and outranks what the slot holds.
-    pub(super) fn offer(&mut self, rank: u8, t: Text) {
-        if t.is_some() && (!self.text.is_some() || rank <= self.rank) {
-            self.text = t;
-            self.rank = rank;
-        }
-    }
-
     /// Reads a value of rank `rank` and [offers](Ranked::offer) it.
     pub(super) fn read(&mut self, rank: u8, r: &mut Reader<'_>) -> Result<()> {
         let t = read_text(r)?;
@@ -122,35 +106,7 @@ pub(super) fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
     }
 }
 
-/// Reads an array of objects onto `list`: each is stored in [`Store::items`] and filled there,
-/// never moved. Anything else leaves the list as it is.
-pub(super) fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
-    if r.s.peek()? != b'[' {
-        return r.s.shallow();
-    }
-    let mut more = r.s.open_array()?;
-    while more {
-        let at = r.st.items.len();
-        r.st.items.push(Item::default());
-        if fill(r, &mut ItemAt(at))? {
-            r.st.link(list, at);
-        } else {
-            // No object: nothing was stored after it.
-            r.st.items.truncate(at);
-        }
-        more = r.s.more_elements()?;
-    }
-    Ok(())
-}
-
-/// Text, or an array of texts (FastAPI's `loc`, a field map's messages): a run of
-/// [`Store::texts`].
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Texts {
-    pub(super) from: usize,
-    pub(super) to: usize,
-}
-
+/// Reads a text, or an array of texts, as a run of [`Store::texts`].
 pub(super) fn texts(r: &mut Reader<'_>) -> Result<Texts> {
     let from = r.st.texts.len();
     match r.s.peek()? {

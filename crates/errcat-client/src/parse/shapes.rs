@@ -2,44 +2,28 @@
 
 use crate::scan::{Result, Scanner};
 
-use super::reader::{
-    FieldMap, Fill, Key, Ranked, Reader, Texts, fill, list, read_text, text, texts,
-};
-use super::store::{List, Store, Text};
+use super::reader::{FieldMap, Fill, Key, Reader, fill, read_text, text, texts};
+use super::store::{Item, List, Ranked, Store, Text};
 
-/// An object inside an envelope: a JSON:API error, an RFC 9457 `errors` entry, a Google
-/// `details` entry, field violation or help link, a Microsoft `details` entry, a FastAPI
-/// validation error, a `{field, message}` pair, seed 001's `details` entry.
-#[derive(Debug, Default)]
-pub(crate) struct Item {
-    pub(super) code: Text,
-    /// FastAPI's `type`.
-    pub(super) kind: Text,
-    /// Google's `@type`.
-    pub(super) at_type: Text,
-    /// `detail` > `message` > `description` > `msg` > `title`.
-    pub(super) text: Ranked,
-    /// Google's `reason`; RFC 7807 `invalid-params`' message.
-    pub(super) reason: Text,
-    /// `field` > `target` > `name`.
-    pub(super) name: Ranked,
-    pub(super) pointer: Text,
-    pub(super) parameter: Text,
-    pub(super) header: Text,
-    /// A JSON:API `source` object was present.
-    pub(super) source_obj: bool,
-    /// Seed 001's `source`: `body`, `parameter`, `header`.
-    pub(super) source_kind: Text,
-    pub(super) loc: Texts,
-    /// `meta.retry_after_seconds`, Google's `retryDelay`.
-    pub(super) retry: Text,
-    pub(super) field_violations: List,
-    pub(super) links: List,
-    pub(super) url: Text,
-    pub(super) request_id: Text,
-    pub(super) domain: Text,
-    /// One more than the index of the next item of the list this one is in; 0 for none.
-    pub(super) next: usize,
+/// Reads an array of objects onto `list`: each is stored in [`Store::items`] and filled there,
+/// never moved. Anything else leaves the list as it is.
+pub(super) fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
+    if r.s.peek()? != b'[' {
+        return r.s.shallow();
+    }
+    let mut more = r.s.open_array()?;
+    while more {
+        let at = r.st.items.len();
+        r.st.items.push(Item::default());
+        if fill(r, &mut ItemAt(at))? {
+            r.st.link(list, at);
+        } else {
+            // No object: nothing was stored after it.
+            r.st.items.truncate(at);
+        }
+        more = r.s.more_elements()?;
+    }
+    Ok(())
 }
 
 /// The item at an index of [`Store::items`], filled in place.

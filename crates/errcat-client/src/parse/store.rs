@@ -1,11 +1,10 @@
-//! Texts and the store: what a read keeps besides the [`Top`](super::shapes::Top) of slots.
+//! Texts, items and the store: what a read keeps besides the [`Top`](super::shapes::Top) of
+//! slots. The readers ([`super::reader`]) and the shapes ([`super::shapes`]) both build on this
+//! module, which uses neither.
 
 use std::cell::Cell;
 
 use crate::scan::{self, Number, Span};
-
-use super::reader::Texts;
-use super::shapes::Item;
 
 /// A value kept as text: a span of the body, or a string the reader made (an escaped string
 /// decoded, a float written out). [`Store::get`] gives the string. All zeros is no text.
@@ -186,4 +185,64 @@ impl List {
     pub(super) fn is_empty(self) -> bool {
         self.first == 0
     }
+}
+
+/// Text, or an array of texts (FastAPI's `loc`, a field map's messages): a run of
+/// [`Store::texts`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Texts {
+    pub(super) from: usize,
+    pub(super) to: usize,
+}
+
+/// A text slot that a member of higher rank (lower number) fills before one of lower rank.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Ranked {
+    pub(super) text: Text,
+    pub(super) rank: u8,
+}
+
+impl Ranked {
+    /// Takes a text of rank `rank` if it is one and outranks what the slot holds.
+    pub(super) fn offer(&mut self, rank: u8, t: Text) {
+        if t.is_some() && (!self.text.is_some() || rank <= self.rank) {
+            self.text = t;
+            self.rank = rank;
+        }
+    }
+}
+
+/// An object inside an envelope: a JSON:API error, an RFC 9457 `errors` entry, a Google
+/// `details` entry, field violation or help link, a Microsoft `details` entry, a FastAPI
+/// validation error, a `{field, message}` pair, seed 001's `details` entry.
+#[derive(Debug, Default)]
+pub(crate) struct Item {
+    pub(super) code: Text,
+    /// FastAPI's `type`.
+    pub(super) kind: Text,
+    /// Google's `@type`.
+    pub(super) at_type: Text,
+    /// `detail` > `message` > `description` > `msg` > `title`.
+    pub(super) text: Ranked,
+    /// Google's `reason`; RFC 7807 `invalid-params`' message.
+    pub(super) reason: Text,
+    /// `field` > `target` > `name`.
+    pub(super) name: Ranked,
+    pub(super) pointer: Text,
+    pub(super) parameter: Text,
+    pub(super) header: Text,
+    /// A JSON:API `source` object was present.
+    pub(super) source_obj: bool,
+    /// Seed 001's `source`: `body`, `parameter`, `header`.
+    pub(super) source_kind: Text,
+    pub(super) loc: Texts,
+    /// `meta.retry_after_seconds`, Google's `retryDelay`.
+    pub(super) retry: Text,
+    pub(super) field_violations: List,
+    pub(super) links: List,
+    pub(super) url: Text,
+    pub(super) request_id: Text,
+    pub(super) domain: Text,
+    /// One more than the index of the next item of the list this one is in; 0 for none.
+    pub(super) next: usize,
 }

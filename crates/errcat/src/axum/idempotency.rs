@@ -1,6 +1,27 @@
 //! `Idempotency-Key`: the first request with a key runs and its response is kept; a retry gets
 //! that response again; a key reused for another request, or still running, gets the catalog's
 //! codes.
+//!
+//! [`Idempotency`] configures which header carries the key, which methods it covers, how long
+//! responses are kept, what a key is scoped by (a [`KeyExtractor`], the `Authorization` header
+//! by default) and how a failing store answers ([`FailMode`]); [`Idempotency::layer`] builds
+//! the [`IdempotencyLayer`] over an `errcat::store` [`IdempotencyStore`]. The header names are
+//! in [`crate::headers`]; the entry points are also at `errcat::axum::`.
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use errcat::axum::idempotency::{FailMode, Idempotency, is_valid_idempotency_key};
+//! use errcat::axum::{Errcat, RouterExt};
+//! use errcat::store::MemoryStore;
+//!
+//! errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+//! assert!(is_valid_idempotency_key("order-1234"));
+//! assert!(!is_valid_idempotency_key("no spaces"));
+//! let app: Router = Router::new()
+//!     .route("/faxes", post(|| async { "sent" }))
+//!     .layer(Idempotency::new(MemoryStore::new()).on_store_error(FailMode::Open).layer())
+//!     .with_errcat(Errcat::new(mintfax::catalog()));
+//! ```
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,13 +40,13 @@ use futures_util::future::Either;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
 
-use super::key::KeyExtractor;
 use super::layer::{Settled, current_catalog, settle};
-use super::store::{FailMode, OutageLog, bounded};
-use crate::headers::IDEMPOTENT_REPLAYED;
+use super::store::{OutageLog, bounded};
+use crate::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use crate::{ApiError, FieldError, Role};
 
-pub use crate::headers::IDEMPOTENCY_KEY;
+pub use super::key::KeyExtractor;
+pub use super::store::FailMode;
 
 /// The idempotency configuration (Stripe's rules; draft-ietf-httpapi-idempotency-key-header).
 ///

@@ -20,14 +20,29 @@ use tracing::Instrument as _;
 use tracing::instrument::Instrumented;
 
 use super::request_id::{MakeRequestId, is_safe_request_id};
-use super::response::{
-    PENDING_STATUS, Pending, SCOPE, TaskScope, bare_internal_error, role_for_status,
-};
+use super::status::{PENDING_STATUS, Pending, bare_internal_error, role_for_status};
 use crate::headers::{IDEMPOTENT_REPLAYED, X_REQUEST_ID};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
     StyleKind,
 };
+
+/// What the layer shares with the code running in its task: the request's id and locale, and
+/// a slot for the error a handler raises. A task-local is far cheaper than request extensions.
+pub(crate) struct TaskScope {
+    pub(crate) errcat: Errcat,
+    pub(crate) id: RequestId,
+    pub(crate) locale: Locale,
+    /// Only kept when the style shows it (problem+json's `instance`).
+    pub(crate) path: Option<String>,
+    /// When the request came, if errors could be logged (with their latency).
+    pub(crate) start: Option<std::time::Instant>,
+    pub(crate) pending: std::cell::RefCell<Option<ApiError>>,
+}
+
+tokio::task_local! {
+    pub(crate) static SCOPE: TaskScope;
+}
 
 /// errcat's configuration for a service: the catalog's renderer and how request ids are made.
 ///

@@ -54,17 +54,24 @@
 //!   [`Locale`](crate::Locale) as extractors);
 //! - with the `garde` or `validator` feature, `garde::Valid<T>` and `validator::Valid<T>`
 //!   validate a JSON body and report every failing field with a JSON Pointer;
-//! - with the `rate-limit` feature, `RateLimit` builds a layer of GCRA policies (per API key,
-//!   client address or any `KeyExtractor`), each window firing its own 429 code, with the IETF
-//!   `RateLimit`/`RateLimit-Policy` headers and `X-RateLimit-*` on every response;
-//! - with the `idempotency` feature, `Idempotency` builds a layer that replays the first response
-//!   to a retry with the same `Idempotency-Key` and answers a reused or busy key with the
-//!   catalog's codes.
+//! - with the `rate-limit` feature, the `rate_limit` module: `RateLimit` builds a layer of GCRA
+//!   policies (per API key, client address or any `KeyExtractor`), each window firing its own
+//!   429 code, with the IETF `RateLimit`/`RateLimit-Policy` headers and `X-RateLimit-*` on every
+//!   response;
+//! - with the `idempotency` feature, the `idempotency` module: `Idempotency` builds a layer that
+//!   replays the first response to a retry with the same `Idempotency-Key` and answers a reused
+//!   or busy key with the catalog's codes;
+//! - with the `auth` feature, the `auth` module: API-key authentication in the catalog's words.
+//!
+//! The entry points of those modules (`RateLimit`, `Policy`, `RateLimitLayer`, `Idempotency`,
+//! `is_valid_idempotency_key`, `ApiKey`, `ClientIp`, `KeyExtractor`, `FailMode`, `ConfigError`)
+//! are also re-exported here; the header names they send are in [`crate::headers`].
 //!
 //! Both keep their state in an `errcat::store` store: in memory, or on Redis with the
 //! `redis` feature. Put them inside [`ErrcatLayer`], the rate limit outside the idempotency layer.
 
 #[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub mod auth;
 mod extract;
 #[cfg(any(feature = "garde", feature = "validator"))]
@@ -74,28 +81,28 @@ pub use validate::garde;
 #[cfg(feature = "validator")]
 pub use validate::validator;
 #[cfg(feature = "idempotency")]
-mod idempotency;
+#[cfg_attr(docsrs, doc(cfg(feature = "idempotency")))]
+pub mod idempotency;
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod key;
 mod layer;
 pub mod linger;
 #[cfg(feature = "rate-limit")]
-mod rate_limit;
+#[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
+pub mod rate_limit;
 mod request_id;
 mod response;
+mod status;
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod store;
+
+// The entry points a quickstart names, also at `errcat::axum::` (the modules hold the rest).
 #[cfg(feature = "idempotency")]
-pub use idempotency::{
-    IDEMPOTENCY_KEY, Idempotency, IdempotencyLayer, IdempotencyService, is_valid_idempotency_key,
-};
+pub use idempotency::{Idempotency, is_valid_idempotency_key};
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 pub use key::{ApiKey, ClientIp, KeyExtractor};
 #[cfg(feature = "rate-limit")]
-pub use rate_limit::{
-    Policy, RATELIMIT, RATELIMIT_POLICY, RateLimit, RateLimitLayer, RateLimitService,
-    X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
-};
+pub use rate_limit::{Policy, RateLimit, RateLimitLayer};
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 pub use store::{ConfigError, FailMode};
 
@@ -106,4 +113,5 @@ pub use layer::{
 };
 pub use linger::{Linger, LingerService};
 pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};
-pub use response::{handle_error, not_found, role_for_status};
+pub use response::{handle_error, not_found};
+pub use status::role_for_status;

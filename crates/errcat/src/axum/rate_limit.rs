@@ -1,5 +1,30 @@
 //! Rate limits: GCRA policies per key, several windows each with its own code, and the IETF
 //! `RateLimit` / `RateLimit-Policy` headers plus `X-RateLimit-*` on every response.
+//!
+//! A [`RateLimit`] holds [`Policy`]s, each counting requests under a key (a [`KeyExtractor`]:
+//! [`ApiKey`], [`ClientIp`], or any `Fn(&Request) -> Option<String>`) over one or more windows
+//! of an `errcat::store` [`RateLimitStore`]. [`RateLimit::layer`] checks every window's code
+//! against the catalog and builds the [`RateLimitLayer`]; a refusal is a 429 in the catalog's
+//! envelope with `Retry-After`, and a store that fails answers as its [`FailMode`] says. The
+//! header names are in [`crate::headers`]. The entry points are also at `errcat::axum::`.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use errcat::axum::rate_limit::{ClientIp, Policy, RateLimit};
+//! use errcat::axum::{Errcat, RouterExt};
+//! use errcat::store::{MemoryStore, Window};
+//!
+//! errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+//! let catalog = mintfax::catalog();
+//! let limits = RateLimit::new(MemoryStore::new())
+//!     .policy(Policy::new("per-address", ClientIp::new()).window(Window::per_minute("minute", 60)))
+//!     .layer(&catalog)?;
+//! let app: Router = Router::new()
+//!     .route("/faxes", get(|| async { "[]" }))
+//!     .layer(limits)
+//!     .with_errcat(Errcat::new(catalog));
+//! # Ok::<(), errcat::axum::ConfigError>(())
+//! ```
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,13 +38,14 @@ use axum::response::{IntoResponse, Response};
 use errcat_store::{Decision, Limiter, RateLimitStore, Window};
 use http::{HeaderMap, HeaderValue};
 
-use super::key::KeyExtractor;
-use super::store::{ConfigError, FailMode, OutageLog, bounded};
-use crate::{ApiError, Catalog, Code, Role};
-
-pub use crate::headers::{
+use super::store::{OutageLog, bounded};
+use crate::headers::{
     RATELIMIT, RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
 };
+use crate::{ApiError, Catalog, Code, Role};
+
+pub use super::key::{ApiKey, ClientIp, KeyExtractor};
+pub use super::store::{ConfigError, FailMode};
 
 /// A rate-limit policy: whom it counts (a [`KeyExtractor`]) and its windows, checked in order.
 ///

@@ -1,36 +1,13 @@
-//! `ApiError` as a response, and the mapping of framework failures to roles.
+//! `ApiError` as a response, the fallback handler and the mapping of tower's errors.
 
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 
+use super::layer::SCOPE;
+use super::status::{PENDING_STATUS, Pending, bare_internal_error};
 use crate::{ApiError, Role};
-
-/// An error a handler returned, waiting for [`ErrcatLayer`](super::ErrcatLayer) to render it
-/// with the request's id and locale (the path for errors raised outside the layer's task).
-#[derive(Clone)]
-pub(crate) struct Pending(pub(crate) Arc<ApiError>);
-
-/// What the layer shares with the code running in its task: the request's id and locale, and
-/// a slot for the error a handler raises. A task-local is far cheaper than request extensions.
-pub(crate) struct TaskScope {
-    pub(crate) errcat: super::Errcat,
-    pub(crate) id: crate::RequestId,
-    pub(crate) locale: crate::Locale,
-    /// Only kept when the style shows it (problem+json's `instance`).
-    pub(crate) path: Option<String>,
-    /// When the request came, if errors could be logged (with their latency).
-    pub(crate) start: Option<std::time::Instant>,
-    pub(crate) pending: std::cell::RefCell<Option<ApiError>>,
-}
-
-tokio::task_local! {
-    pub(crate) static SCOPE: TaskScope;
-}
-
-/// The status of a response whose error waits in the task scope; never sent to a client.
-pub(crate) const PENDING_STATUS: u16 = 599;
 
 impl IntoResponse for ApiError {
     /// A placeholder the [`ErrcatLayer`](super::ErrcatLayer) renders in the catalog's style.
@@ -55,42 +32,6 @@ impl IntoResponse for ApiError {
         res.extensions_mut().insert(Pending(Arc::new(err)));
         res
     }
-}
-
-/// A minimal JSON 500, for when no catalog can answer: outside the layer, or when even the
-/// catalog's `internal` code fails to render. Never text/plain.
-pub(crate) fn bare_internal_error() -> Response {
-    let mut res = Response::new(axum::body::Body::from(r#"{"error":"internal_error"}"#));
-    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
-}
-
-/// The role a framework failure's status stands for, if any.
-///
-/// ```
-/// use errcat::{Role, axum::role_for_status};
-/// assert_eq!(role_for_status(405), Some(Role::MethodNotAllowed));
-/// assert_eq!(role_for_status(408), Some(Role::Timeout));
-/// assert_eq!(role_for_status(401), None);
-/// ```
-pub fn role_for_status(status: u16) -> Option<Role> {
-    Some(match status {
-        400 => Role::InvalidParameter,
-        404 => Role::NotFound,
-        405 => Role::MethodNotAllowed,
-        408 | 504 => Role::Timeout,
-        413 => Role::PayloadTooLarge,
-        415 => Role::UnsupportedMediaType,
-        422 => Role::ValidationFailed,
-        429 => Role::RateLimited,
-        503 => Role::Unavailable,
-        500..=599 => Role::Internal,
-        _ => return None,
-    })
 }
 
 /// A fallback handler for unknown routes: the catalog's `not_found` role.

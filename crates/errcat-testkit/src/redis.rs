@@ -1,7 +1,7 @@
 //! A throwaway `redis-server` for tests: a free loopback port, no persistence, killed on drop.
 //!
 //! ```no_run
-//! use errcat_store::redis_server::RedisServer;
+//! use errcat_testkit::redis::RedisServer;
 //!
 //! let mut server = RedisServer::start().expect("redis-server");
 //! println!("Redis at {}", server.url());
@@ -92,7 +92,7 @@ impl RedisServer {
     /// panics, with its log.
     ///
     /// ```no_run
-    /// use errcat_store::redis_server::RedisServer;
+    /// use errcat_testkit::redis::RedisServer;
     ///
     /// let Some(server) = RedisServer::start_or_skip() else {
     ///     return;
