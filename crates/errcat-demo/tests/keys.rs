@@ -10,14 +10,9 @@ use common::*;
 use errcat::StyleKind;
 use errcat::store::{RedisConfig, RedisStore};
 use errcat_demo::{DemoConfig, DemoKeys, DemoStore};
-use errcat_testkit_shim::RedisServer;
+use errcat_testkit::redis::RedisServer;
 use reqwest::header::AUTHORIZATION;
 use serde_json::json;
-
-/// The harness's throwaway Redis, wherever it lives.
-mod errcat_testkit_shim {
-    pub use errcat_store::redis_server::RedisServer;
-}
 
 async fn make_key(server: &Server, body: serde_json::Value) -> Reply {
     send(
