@@ -1,8 +1,6 @@
 //! The demo's keys (seed 000's kinds: `mfx_test_`, `mfx_live_`, `mfx_acct_`), generated at
 //! start, and what a handler learns from the authenticated [`Principal`].
 
-use std::sync::Arc;
-
 use axum::extract::FromRequestParts;
 use errcat::auth::Principal;
 use errcat::store::keys::{ApiKeySecret, KeyHasher, KeyRecord};
@@ -109,12 +107,12 @@ impl Environment {
 pub struct EnvKey(pub Environment);
 
 /// A caller authenticated with an account key: who owns it.
-pub struct AccountKey(pub Arc<Principal>);
+pub struct AccountKey(pub Principal);
 
-fn principal(parts: &axum::http::request::Parts) -> Result<Arc<Principal>, ApiError> {
+fn principal(parts: &axum::http::request::Parts) -> Result<Principal, ApiError> {
     parts
         .extensions
-        .get::<Arc<Principal>>()
+        .get::<Principal>()
         .cloned()
         .ok_or_else(|| ApiError::role(Role::MissingCredentials))
 }
@@ -125,7 +123,7 @@ impl<S: Send + Sync> FromRequestParts<S> for EnvKey {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, ApiError> {
-        match principal(parts)?.environment.as_str() {
+        match principal(parts)?.environment() {
             "test" => Ok(EnvKey(Environment::Sandbox)),
             "live" => Ok(EnvKey(Environment::Live)),
             _ => Err(Code::KeyNotScopedForOperations.into()),
@@ -140,7 +138,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AccountKey {
         _: &S,
     ) -> Result<Self, ApiError> {
         let p = principal(parts)?;
-        if p.environment == ACCOUNT_ENV {
+        if p.environment() == ACCOUNT_ENV {
             Ok(AccountKey(p))
         } else {
             Err(Code::KeyNotScopedForAccount.into())

@@ -172,7 +172,7 @@ pub(crate) async fn create(
     let networks = check(&new)?;
     let secret = ApiKeySecret::generate(PREFIX, &new.environment)
         .map_err(|e| ApiError::role(Role::Internal).with_source(e))?;
-    let mut record = KeyRecord::new(&secret, &keys.hasher, new.name.trim(), &who.owner)
+    let mut record = KeyRecord::new(&secret, &keys.hasher, new.name.trim(), who.owner())
         .scopes(new.scopes)
         .networks(networks);
     if let Some(secs) = new.expires_in {
@@ -192,7 +192,7 @@ pub(crate) async fn list(
     AccountKey(who): AccountKey,
     AxumState(keys): AxumState<Keys>,
 ) -> Result<Json<Vec<KeyView>>, ApiError> {
-    let records = keys.store.list(&who.owner).await.map_err(unavailable)?;
+    let records = keys.store.list(who.owner()).await.map_err(unavailable)?;
     Ok(Json(records.iter().map(KeyView::from).collect()))
 }
 
@@ -206,7 +206,7 @@ pub(crate) async fn revoke(
     }
     // Another owner's key is as unknown as a key that does not exist.
     match keys.store.get(&id).await.map_err(unavailable)? {
-        Some(r) if r.owner == who.owner => {
+        Some(r) if r.owner == who.owner() => {
             keys.store
                 .revoke(&id, unix_now())
                 .await

@@ -181,11 +181,11 @@ pub async fn app(
     // Seed 000: an account key on an operational route, or an environment key on an account
     // route, is its own refusal, before any scope is looked at.
     let operational = |p: &Principal| {
-        (p.environment == auth::ACCOUNT_ENV)
+        (p.environment() == auth::ACCOUNT_ENV)
             .then(|| ApiError::from(mintfax::Code::KeyNotScopedForOperations))
     };
     let account_only = |p: &Principal| {
-        (p.environment != auth::ACCOUNT_ENV)
+        (p.environment() != auth::ACCOUNT_ENV)
             .then(|| ApiError::from(mintfax::Code::KeyNotScopedForAccount))
     };
     let protect = |scope: Option<&'static str>| {

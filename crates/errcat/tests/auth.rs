@@ -90,7 +90,7 @@ async fn serve(auth: Auth) -> String {
     let reads = Router::new()
         .route(
             "/faxes",
-            get(|p: Principal| async move { p.key_id }).post(|| async { "sent" }),
+            get(|p: Principal| async move { p.key_id().to_owned() }).post(|| async { "sent" }),
         )
         .route("/live/faxes", get(|| async { "live" }));
     let writes = Router::new()

@@ -2,11 +2,14 @@
 //! short time, so the hot path and a spray of unknown keys stay off the shared store.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{KeyRecord, KeyStore};
 use crate::StoreFuture;
+
+/// An answer, and when it was fetched.
+type Cached = (Option<Arc<KeyRecord>>, Instant);
 
 /// Caches [`KeyStore::get`] answers (negative ones too) for `ttl`, at most `capacity` of them.
 ///
@@ -25,7 +28,7 @@ pub struct CachedKeyStore<S> {
     inner: S,
     ttl: Duration,
     capacity: usize,
-    entries: Mutex<HashMap<String, (Option<KeyRecord>, Instant)>>,
+    entries: Mutex<HashMap<String, Cached, foldhash::fast::RandomState>>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for CachedKeyStore<S> {
@@ -45,7 +48,8 @@ impl<S: KeyStore> CachedKeyStore<S> {
             inner,
             ttl,
             capacity: capacity.max(1),
-            entries: Mutex::new(HashMap::new()),
+            // Seeded at random per cache: ids are the caller's input.
+            entries: Mutex::new(HashMap::default()),
         }
     }
 
@@ -59,18 +63,20 @@ impl<S: KeyStore> CachedKeyStore<S> {
         &self.inner
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Option<KeyRecord>, Instant)>> {
+    fn table(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Cached, foldhash::fast::RandomState>> {
         // Every change is one insert, remove or retain: a poisoned map is still whole.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn cached(&self, id: &str) -> Option<Option<KeyRecord>> {
+    fn cached(&self, id: &str) -> Option<Option<Arc<KeyRecord>>> {
         let table = self.table();
         let (record, at) = table.get(id)?;
         (at.elapsed() < self.ttl).then(|| record.clone())
     }
 
-    fn remember(&self, id: &str, record: Option<KeyRecord>) {
+    fn remember(&self, id: &str, record: Option<Arc<KeyRecord>>) {
         let mut table = self.table();
         if table.len() >= self.capacity && !table.contains_key(id) {
             let ttl = self.ttl;
@@ -93,10 +99,17 @@ impl<S: KeyStore> CachedKeyStore<S> {
 impl<S: KeyStore> KeyStore for CachedKeyStore<S> {
     fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<KeyRecord>> {
         Box::pin(async move {
+            let shared = self.get_shared(id).await?;
+            Ok(shared.map(|r| KeyRecord::clone(&r)))
+        })
+    }
+
+    fn get_shared<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<KeyRecord>>> {
+        Box::pin(async move {
             if let Some(answer) = self.cached(id) {
                 return Ok(answer);
             }
-            let record = self.inner.get(id).await?;
+            let record = self.inner.get_shared(id).await?;
             self.remember(id, record.clone());
             Ok(record)
         })

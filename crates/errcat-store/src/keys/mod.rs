@@ -213,6 +213,13 @@ pub trait KeyStore: Send + Sync + 'static {
     fn revoke<'a>(&'a self, id: &'a str, at: u64) -> StoreFuture<'a, bool>;
     /// Every record of `owner`, ordered by id.
     fn list<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Vec<KeyRecord>>;
+
+    /// [`KeyStore::get`], shared: a store that keeps records behind an `Arc` (the
+    /// [`CachedKeyStore`]) hands out its own without copying them, as authentication's hot
+    /// path wants.
+    fn get_shared<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<std::sync::Arc<KeyRecord>>> {
+        Box::pin(async move { Ok(self.get(id).await?.map(std::sync::Arc::new)) })
+    }
 }
 
 impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
@@ -227,6 +234,9 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
     }
     fn list<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Vec<KeyRecord>> {
         (**self).list(owner)
+    }
+    fn get_shared<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<std::sync::Arc<KeyRecord>>> {
+        (**self).get_shared(id)
     }
 }
 

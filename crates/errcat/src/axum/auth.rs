@@ -42,7 +42,7 @@
 //!
 //! let catalog = mintfax::catalog();
 //! let app: Router = Router::new()
-//!     .route("/faxes", get(|who: Principal| async move { who.owner.clone() }))
+//!     .route("/faxes", get(|who: Principal| async move { who.owner().to_owned() }))
 //!     .route_layer(require_scope("faxes:read"))
 //!     .layer(Auth::new(keys).layer(&catalog))
 //!     .with_errcat(Errcat::new(catalog));
@@ -61,7 +61,7 @@ use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::response::{IntoResponse as _, Response};
-use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyStore, unix_now};
+use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyRecord, KeyStore, unix_now};
 use errcat_store::{Limiter, MemoryStore, RateLimitStore, Window};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderName, HeaderValue};
@@ -70,25 +70,49 @@ use super::key::{ClientIp, KeyExtractor};
 use super::store::{FailMode, OutageLog, bounded};
 use crate::{ApiError, Catalog, Role};
 
-/// Who is calling: the authenticated key's id, owner, environment and scopes. In the
-/// request's extensions once [`Auth`] let the request through; a handler takes it as an
-/// extractor (missing credentials when no [`Auth`] layer ran).
+/// Who is calling: the authenticated key's record (its id, owner, environment and scopes;
+/// never its secret). In the request's extensions once [`Auth`] let the request through; a
+/// handler takes it as an extractor (missing credentials when no [`Auth`] layer ran).
+/// Cloning is cheap: the record is shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// The key's public id (`mfx_test_AbCd1234`).
-    pub key_id: String,
-    /// Who the key belongs to.
-    pub owner: String,
-    /// The key's environment (`test`, `live`).
-    pub environment: String,
-    /// What the key may do.
-    pub scopes: Vec<String>,
+    record: Arc<KeyRecord>,
 }
 
 impl Principal {
+    /// The principal of a key's record.
+    pub fn new(record: Arc<KeyRecord>) -> Principal {
+        Principal { record }
+    }
+
+    /// The key's public id (`mfx_test_AbCd1234`).
+    pub fn key_id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// Who the key belongs to.
+    pub fn owner(&self) -> &str {
+        &self.record.owner
+    }
+
+    /// The key's environment (`test`, `live`).
+    pub fn environment(&self) -> &str {
+        &self.record.environment
+    }
+
+    /// What the key may do.
+    pub fn scopes(&self) -> &[String] {
+        &self.record.scopes
+    }
+
     /// Whether the key has `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.record.has_scope(scope)
+    }
+
+    /// The whole record (its hash included, for audits; never the secret).
+    pub fn record(&self) -> &KeyRecord {
+        &self.record
     }
 }
 
@@ -98,8 +122,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, ApiError> {
         parts
             .extensions
-            .get::<Arc<Principal>>()
-            .map(|p| Principal::clone(p))
+            .get::<Principal>()
+            .cloned()
             .ok_or_else(|| ApiError::role(Role::MissingCredentials))
     }
 }
@@ -117,8 +141,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 /// ```
 pub fn principal_key(req: &Request) -> Option<String> {
     req.extensions()
-        .get::<Arc<Principal>>()
-        .map(|p| p.key_id.clone())
+        .get::<Principal>()
+        .map(|p| p.key_id().to_owned())
 }
 
 /// The environment a request is for, as [`Auth::environment`] takes it.
@@ -332,10 +356,8 @@ impl Failure {
 
 /// What [`Shared::authenticate`] needs of a request.
 struct Facts {
-    token: Result<Option<String>, ()>,
+    key: Result<ApiKeySecret, Failure>,
     environment: Option<String>,
-    addr: Option<IpAddr>,
-    client: Option<String>,
 }
 
 /// The credentials a request carries: `Ok(None)` for none, `Err` for something that is not a
@@ -389,24 +411,22 @@ impl Shared {
 
     /// What authentication needs of a request, taken before any wait (a request is not `Sync`).
     fn facts(&self, req: &Request) -> Facts {
-        let client = self.client(req);
+        let key = match credentials(req, self.header.as_ref()) {
+            Ok(Some(token)) => ApiKeySecret::parse(token).map_err(|_| Failure::Malformed),
+            Ok(None) => Err(Failure::Missing),
+            Err(()) => Err(Failure::Malformed),
+        };
         Facts {
-            token: credentials(req, self.header.as_ref()).map(|t| t.map(str::to_owned)),
+            key,
             environment: self.environment.as_ref().and_then(|which| which(req)),
-            addr: client.as_ref().and_then(|c| c.1),
-            client: client.map(|c| c.0),
         }
     }
 
-    /// Authenticates a request: its principal, or why not (a store failure is `Err(None)`).
-    async fn authenticate(&self, facts: &Facts) -> Result<Principal, Option<Failure>> {
-        let token = match &facts.token {
-            Ok(Some(token)) => token,
-            Ok(None) => return Err(Some(Failure::Missing)),
-            Err(()) => return Err(Some(Failure::Malformed)),
-        };
-        let secret = ApiKeySecret::parse(token).map_err(|_| Some(Failure::Malformed))?;
-        let record = match bounded(self.timeout, self.keys.get(secret.id())).await {
+    /// Authenticates a request: its key's record, or why not (a store failure is `Err(None)`).
+    /// The allowed networks are checked by the caller, which has the request.
+    async fn authenticate(&self, facts: &Facts) -> Result<Arc<KeyRecord>, Option<Failure>> {
+        let secret = facts.key.as_ref().map_err(|f| Some(*f))?;
+        let record = match bounded(self.timeout, self.keys.get_shared(secret.id())).await {
             Ok(Some(record)) => record,
             Ok(None) => return Err(Some(Failure::Invalid)),
             Err(e) => {
@@ -423,20 +443,12 @@ impl Shared {
         if record.is_expired(unix_now()) {
             return Err(Some(Failure::Expired));
         }
-        if !record.networks.is_empty() && !facts.addr.is_some_and(|a| record.allows(a)) {
-            return Err(Some(Failure::Address));
-        }
         if let Some(wanted) = &facts.environment
             && *wanted != record.environment
         {
             return Err(Some(Failure::Environment));
         }
-        Ok(Principal {
-            key_id: record.id,
-            owner: record.owner,
-            environment: record.environment,
-            scopes: record.scopes,
-        })
+        Ok(record)
     }
 
     /// The answer to a failed attempt: its code, or the failure limit's once it is spent.
@@ -485,12 +497,28 @@ where
         let shared = self.shared.clone();
         let facts = shared.facts(&req);
         Box::pin(async move {
-            match shared.authenticate(&facts).await {
-                Ok(principal) => {
-                    req.extensions_mut().insert(Arc::new(principal));
+            let verdict = shared.authenticate(&facts).await.and_then(|record| {
+                // The address is only looked for when the key limits it.
+                let allowed = record.networks.is_empty()
+                    || shared
+                        .client(&req)
+                        .and_then(|c| c.1)
+                        .is_some_and(|a| record.allows(a));
+                if allowed {
+                    Ok(record)
+                } else {
+                    Err(Some(Failure::Address))
+                }
+            });
+            match verdict {
+                Ok(record) => {
+                    req.extensions_mut().insert(Principal::new(record));
                     inner.call(req).await
                 }
-                Err(Some(failure)) => Ok(shared.refuse(failure, facts.client.as_deref()).await),
+                Err(Some(failure)) => {
+                    let client = shared.client(&req).map(|c| c.0);
+                    Ok(shared.refuse(failure, client.as_deref()).await)
+                }
                 Err(None) => Ok(ApiError::role(Role::Unavailable)
                     .retry_after(1)
                     .into_response()),
@@ -556,7 +584,7 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         use futures_util::future::Either;
-        let refusal = match req.extensions().get::<Arc<Principal>>() {
+        let refusal = match req.extensions().get::<Principal>() {
             Some(p) if p.has_scope(self.scope) => None,
             Some(_) => Some(insufficient_scope(self.scope)),
             None => Some(missing()),
@@ -595,7 +623,7 @@ fn insufficient_scope(scope: &'static str) -> Response {
 /// use errcat::{ApiError, Role};
 ///
 /// let live_only = |p: &Principal| {
-///     (p.environment != "live").then(|| ApiError::role(Role::WrongEnvironment))
+///     (p.environment() != "live").then(|| ApiError::role(Role::WrongEnvironment))
 /// };
 /// let app: Router = Router::new()
 ///     .route("/payouts", get(|| async { "[]" }))
@@ -662,7 +690,7 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         use futures_util::future::Either;
-        let refusal = match req.extensions().get::<Arc<Principal>>() {
+        let refusal = match req.extensions().get::<Principal>() {
             Some(p) => (self.check)(p).map(axum::response::IntoResponse::into_response),
             None => Some(missing()),
         };
