@@ -434,7 +434,7 @@ impl Shared {
                 return Err(None);
             }
         };
-        if !record.matches(&secret, &self.hasher) {
+        if !record.matches(secret, &self.hasher) {
             return Err(Some(Failure::Invalid));
         }
         if record.is_revoked() {
