@@ -117,3 +117,15 @@ pub use request_id::{RequestId, RequestIdGenerator};
 /// let _ = mintfax::Code::InsufficentBalance; // typo
 /// ```
 pub use errcat_macros::codes;
+
+/// The README's Rust examples, compiled as doctests so they cannot drift from the code (the
+/// `catalogs` link in this crate points at the workspace's catalogs, as the README's paths do).
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "rate-limit",
+    feature = "idempotency",
+    feature = "auth"
+))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
