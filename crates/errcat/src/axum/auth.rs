@@ -527,6 +527,36 @@ where
     }
 }
 
+/// What a [`RequireLayer`] checks of a principal: `None` lets the request through, a
+/// response refuses it. [`require_scope`] and [`require`] make the two kinds.
+pub trait Check: Clone + Send + Sync + 'static {
+    /// The refusal for `principal`, if any.
+    fn refuse(&self, principal: &Principal) -> Option<Response>;
+}
+
+/// The check of [`require_scope`]: the principal has this scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope(pub &'static str);
+
+impl Check for Scope {
+    fn refuse(&self, principal: &Principal) -> Option<Response> {
+        (!principal.has_scope(self.0)).then(|| insufficient_scope(self.0))
+    }
+}
+
+/// The check of [`require`]: a function answering the error to refuse with.
+#[derive(Clone)]
+pub struct CheckFn<F>(F);
+
+impl<F> Check for CheckFn<F>
+where
+    F: Fn(&Principal) -> Option<ApiError> + Clone + Send + Sync + 'static,
+{
+    fn refuse(&self, principal: &Principal) -> Option<Response> {
+        (self.0)(principal).map(axum::response::IntoResponse::into_response)
+    }
+}
+
 /// A route layer that lets through only principals with `scope`, after [`Auth`]: others get
 /// the catalog's `insufficient_scope` (with the scope in its context where the code declares
 /// it, and in `WWW-Authenticate`), requests that did not authenticate `missing_credentials`.
@@ -540,59 +570,9 @@ where
 ///     .route_layer(require_scope("faxes:write"));
 /// # let _ = writes;
 /// ```
-pub fn require_scope(scope: &'static str) -> RequireScopeLayer {
-    RequireScopeLayer { scope }
-}
-
-/// The layer [`require_scope`] makes.
-#[derive(Debug, Clone, Copy)]
-pub struct RequireScopeLayer {
-    scope: &'static str,
-}
-
-impl<S> tower::Layer<S> for RequireScopeLayer {
-    type Service = RequireScope<S>;
-
-    fn layer(&self, inner: S) -> RequireScope<S> {
-        RequireScope {
-            inner,
-            scope: self.scope,
-        }
-    }
-}
-
-/// The service [`RequireScopeLayer`] makes.
-#[derive(Debug, Clone)]
-pub struct RequireScope<S> {
-    inner: S,
-    scope: &'static str,
-}
-
-impl<S> tower::Service<Request> for RequireScope<S>
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future =
-        futures_util::future::Either<S::Future, std::future::Ready<Result<Response, Infallible>>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        use futures_util::future::Either;
-        let refusal = match req.extensions().get::<Principal>() {
-            Some(p) if p.has_scope(self.scope) => None,
-            Some(_) => Some(insufficient_scope(self.scope)),
-            None => Some(missing()),
-        };
-        match refusal {
-            None => Either::Left(self.inner.call(req)),
-            Some(res) => Either::Right(std::future::ready(Ok(res))),
-        }
+pub fn require_scope(scope: &'static str) -> RequireLayer<Scope> {
+    RequireLayer {
+        check: Scope(scope),
     }
 }
 
@@ -630,29 +610,31 @@ fn insufficient_scope(scope: &'static str) -> Response {
 ///     .route_layer(require(live_only));
 /// # let _ = app;
 /// ```
-pub fn require<F>(check: F) -> RequireLayer<F>
+pub fn require<F>(check: F) -> RequireLayer<CheckFn<F>>
 where
     F: Fn(&Principal) -> Option<ApiError> + Clone + Send + Sync + 'static,
 {
-    RequireLayer { check }
+    RequireLayer {
+        check: CheckFn(check),
+    }
 }
 
-/// The layer [`require`] makes.
+/// The layer [`require`] and [`require_scope`] make.
 #[derive(Clone)]
-pub struct RequireLayer<F> {
-    check: F,
+pub struct RequireLayer<C> {
+    check: C,
 }
 
-impl<F> std::fmt::Debug for RequireLayer<F> {
+impl<C> std::fmt::Debug for RequireLayer<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequireLayer").finish_non_exhaustive()
     }
 }
 
-impl<S, F: Clone> tower::Layer<S> for RequireLayer<F> {
-    type Service = Require<S, F>;
+impl<S, C: Check> tower::Layer<S> for RequireLayer<C> {
+    type Service = Require<S, C>;
 
-    fn layer(&self, inner: S) -> Require<S, F> {
+    fn layer(&self, inner: S) -> Require<S, C> {
         Require {
             inner,
             check: self.check.clone(),
@@ -662,22 +644,22 @@ impl<S, F: Clone> tower::Layer<S> for RequireLayer<F> {
 
 /// The service [`RequireLayer`] makes.
 #[derive(Clone)]
-pub struct Require<S, F> {
+pub struct Require<S, C> {
     inner: S,
-    check: F,
+    check: C,
 }
 
-impl<S, F> std::fmt::Debug for Require<S, F> {
+impl<S, C> std::fmt::Debug for Require<S, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Require").finish_non_exhaustive()
     }
 }
 
-impl<S, F> tower::Service<Request> for Require<S, F>
+impl<S, C> tower::Service<Request> for Require<S, C>
 where
     S: tower::Service<Request, Response = Response, Error = Infallible>,
     S::Future: Send + 'static,
-    F: Fn(&Principal) -> Option<ApiError>,
+    C: Check,
 {
     type Response = Response;
     type Error = Infallible;
@@ -691,7 +673,7 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         use futures_util::future::Either;
         let refusal = match req.extensions().get::<Principal>() {
-            Some(p) => (self.check)(p).map(axum::response::IntoResponse::into_response),
+            Some(p) => self.check.refuse(p),
             None => Some(missing()),
         };
         match refusal {
