@@ -87,6 +87,10 @@ pub struct DemoConfig {
     pub key_cache_ttl: Duration,
     /// Failed authentications each client address may make per minute before a 429.
     pub auth_failures_per_minute: u32,
+    /// Whether `GET /debug/fail`, `/debug/panic` and `/debug/slow` are mounted (and listed in
+    /// the OpenAPI document). Off by default: they are unauthenticated and exist only to show
+    /// the internal, panic, timeout and load-shedding answers on a local machine.
+    pub debug_routes: bool,
 }
 
 /// Where the demo keeps rate limits and idempotency keys.
@@ -114,6 +118,7 @@ impl Default for DemoConfig {
             keys: DemoKeys::generate(),
             key_cache_ttl: Duration::from_secs(5),
             auth_failures_per_minute: 20,
+            debug_routes: false,
         }
     }
 }
@@ -160,7 +165,10 @@ pub async fn app(
     };
     let docs = docs_routes(&catalog, errcat.renderer().style());
     let state = Arc::new(routes::State::new(config.gate.clone(), keys));
-    let spec = Arc::new(openapi::document(errcat.renderer().style()));
+    let spec = Arc::new(openapi::document(
+        errcat.renderer().style(),
+        config.debug_routes,
+    ));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(config.max_concurrency));
     // The API's stack, around each handler: authentication (the principal then keys the
     // limits and the idempotency records), the limits per principal, idempotency keys scoped
@@ -230,12 +238,15 @@ pub async fn app(
             "/account/keys/{id}",
             delete(key_routes::revoke.layer(account)),
         );
-    let public = Router::new()
-        .route("/debug/fail", get(routes::fail))
-        .route("/debug/panic", get(routes::panic))
-        .route("/debug/slow", get(routes::slow))
+    let mut public = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/openapi.json", get(move || openapi::serve(spec.clone())));
+    if config.debug_routes {
+        public = public
+            .route("/debug/fail", get(routes::fail))
+            .route("/debug/panic", get(routes::panic))
+            .route("/debug/slow", get(routes::slow));
+    }
     let router = api.merge(public).with_state(state).merge(docs);
     // The layers, outermost first:
     // - lingering: what a layer or handler left of the request body is read and thrown away

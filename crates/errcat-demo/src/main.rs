@@ -40,6 +40,10 @@ struct Args {
     /// Requests per second each client address may make without an API key.
     #[arg(long, default_value_t = 1000)]
     ip_rate: u32,
+    /// Mount GET /debug/fail, /debug/panic and /debug/slow (unauthenticated: for a local
+    /// machine only), to see the internal, panic, timeout and load-shedding answers.
+    #[arg(long)]
+    debug_routes: bool,
 }
 
 fn parse_style(s: &str) -> Result<StyleKind, String> {
@@ -77,6 +81,7 @@ async fn main() -> std::process::ExitCode {
         key_rate: args.key_rate,
         key_hourly: args.key_hourly,
         ip_rate: args.ip_rate,
+        debug_routes: args.debug_routes,
         ..DemoConfig::default()
     };
     let keys = config.keys.clone();
@@ -147,11 +152,13 @@ async fn main() -> std::process::ExitCode {
         "  curl -i http://{addr}/faxes -H 'Authorization: Bearer mfx_test_typo'   # malformed: 401"
     );
     println!("  curl -i http://{addr}/faxes -X PUT");
-    println!("  curl -i http://{addr}/debug/panic");
+    if args.debug_routes {
+        println!("  curl -i http://{addr}/debug/panic");
+    }
     println!("  curl -s http://{addr}/openapi.json | head -c 400");
     println!();
     println!(
-        "Another style: add --style problem (or nested, jsonapi, simple, google). Stop with Ctrl-C."
+        "Another style: add --style problem (or nested, jsonapi, simple, google); --debug-routes mounts /debug/fail, /debug/panic and /debug/slow. Stop with Ctrl-C."
     );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

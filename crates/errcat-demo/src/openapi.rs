@@ -251,16 +251,20 @@ pub fn envelope_schema(style: StyleKind) -> Value {
     errcat::openapi::envelope_schema(style)
 }
 
-/// The whole document, for a style.
+/// The whole document, for a style; the debug routes are listed only when they are mounted
+/// ([`DemoConfig::debug_routes`](crate::DemoConfig::debug_routes)).
 ///
 /// The envelope schema, the headers and each operation's error responses (an enum of the codes
 /// it can return under each status, one example body per code) come from `errcat::openapi`;
 /// the reusable per-status responses of the whole catalog are in `components.responses`.
-pub fn document(style: StyleKind) -> Value {
+pub fn document(style: StyleKind, debug_routes: bool) -> Value {
     let catalog = mintfax::catalog();
     let renderer = Renderer::new(catalog.clone(), style);
     let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    for op in operations() {
+    let mounted = operations()
+        .into_iter()
+        .filter(|op| debug_routes || !op.path.starts_with("/debug/"));
+    for op in mounted {
         // Codes by status.
         let mut by_status: BTreeMap<u16, Vec<String>> = BTreeMap::new();
         let idempotent: &[Role] = if op.method == "post" {
@@ -377,7 +381,7 @@ fn params_of(path: &str, method: &str) -> Vec<Value> {
             out.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}));
             out.push(json!({"name": "status", "in": "query", "schema": {"type": "string", "enum": ["queued", "delivered"]}}));
         }
-        ("get", "/debug/slow") => out.push(json!({"name": "ms", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}})),
+        ("get", "/debug/slow") => out.push(json!({"name": "ms", "in": "query", "required": true, "description": "How long to wait, in milliseconds (at most 60000).", "schema": {"type": "integer", "minimum": 0, "maximum": 60000}, "example": 100})),
         _ => {}
     }
     out

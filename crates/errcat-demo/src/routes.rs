@@ -366,11 +366,23 @@ pub struct SlowParams {
     pub ms: u64,
 }
 
-pub(crate) async fn slow(AxumState(state): St, Query(p): Query<SlowParams>) -> &'static str {
-    let most = Duration::from_millis(p.ms.min(60_000));
+/// The longest `GET /debug/slow` wait, in milliseconds.
+pub(crate) const MAX_SLOW_MS: u64 = 60_000;
+
+pub(crate) async fn slow(
+    AxumState(state): St,
+    Query(p): Query<SlowParams>,
+) -> Result<&'static str, ApiError> {
+    if p.ms > MAX_SLOW_MS {
+        return Err(ApiError::role(errcat::Role::InvalidParameter).field(
+            FieldError::parameter("ms", "ms must be between 0 and 60000.")
+                .with_code("out_of_range"),
+        ));
+    }
+    let most = Duration::from_millis(p.ms);
     match &state.gate {
         Some(gate) => gate.pass(most).await,
         None => tokio::time::sleep(most).await,
     }
-    "slept"
+    Ok("slept")
 }

@@ -18,6 +18,7 @@ use serde_json::json;
 fn config(style: StyleKind) -> DemoConfig {
     DemoConfig {
         style: Some(style),
+        debug_routes: true,
         ..DemoConfig::default()
     }
 }

@@ -23,6 +23,7 @@ fn config(style: StyleKind) -> DemoConfig {
         body_limit: BODY_LIMIT,
         timeout: TIMEOUT,
         max_concurrency: 64,
+        debug_routes: true,
         ..DemoConfig::default()
     }
 }
@@ -242,6 +243,7 @@ async fn one_slot_held(style: StyleKind) -> (Server, Gate, tokio::task::JoinHand
         max_concurrency: 1,
         timeout: Duration::from_secs(60),
         gate: Some(gate.clone()),
+        debug_routes: true,
         ..DemoConfig::default()
     })
     .await;
@@ -760,4 +762,31 @@ async fn write_first_clients_read_early_answers() {
     let small = br#"{"to":"+15551234567","file":{"content_type":"application/pdf","content_base64":"JVBERi0="}}"#;
     let r = write_first_request(server.addr, head(&auth, small.len()), small.to_vec()).await;
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+/// The debug routes are unauthenticated and can hold a concurrency slot for a minute each: by
+/// default they are neither mounted nor in the OpenAPI document.
+#[tokio::test(flavor = "multi_thread")]
+async fn debug_routes_are_off_by_default() {
+    let server = demo(DemoConfig::default()).await;
+    let c = client();
+    let (code, status) = role(Role::NotFound);
+    for path in ["/debug/fail", "/debug/panic", "/debug/slow?ms=60000"] {
+        let r = send(c.get(server.url(path))).await;
+        assert_error(path, StyleKind::Flat, &r, &code, status);
+    }
+    let doc = send(c.get(server.url("/openapi.json"))).await;
+    let paths = doc.json()["paths"].as_object().cloned().unwrap_or_default();
+    assert!(paths.contains_key("/faxes"), "{paths:?}");
+    assert!(
+        paths.keys().all(|p| !p.starts_with("/debug/")),
+        "{:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    // Mounted on request, with the wait bounded.
+    let server = demo(config(StyleKind::Flat)).await;
+    let r = send(c.get(server.url("/debug/slow?ms=60001"))).await;
+    let (code, status) = role(Role::InvalidParameter);
+    assert_error("a wait over the bound", StyleKind::Flat, &r, &code, status);
+    assert_eq!(fields_of(StyleKind::Flat, r.json()), ["ms"], "{}", r.text);
 }

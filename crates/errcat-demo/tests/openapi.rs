@@ -43,6 +43,7 @@ fn config(style: StyleKind) -> DemoConfig {
         body_limit: 64 * 1024,
         // Long enough that no request but `/debug/slow` meets it on a busy machine.
         timeout: Duration::from_secs(2),
+        debug_routes: true,
         ..DemoConfig::default()
     }
 }
@@ -171,7 +172,7 @@ async fn document_describes_the_server(style: StyleKind) {
     };
     assert_eq!(
         doc,
-        errcat_demo::openapi::document(effective),
+        errcat_demo::openapi::document(effective, true),
         "[{style}] the served document is openapi::document's"
     );
     assert_eq!(doc["openapi"], "3.1.0");
@@ -606,6 +607,11 @@ async fn observed_codes_are_documented() {
             "get",
             "/debug/slow",
             c.get(server.url("/debug/slow?ms=60000")),
+        ),
+        (
+            "get",
+            "/debug/slow",
+            c.get(server.url("/debug/slow?ms=60001")),
         ),
     ];
     let mut seen = BTreeSet::new();

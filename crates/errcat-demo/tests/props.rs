@@ -274,6 +274,7 @@ impl Harness {
     fn start() -> Harness {
         let server = rt().block_on(demo(DemoConfig {
             keys: keys().clone(),
+            debug_routes: true,
             ..DemoConfig::default()
         }));
         Harness {
