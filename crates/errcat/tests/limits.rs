@@ -10,8 +10,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use errcat::axum::{
-    ApiKey, ClientIp, ConfigError, Errcat, FailMode, Idempotency, Json, Policy, RateLimit,
-    RouterExt,
+    ApiKey, ClientIp, ConfigError, Errcat, FailMode, ForwardedHeader, Idempotency, Json,
+    KeyExtractor, Policy, RateLimit, RouterExt,
 };
 use errcat::store::{
     Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, ManualClock, MemoryStore,
@@ -243,6 +243,161 @@ async fn client_ip_behind_a_trusted_proxy_comes_from_x_forwarded_for() {
     let r = send(get("6.6.6.6, 203.0.113.1")).await;
     r.assert_envelope(&c, "rate_limit_exceeded");
     assert_eq!(send(get("203.0.113.2")).await.status, 200);
+}
+
+/// One request a minute per client address behind `ip`'s proxies on a still clock, and, outside
+/// the limit, `/key` answering with the key the limit counts a request under.
+fn proxied_app(catalog: &Arc<Catalog>, ip: ClientIp) -> Router {
+    let limits = RateLimit::new(still_store())
+        .policy(Policy::new("ip", ip.clone()).window(Window::per_minute("per-ip", 1)));
+    Router::new()
+        .route("/ping", get(|| async { "pong" }))
+        .layer(limits.layer(catalog).unwrap())
+        .route(
+            "/key",
+            get(move |req: axum::extract::Request| async move { ip.key(&req).unwrap_or_default() }),
+        )
+        .with_errcat(Errcat::new(catalog.clone()))
+}
+
+/// A 429 of the per-ip window: the envelope, `Retry-After` within the minute, nothing left.
+fn assert_limited(r: &Reply, catalog: &Catalog) {
+    assert_eq!(r.status, 429, "{}", String::from_utf8_lossy(&r.body));
+    r.assert_envelope(catalog, "rate_limit_exceeded");
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert_eq!(r.parsed.retry_after, Some(Duration::from_secs(retry)));
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    let state = sf_list(r.header("ratelimit").unwrap());
+    assert_eq!(state[0].0, "per-ip");
+    assert_eq!(param(&state[0], "r"), 0);
+}
+
+async fn key_of(client: &reqwest::Client, base: &str, headers: &[(&str, &str)]) -> String {
+    let mut req = client.get(format!("{base}/key"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap().text().await.unwrap()
+}
+
+fn ping(client: &reqwest::Client, base: &str, headers: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    let mut req = client.get(format!("{base}/ping"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_changes_nothing_when_x_forwarded_for_is_trusted() {
+    let c = catalog("mintfax.toml");
+    let ip = ClientIp::new()
+        .behind_proxies(ForwardedHeader::XForwardedFor, ["127.0.0.1"])
+        .unwrap();
+    let base = serve(proxied_app(&c, ip)).await;
+    let client = reqwest::Client::new();
+    let spoofed = [
+        ("x-forwarded-for", "203.0.113.1"),
+        ("forwarded", "for=198.51.100.9"),
+    ];
+    assert_eq!(key_of(&client, &base, &spoofed).await, "203.0.113.1");
+    let r = send(ping(&client, &base, &[("x-forwarded-for", "203.0.113.1")])).await;
+    assert_eq!(r.status, 200);
+    // The same client writes a `Forwarded` of its own: still 203.0.113.1, still limited.
+    assert_limited(&send(ping(&client, &base, &spoofed)).await, &c);
+    // Without X-Forwarded-For the proxy is the client: a new `Forwarded` each time is no new
+    // budget.
+    let only_forwarded = [("forwarded", "for=198.51.100.10")];
+    assert_eq!(key_of(&client, &base, &only_forwarded).await, "127.0.0.1");
+    assert_eq!(
+        send(ping(&client, &base, &only_forwarded)).await.status,
+        200
+    );
+    let r = send(ping(&client, &base, &[("forwarded", "for=198.51.100.11")])).await;
+    assert_limited(&r, &c);
+}
+
+#[tokio::test]
+async fn two_addresses_in_one_ipv6_64_share_one_limit() {
+    let c = catalog("mintfax.toml");
+    let ip = ClientIp::new()
+        .behind_proxies(ForwardedHeader::XForwardedFor, ["127.0.0.1"])
+        .unwrap();
+    let base = serve(proxied_app(&c, ip.clone())).await;
+    let client = reqwest::Client::new();
+    let first = [("x-forwarded-for", "2001:db8:1:2::1")];
+    assert_eq!(key_of(&client, &base, &first).await, "2001:db8:1:2::/64");
+    assert_eq!(send(ping(&client, &base, &first)).await.status, 200);
+    for other_128 in ["2001:db8:1:2:ffff::9", "[2001:db8:1:2:abcd::1]:443"] {
+        let r = send(ping(&client, &base, &[("x-forwarded-for", other_128)])).await;
+        assert_limited(&r, &c);
+    }
+    // The next /64 has its own budget.
+    let next_64 = [("x-forwarded-for", "2001:db8:1:3::1")];
+    assert_eq!(send(ping(&client, &base, &next_64)).await.status, 200);
+
+    // Counted per /128 on request, the two addresses are two clients.
+    let base = serve(proxied_app(&c, ip.ipv6_prefix(128).unwrap())).await;
+    assert_eq!(send(ping(&client, &base, &first)).await.status, 200);
+    let other = [("x-forwarded-for", "2001:db8:1:2:ffff::9")];
+    assert_eq!(send(ping(&client, &base, &other)).await.status, 200);
+    assert_limited(&send(ping(&client, &base, &other)).await, &c);
+}
+
+#[tokio::test]
+async fn a_trusted_forwarded_ignores_x_forwarded_for() {
+    let c = catalog("mintfax.toml");
+    let ip = ClientIp::new()
+        .behind_proxies(ForwardedHeader::Forwarded, ["127.0.0.1"])
+        .unwrap();
+    let base = serve(proxied_app(&c, ip)).await;
+    let client = reqwest::Client::new();
+    let v6 = [
+        ("forwarded", r#"for="[2001:db8:cafe::17]:4711""#),
+        ("x-forwarded-for", "198.51.100.1"),
+    ];
+    assert_eq!(key_of(&client, &base, &v6).await, "2001:db8:cafe::/64");
+    let first = [
+        ("forwarded", "for=203.0.113.5;proto=https"),
+        ("x-forwarded-for", "198.51.100.1"),
+    ];
+    assert_eq!(send(ping(&client, &base, &first)).await.status, 200);
+    // Another X-Forwarded-For is the same client.
+    let again = [
+        ("forwarded", "for=203.0.113.5;proto=https"),
+        ("x-forwarded-for", "198.51.100.2"),
+    ];
+    assert_limited(&send(ping(&client, &base, &again)).await, &c);
+    // X-Forwarded-For alone is not read: the proxy is the client, whatever it says.
+    let xff = [("x-forwarded-for", "198.51.100.3")];
+    assert_eq!(key_of(&client, &base, &xff).await, "127.0.0.1");
+    assert_eq!(send(ping(&client, &base, &xff)).await.status, 200);
+    let r = send(ping(&client, &base, &[("x-forwarded-for", "198.51.100.4")])).await;
+    assert_limited(&r, &c);
+}
+
+#[tokio::test]
+async fn a_garbage_hop_from_the_proxy_counts_as_the_proxy() {
+    let c = catalog("mintfax.toml");
+    let ip = ClientIp::new()
+        .behind_proxies(ForwardedHeader::XForwardedFor, ["127.0.0.1"])
+        .unwrap();
+    let base = serve(proxied_app(&c, ip)).await;
+    let client = reqwest::Client::new();
+    let garbage = [("x-forwarded-for", "203.0.113.1, not-an-address")];
+    assert_eq!(key_of(&client, &base, &garbage).await, "127.0.0.1");
+    assert_eq!(send(ping(&client, &base, &garbage)).await.status, 200);
+    // Other garbage is no other key.
+    let r = send(ping(
+        &client,
+        &base,
+        &[("x-forwarded-for", "203.0.113.1, _x")],
+    ))
+    .await;
+    assert_limited(&r, &c);
+    let fine = [("x-forwarded-for", "not-an-address, 203.0.113.1")];
+    assert_eq!(send(ping(&client, &base, &fine)).await.status, 200);
 }
 
 /// A store that always fails, or never answers.

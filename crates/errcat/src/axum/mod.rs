@@ -64,8 +64,8 @@
 //! - with the `auth` feature, the `auth` module: API-key authentication in the catalog's words.
 //!
 //! The entry points of those modules (`RateLimit`, `Policy`, `RateLimitLayer`, `Idempotency`,
-//! `is_valid_idempotency_key`, `ApiKey`, `ClientIp`, `KeyExtractor`, `FailMode`, `ConfigError`)
-//! are also re-exported here; the header names they send are in [`crate::headers`].
+//! `is_valid_idempotency_key`, `ApiKey`, `ClientIp`, `ForwardedHeader`, `KeyExtractor`, `FailMode`,
+//! `ConfigError`) are also re-exported here; the header names they send are in [`crate::headers`].
 //!
 //! Both keep their state in an `errcat::store` store: in memory, or on Redis with the
 //! `redis` feature. Put them inside [`ErrcatLayer`], the rate limit outside the idempotency layer.
@@ -100,7 +100,7 @@ mod store;
 #[cfg(feature = "idempotency")]
 pub use idempotency::{Idempotency, is_valid_idempotency_key};
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
-pub use key::{ApiKey, ClientIp, KeyExtractor};
+pub use key::{ApiKey, ClientIp, ForwardedHeader, KeyExtractor};
 #[cfg(feature = "rate-limit")]
 pub use rate_limit::{Policy, RateLimit, RateLimitLayer};
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]

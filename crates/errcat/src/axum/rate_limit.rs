@@ -44,7 +44,7 @@ use crate::headers::{
 };
 use crate::{ApiError, Catalog, Code, Role};
 
-pub use super::key::{ApiKey, ClientIp, KeyExtractor};
+pub use super::key::{ApiKey, ClientIp, ForwardedHeader, KeyExtractor};
 pub use super::store::{ConfigError, FailMode};
 
 /// A rate-limit policy: whom it counts (a [`KeyExtractor`]) and its windows, checked in order.
