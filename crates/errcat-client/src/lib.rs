@@ -6,11 +6,14 @@
 //!   every style errcat renders and the common shapes in the wild (RFC 9457, JSON:API, Google
 //!   AIP-193, Stripe, Microsoft, `{"detail"}`, `{"message"}`), and still answers on an HTML
 //!   page from a proxy, an empty body, or a body that is not JSON.
+//! - [`Parser`] bounds what a parse keeps (field errors, their text, list items), whatever the
+//!   body makes it copy; [`RemoteError::fields_dropped`] counts the rest.
 //! - [`RemoteError::code_as`] maps the code onto a [`CatalogCode`] enum; a code the client
 //!   does not know stays a string.
 //! - [`RetryPolicy`] decides whether and when to retry; with the `reqwest` feature,
 //!   `RetryClient` wraps a `reqwest::Client` with it, setting and reusing an `Idempotency-Key`
-//!   on POST.
+//!   on POST, reading at most 1 MiB of an error body, and never waiting longer than the policy's
+//!   `max_retry_after` for a server-given delay.
 //!
 //! The parser, the scanner and the retry policy need neither reqwest nor tokio. errcat's
 //! `client` feature re-exports this crate, with `reqwest`, as `errcat::client`.
@@ -84,6 +87,10 @@ pub enum Style {
     NotJson,
     /// No body.
     Empty,
+    /// A body larger than the client reads (`RetryClient::max_error_body`, the `reqwest`
+    /// feature): read no further than the cap, then dropped, never parsed. The status and what
+    /// the headers say (request id, `Retry-After`) are kept; [`RemoteError::raw`] is empty.
+    TooLarge,
 }
 
 /// Where a remote field error points.

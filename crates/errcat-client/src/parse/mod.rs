@@ -137,6 +137,15 @@ pub(crate) fn parse_bytes(
     out
 }
 
+/// An error whose body was not read: too large. What the status and headers say, with
+/// [`Style::TooLarge`].
+#[cfg(feature = "reqwest")]
+pub(crate) fn too_large(status: u16, headers: &HeaderMap) -> RemoteError {
+    let mut out = parse_bytes(&Parser::DEFAULT, status, headers, Bytes::new());
+    out.style = Style::TooLarge;
+    out
+}
+
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     s.as_bytes()
         .get(..prefix.len())
