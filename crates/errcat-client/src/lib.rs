@@ -6,11 +6,14 @@
 //!   every style errcat renders and the common shapes in the wild (RFC 9457, JSON:API, Google
 //!   AIP-193, Stripe, Microsoft, `{"detail"}`, `{"message"}`), and still answers on an HTML
 //!   page from a proxy, an empty body, or a body that is not JSON.
+//! - [`Parser`] bounds what a parse keeps (field errors, their text, list items), whatever the
+//!   body makes it copy; [`RemoteError::fields_dropped`] counts the rest.
 //! - [`RemoteError::code_as`] maps the code onto a [`CatalogCode`] enum; a code the client
 //!   does not know stays a string.
 //! - [`RetryPolicy`] decides whether and when to retry; with the `reqwest` feature,
 //!   `RetryClient` wraps a `reqwest::Client` with it, setting and reusing an `Idempotency-Key`
-//!   on POST.
+//!   on POST, reading at most 1 MiB of an error body, and never waiting longer than the policy's
+//!   `max_retry_after` for a server-given delay.
 //!
 //! The parser, the scanner and the retry policy need neither reqwest nor tokio. errcat's
 //! `client` feature re-exports this crate, with `reqwest`, as `errcat::client`.
@@ -84,6 +87,10 @@ pub enum Style {
     NotJson,
     /// No body.
     Empty,
+    /// A body larger than the client reads (`RetryClient::max_error_body`, the `reqwest`
+    /// feature): read no further than the cap, then dropped, never parsed. The status and what
+    /// the headers say (request id, `Retry-After`) are kept; [`RemoteError::raw`] is empty.
+    TooLarge,
 }
 
 /// Where a remote field error points.
@@ -144,8 +151,13 @@ pub struct RemoteError {
     /// How long to wait: the `Retry-After` header (seconds or HTTP-date), else the body's
     /// `retryAfter`, `meta.retry_after_seconds` or Google's `RetryInfo.retryDelay`.
     pub retry_after: Option<Duration>,
-    /// The field errors.
+    /// The field errors, in the body's order: at most [`Parser::max_fields`] of them, holding
+    /// at most [`Parser::max_field_bytes`] of text.
     pub fields: Vec<RemoteField>,
+    /// How many more field errors the body had than [`fields`](Self::fields) keeps (past
+    /// [`Parser::max_fields`] or [`Parser::max_field_bytes`]). An object of one of the body's
+    /// lists past [`Parser::max_items`] counts as one, whatever it holds.
+    pub fields_dropped: usize,
     /// The style the body came in.
     pub style: Style,
     /// The body as received.
@@ -164,7 +176,8 @@ pub enum RemoteCode<C> {
 }
 
 /// Parses an error response: its status, headers and body. Never panics; a body that is not
-/// JSON still gives an error built from the status and headers.
+/// JSON still gives an error built from the status and headers. Keeps what the default
+/// [`Parser`] keeps.
 ///
 /// ```
 /// use errcat_client::{Style, parse};
@@ -178,7 +191,7 @@ pub enum RemoteCode<C> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse(status: u16, headers: &::http::HeaderMap, body: &[u8]) -> RemoteError {
-    parse::parse_bytes(status, headers, Bytes::copy_from_slice(body))
+    Parser::DEFAULT.parse(status, headers, body)
 }
 
 /// [`parse()`], keeping the body it is given without copying it.
@@ -188,7 +201,96 @@ pub fn parse(status: u16, headers: &::http::HeaderMap, body: &[u8]) -> RemoteErr
 /// assert_eq!(err.message.as_deref(), Some("Not Found"));
 /// ```
 pub fn parse_bytes(status: u16, headers: &::http::HeaderMap, body: Bytes) -> RemoteError {
-    parse::parse_bytes(status, headers, body)
+    Parser::DEFAULT.parse_bytes(status, headers, body)
+}
+
+/// How much of an error body the parser keeps: [`parse()`] with other limits.
+///
+/// A body is data from the server, and a server can send a body made to cost the client far
+/// more memory than its own size: a long field name repeated for every one of many messages, or
+/// many small list items. The parser keeps, in the body's order, at most
+/// [`max_fields`](Self::max_fields) field errors holding at most
+/// [`max_field_bytes`](Self::max_field_bytes) of text between them, and stores at most
+/// [`max_items`](Self::max_items) objects of the body's lists; it counts the field errors it
+/// did not keep in [`RemoteError::fields_dropped`]. What it reads past the limits is still held
+/// to the JSON grammar, so whether a body is JSON does not depend on them.
+///
+/// ```
+/// use errcat_client::Parser;
+///
+/// let body = br#"{"error":"validation_failed","context":{"errors":{"to":["required","too long","not a number"]}}}"#;
+/// let err = Parser::new().max_fields(2).parse(422, &http::HeaderMap::new(), body);
+/// assert_eq!(err.fields.len(), 2);
+/// assert_eq!(err.fields_dropped, 1);
+/// assert_eq!(err.fields[1].message, "too long");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parser {
+    /// The most field errors kept. Default 1000.
+    pub max_fields: usize,
+    /// The most bytes of text (sources, codes and messages) the kept field errors hold together:
+    /// a field name given once for many messages is copied into each, and this bounds the
+    /// copies. Default 1 MiB.
+    pub max_field_bytes: usize,
+    /// The most objects of the body's lists (JSON:API and RFC 9457 `errors`, Google `details`
+    /// and their field violations, `fields`, FastAPI's `detail`, ...) stored while reading,
+    /// all lists together. Default 4096.
+    pub max_items: usize,
+}
+
+impl Default for Parser {
+    /// 1000 field errors, 1 MiB of their text, 4096 list items.
+    fn default() -> Self {
+        Parser::DEFAULT
+    }
+}
+
+impl Parser {
+    /// The default limits, as [`parse()`] applies them.
+    pub const DEFAULT: Parser = Parser {
+        max_fields: 1000,
+        max_field_bytes: 1 << 20,
+        max_items: 4096,
+    };
+
+    /// The default limits.
+    pub const fn new() -> Parser {
+        Parser::DEFAULT
+    }
+
+    /// Sets the most field errors kept.
+    pub const fn max_fields(mut self, n: usize) -> Self {
+        self.max_fields = n;
+        self
+    }
+
+    /// Sets the most bytes of text the kept field errors hold together.
+    pub const fn max_field_bytes(mut self, n: usize) -> Self {
+        self.max_field_bytes = n;
+        self
+    }
+
+    /// Sets the most list objects stored while reading.
+    pub const fn max_items(mut self, n: usize) -> Self {
+        self.max_items = n;
+        self
+    }
+
+    /// [`parse()`] with these limits.
+    pub fn parse(&self, status: u16, headers: &::http::HeaderMap, body: &[u8]) -> RemoteError {
+        parse::parse_bytes(self, status, headers, Bytes::copy_from_slice(body))
+    }
+
+    /// [`parse_bytes()`] with these limits.
+    pub fn parse_bytes(
+        &self,
+        status: u16,
+        headers: &::http::HeaderMap,
+        body: Bytes,
+    ) -> RemoteError {
+        parse::parse_bytes(self, status, headers, body)
+    }
 }
 
 impl RemoteError {

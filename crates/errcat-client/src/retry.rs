@@ -1,5 +1,6 @@
 //! When to retry: the catalog's advice for the code, else the status; exponential backoff with
-//! full jitter; `Retry-After` honoured exactly; attempts and an overall deadline capped.
+//! full jitter; `Retry-After` honoured exactly up to a cap, given up on beyond it; attempts and
+//! an overall deadline capped.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,9 @@ pub enum GiveUpReason {
     /// The next attempt would start after the overall deadline (a `Retry-After` beyond it
     /// included).
     Deadline,
+    /// The server asked to wait longer than [`RetryPolicy::max_retry_after`] (in `Retry-After`,
+    /// as seconds or an HTTP-date, or in the body).
+    RetryAfterTooLong,
 }
 
 /// A retry policy.
@@ -39,6 +43,13 @@ pub enum GiveUpReason {
 /// 500, 502 and 504 with backoff, nothing else. A `Retry-After` is honoured exactly; otherwise
 /// the `n`-th retry waits a random time in `[0, min(max_delay, base_delay · 2ⁿ⁻¹)]` (full
 /// jitter).
+///
+/// Whatever the server asks for, the client never waits longer than
+/// [`max_retry_after`](Self::max_retry_after) (60 s by default) before a retry: a longer
+/// `Retry-After` (seconds or an HTTP-date) or body-given delay is not shortened but given up
+/// on, the error returned at once ([`GiveUpReason::RetryAfterTooLong`]), so that a server
+/// cannot park a client for years when it has no deadline. Past the overall deadline,
+/// [`GiveUpReason::Deadline`] is reported first.
 ///
 /// ```
 /// use std::time::Duration;
@@ -56,6 +67,13 @@ pub enum GiveUpReason {
 /// let failed = parse(500, &http::HeaderMap::new(), b"");
 /// assert_eq!(policy.decide(&failed, 1, true, false, Duration::ZERO), Decision::GiveUp(GiveUpReason::NotIdempotent));
 /// assert!(matches!(policy.decide(&failed, 1, true, true, Duration::ZERO), Decision::Retry(d) if d <= Duration::from_millis(100)));
+///
+/// // No deadline: a server asking for three years is not waited for.
+/// let patient = RetryPolicy::default().deadline(None);
+/// let mut h = http::HeaderMap::new();
+/// h.insert("retry-after", "99999999".parse()?);
+/// let parked = parse(503, &h, b"");
+/// assert_eq!(patient.decide(&parked, 1, false, false, Duration::ZERO), Decision::GiveUp(GiveUpReason::RetryAfterTooLong));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -66,6 +84,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The largest backoff.
     pub max_delay: Duration,
+    /// The longest server-given delay (`Retry-After`, or a delay in the body) the client waits;
+    /// a longer one makes it give up ([`GiveUpReason::RetryAfterTooLong`]).
+    pub max_retry_after: Duration,
     /// The time after the first attempt by which every attempt must have started.
     pub deadline: Option<Duration>,
     /// The API's catalog, for its retry advice per code.
@@ -76,12 +97,14 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 3 attempts, a 100 ms base, a 10 s maximum delay, a 30 s deadline, no catalog, keys set.
+    /// 3 attempts, a 100 ms base, a 10 s maximum backoff, at most 60 s waited for a
+    /// `Retry-After`, a 30 s deadline, no catalog, keys set.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
             deadline: Some(Duration::from_secs(30)),
             catalog: None,
             idempotency_keys: true,
@@ -105,6 +128,12 @@ impl RetryPolicy {
     /// Sets the largest backoff.
     pub fn max_delay(mut self, d: Duration) -> Self {
         self.max_delay = d;
+        self
+    }
+
+    /// Sets the longest server-given delay waited for.
+    pub fn max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
         self
     }
 
@@ -204,6 +233,9 @@ impl RetryPolicy {
             && elapsed.saturating_add(delay) > deadline
         {
             return Decision::GiveUp(GiveUpReason::Deadline);
+        }
+        if retry_after.is_some_and(|d| d > self.max_retry_after) {
+            return Decision::GiveUp(GiveUpReason::RetryAfterTooLong);
         }
         Decision::Retry(delay)
     }

@@ -3,10 +3,11 @@
 use std::fmt;
 use std::time::Instant;
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
 
 use super::retry::{Decision, RetryPolicy};
-use super::{RemoteError, parse_bytes};
+use super::{Parser, RemoteError};
 
 /// `Idempotency-Key`.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -55,6 +56,13 @@ impl std::error::Error for ClientError {
 /// cannot be cloned (a stream) is sent once. Each retry emits a `tracing` event with the
 /// attempt, the delay and the code.
 ///
+/// An error body is read up to [`max_error_body`](Self::max_error_body) bytes (1 MiB by
+/// default) and parsed with the client's [`Parser`]. A larger one, declared so in its
+/// `Content-Length` or found so while counting the chunks of a stream, is not read further nor
+/// kept: the error is [`Style::TooLarge`](crate::Style::TooLarge), with its status and
+/// headers, and the connection is closed. How long the client waits before a retry is bounded
+/// by the policy ([`RetryPolicy::max_retry_after`]), whatever the server asks.
+///
 /// ```no_run
 /// use errcat_client::{ClientError, RetryClient, RetryPolicy};
 /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
@@ -73,12 +81,47 @@ impl std::error::Error for ClientError {
 pub struct RetryClient {
     client: reqwest::Client,
     policy: RetryPolicy,
+    parser: Parser,
+    max_error_body: usize,
 }
 
 impl RetryClient {
-    /// Wraps a client.
+    /// The most bytes of an error body read by default: 1 MiB.
+    pub const DEFAULT_MAX_ERROR_BODY: usize = 1 << 20;
+
+    /// Wraps a client: error bodies up to [`DEFAULT_MAX_ERROR_BODY`](Self::DEFAULT_MAX_ERROR_BODY),
+    /// parsed with the default [`Parser`].
     pub fn new(client: reqwest::Client, policy: RetryPolicy) -> RetryClient {
-        RetryClient { client, policy }
+        RetryClient {
+            client,
+            policy,
+            parser: Parser::DEFAULT,
+            max_error_body: Self::DEFAULT_MAX_ERROR_BODY,
+        }
+    }
+
+    /// Sets the most bytes of an error body read: a larger body makes a
+    /// [`Style::TooLarge`](crate::Style::TooLarge) error, unread.
+    ///
+    /// ```
+    /// let client = errcat_client::RetryClient::new(reqwest::Client::new(), Default::default())
+    ///     .max_error_body(64 * 1024);
+    /// assert_eq!(client.error_body_limit(), 64 * 1024);
+    /// ```
+    pub fn max_error_body(mut self, bytes: usize) -> Self {
+        self.max_error_body = bytes;
+        self
+    }
+
+    /// The most bytes of an error body read.
+    pub fn error_body_limit(&self) -> usize {
+        self.max_error_body
+    }
+
+    /// Sets the parser's limits for error bodies.
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
     }
 
     /// The wrapped client, to build requests with.
@@ -125,8 +168,10 @@ impl RetryClient {
                 Ok(res) => {
                     let status = res.status().as_u16();
                     let headers = res.headers().clone();
-                    let body = res.bytes().await.unwrap_or_default();
-                    let err = parse_bytes(status, &headers, body);
+                    let err = match error_body(res, self.max_error_body).await {
+                        Some(body) => self.parser.parse_bytes(status, &headers, body),
+                        None => super::parse::too_large(status, &headers),
+                    };
                     let d =
                         self.policy
                             .decide(&err, attempt, unsafe_method, has_key, start.elapsed());
@@ -176,4 +221,53 @@ impl RetryClient {
             }
         }
     }
+}
+
+/// An error body, read up to `max` bytes; `None` when it is longer, as its `Content-Length`
+/// says (nothing read) or as counting its chunks finds (at most `max` bytes and one chunk held,
+/// then dropped). A body that fails midway reads as none, as it did when read whole.
+async fn error_body(mut res: reqwest::Response, max: usize) -> Option<Bytes> {
+    let declared = res.content_length();
+    if declared.is_some_and(|n| n > u64::try_from(max).unwrap_or(u64::MAX)) {
+        return None;
+    }
+    // A body in one chunk is kept as it came; from the second on, they are copied together
+    // into a buffer that grows by doubling but never past `max`.
+    let mut first = Bytes::new();
+    let mut joined: Vec<u8> = Vec::new();
+    let (mut chunks, mut len) = (0usize, 0usize);
+    loop {
+        let chunk = match res.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(_) => return Some(Bytes::new()),
+        };
+        len = len.saturating_add(chunk.len());
+        if len > max {
+            return None;
+        }
+        chunks += 1;
+        if chunks == 1 {
+            first = chunk;
+            continue;
+        }
+        if joined.capacity() < len {
+            let want = match chunks {
+                2 => declared
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or(len),
+                _ => joined.capacity().saturating_mul(2),
+            };
+            joined.reserve_exact(want.max(len).min(max) - joined.len());
+        }
+        if chunks == 2 {
+            joined.extend_from_slice(&std::mem::take(&mut first));
+        }
+        joined.extend_from_slice(&chunk);
+    }
+    Some(if chunks > 1 {
+        Bytes::from(joined)
+    } else {
+        first
+    })
 }

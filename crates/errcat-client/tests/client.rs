@@ -622,3 +622,87 @@ fn retry_after_header_is_digits_or_a_date() {
         assert_eq!(parse(503, &h, b"").retry_after, expected, "{value:?}");
     }
 }
+
+/// A server-given delay longer than `max_retry_after` (60 s by default) is given up on, however
+/// it is written and whether or not a deadline is set; no value overflows.
+#[test]
+fn retry_after_beyond_the_cap_is_given_up_on() {
+    let p = RetryPolicy::default().max_attempts(5).deadline(None);
+    let z = Duration::ZERO;
+    let with_header = |value: &str| {
+        let h = header_map(&[("retry-after".to_string(), value.to_string())]);
+        parse(503, &h, b"")
+    };
+    let too_long = Decision::GiveUp(GiveUpReason::RetryAfterTooLong);
+    let parked = with_header("99999999");
+    assert_eq!(parked.retry_after, Some(Duration::from_secs(99_999_999)));
+    assert_eq!(p.decide(&parked, 1, false, false, z), too_long);
+    // Past u64: read as the longest delay, not wrapped.
+    let huge = with_header("99999999999999999999999999");
+    assert_eq!(huge.retry_after, Some(Duration::from_secs(u64::MAX)));
+    assert_eq!(p.decide(&huge, 1, false, false, z), too_long);
+    assert_eq!(
+        p.decide(&huge, 1, false, false, Duration::MAX),
+        too_long,
+        "no overflow with the elapsed time either"
+    );
+    // An HTTP-date, against the response's Date.
+    let h = header_map(&[
+        (
+            "retry-after".to_string(),
+            "Fri, 31 Dec 9999 23:59:59 GMT".to_string(),
+        ),
+        (
+            "date".to_string(),
+            "Sun, 06 Nov 1994 08:49:37 GMT".to_string(),
+        ),
+    ]);
+    let dated = parse(503, &h, b"");
+    assert!(
+        dated
+            .retry_after
+            .is_some_and(|d| d > Duration::from_secs(8000 * 365 * 86400))
+    );
+    assert_eq!(p.decide(&dated, 1, false, false, z), too_long);
+    let h = header_map(&[
+        (
+            "retry-after".to_string(),
+            "Sun, 06 Nov 1994 08:50:37 GMT".to_string(),
+        ),
+        (
+            "date".to_string(),
+            "Sun, 06 Nov 1994 08:49:37 GMT".to_string(),
+        ),
+    ]);
+    assert_eq!(
+        p.decide(&parse(503, &h, b""), 1, false, false, z),
+        Decision::Retry(Duration::from_secs(60))
+    );
+    // In the body: Google's RetryInfo.
+    let body = br#"{"error":{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"99999999s"}]}}"#;
+    let google = parse(429, &HeaderMap::new(), body);
+    assert_eq!(google.retry_after, Some(Duration::from_secs(99_999_999)));
+    assert_eq!(p.decide(&google, 1, false, false, z), too_long);
+    // Up to the cap, honoured exactly.
+    assert_eq!(
+        p.decide(&with_header("60"), 1, false, false, z),
+        Decision::Retry(Duration::from_secs(60))
+    );
+    assert_eq!(p.decide(&with_header("61"), 1, false, false, z), too_long);
+    // The cap is the policy's; backoff (no Retry-After) is bounded by max_delay as before.
+    let longer = p.clone().max_retry_after(Duration::from_secs(3600));
+    assert_eq!(
+        longer.decide(&with_header("61"), 1, false, false, z),
+        Decision::Retry(Duration::from_secs(61))
+    );
+    assert!(matches!(
+        p.decide(&err_with(503, None, ""), 4, false, false, z),
+        Decision::Retry(d) if d <= p.max_delay
+    ));
+    // With a deadline, one past it is reported as the deadline, as before.
+    let p = p.deadline(Some(Duration::from_secs(30)));
+    assert_eq!(
+        p.decide(&parked, 1, false, false, z),
+        Decision::GiveUp(GiveUpReason::Deadline)
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{RemoteError, RemoteField, RemoteSource, Style};
+use crate::{Parser, RemoteError, RemoteField, RemoteSource, Style};
 
 use super::reader::FieldMap;
 use super::shapes::{ErrorKind, ErrorObj, Many, Top};
@@ -21,6 +21,72 @@ pub(super) fn seconds(st: &Store<'_>, t: Text) -> Option<Duration> {
 
 pub(super) fn owned(s: Option<&str>) -> Option<String> {
     s.map(str::to_owned)
+}
+
+/// The field errors kept, in the body's order, up to [`Parser::max_fields`] of them and
+/// [`Parser::max_field_bytes`] of their text; and how many were not. Once one is refused, so is
+/// every one after it: what is kept is always the first ones.
+pub(super) struct Kept {
+    fields: Vec<RemoteField>,
+    dropped: usize,
+    bytes: usize,
+    max_fields: usize,
+    max_bytes: usize,
+    full: bool,
+}
+
+impl Kept {
+    fn new(limits: &Parser) -> Kept {
+        Kept {
+            fields: Vec::new(),
+            dropped: 0,
+            bytes: 0,
+            max_fields: limits.max_fields,
+            max_bytes: limits.max_field_bytes,
+            full: false,
+        }
+    }
+
+    /// Whether a field error with `len` bytes of text is kept; if not, it is counted.
+    fn admit(&mut self, len: usize) -> bool {
+        let bytes = self.bytes.saturating_add(len);
+        if !self.full && self.fields.len() < self.max_fields && bytes <= self.max_bytes {
+            self.bytes = bytes;
+            return true;
+        }
+        self.full = true;
+        self.dropped = self.dropped.saturating_add(1);
+        false
+    }
+
+    /// Keeps a field error, if it is admitted.
+    fn offer(&mut self, f: Option<RemoteField>) {
+        if let Some(f) = f {
+            let len =
+                f.source.as_str().len() + f.code.as_ref().map_or(0, String::len) + f.message.len();
+            if self.admit(len) {
+                self.fields.push(f);
+            }
+        }
+    }
+
+    /// Counts `n` field errors not kept (list objects past [`Parser::max_items`]).
+    fn skip(&mut self, n: usize) {
+        self.dropped = self.dropped.saturating_add(n);
+    }
+
+    /// Whether no field error was offered.
+    fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.dropped == 0
+    }
+
+    /// The field errors of every item of `list` that says where it points.
+    fn items(&mut self, st: &Store<'_>, list: List) {
+        for i in st.of(list) {
+            self.offer(field_of(st, i));
+        }
+        self.skip(list.dropped);
+    }
 }
 
 /// A field error from an item, if it says where it points.
@@ -75,38 +141,44 @@ fn loc_source(st: &Store<'_>, loc: &[Text]) -> Option<RemoteSource> {
 }
 
 /// `{field, message}` lists, else a lone `field` naming the message's field.
-fn name_fields(st: &Store<'_>, list: List, field: Text, message: Text) -> Vec<RemoteField> {
+fn name_fields(st: &Store<'_>, kept: &mut Kept, list: List, field: Text, message: Text) {
     if !list.is_empty() {
-        return st.of(list).filter_map(|i| field_of(st, i)).collect();
+        return kept.items(st, list);
     }
-    match st.get(field) {
-        Some(f) => vec![RemoteField {
+    if let Some(f) = st.get(field) {
+        kept.offer(Some(RemoteField {
             source: RemoteSource::Name(f.to_owned()),
             code: None,
             message: st.get(message).unwrap_or("").to_owned(),
-        }],
-        None => Vec::new(),
+        }));
     }
 }
 
-fn map_fields(st: &Store<'_>, map: &FieldMap) -> Vec<RemoteField> {
-    map.0
-        .iter()
-        .map(|&(k, m)| RemoteField {
-            source: RemoteSource::Name(st.get(k).unwrap_or("").to_owned()),
-            code: None,
-            message: st.get(m).unwrap_or("").to_owned(),
-        })
-        .collect()
+/// A field map's messages, each a field error under its name. The name is copied into each
+/// kept one (a [`RemoteSource`] owns its text): [`Kept`] bounds the copies, and nothing is
+/// copied for one it does not keep.
+fn map_fields(st: &Store<'_>, kept: &mut Kept, map: &FieldMap) {
+    for &(name, msgs) in &map.entries {
+        let name = st.get(name).unwrap_or("");
+        for &m in st.texts_of(msgs) {
+            let message = st.get(m).unwrap_or("");
+            if kept.admit(name.len() + message.len()) {
+                kept.fields.push(RemoteField {
+                    source: RemoteSource::Name(name.to_owned()),
+                    code: None,
+                    message: message.to_owned(),
+                });
+            }
+        }
+    }
+    kept.skip(map.dropped);
 }
 
-fn errors_fields(st: &Store<'_>, errors: &Many) -> Vec<RemoteField> {
+fn errors_fields(st: &Store<'_>, kept: &mut Kept, errors: &Many) {
     if errors.is_list {
-        st.of(errors.items)
-            .filter_map(|i| field_of(st, i))
-            .collect()
+        kept.items(st, errors.items);
     } else {
-        map_fields(st, &errors.map)
+        map_fields(st, kept, &errors.map);
     }
 }
 
@@ -122,7 +194,8 @@ fn is_google(st: &Store<'_>, e: &ErrorObj) -> bool {
         })
 }
 
-pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
+pub(super) fn classify(top: &Top, st: &Store<'_>, limits: &Parser, out: &mut RemoteError) {
+    let mut kept = Kept::new(limits);
     out.request_id = owned(st.first(&[top.request_id.text, top.meta_request_id]));
     out.action = st.owned(top.action);
     out.docs = st.owned(top.docs.text);
@@ -146,13 +219,14 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                     }
                     for v in st.of(d.field_violations) {
                         if let Some(f) = st.get(v.name.text) {
-                            out.fields.push(RemoteField {
+                            kept.offer(Some(RemoteField {
                                 source: RemoteSource::Name(f.to_owned()),
                                 code: st.owned(v.reason),
                                 message: st.get(v.text.text).unwrap_or("").to_owned(),
-                            });
+                            }));
                         }
                     }
+                    kept.skip(d.field_violations.dropped);
                     if retry.is_none() {
                         retry = seconds(st, d.retry);
                     }
@@ -163,6 +237,7 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                         out.request_id = st.owned(d.request_id);
                     }
                 }
+                kept.skip(e.details.dropped);
                 out.code = owned(reason.or(st.get(e.status)));
             } else if top.success
                 || top.meta
@@ -173,7 +248,7 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                 out.style = Style::Nested;
                 out.code = st.owned(e.code);
                 out.message = st.owned(e.message);
-                out.fields = name_fields(st, e.fields, e.field, e.message);
+                name_fields(st, &mut kept, e.fields, e.field, e.message);
             } else if e.kind.is_some() || e.doc_url.is_some() || e.param.is_some() {
                 out.style = Style::Stripe;
                 out.code = owned(st.first(&[e.code, e.kind]));
@@ -182,25 +257,25 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                     out.docs = st.owned(e.doc_url);
                 }
                 if let Some(p) = st.get(e.param) {
-                    out.fields.push(RemoteField {
+                    kept.offer(Some(RemoteField {
                         source: RemoteSource::Parameter(p.to_owned()),
                         code: out.code.clone(),
                         message: out.message.clone().unwrap_or_default(),
-                    });
+                    }));
                 }
             } else {
                 out.style = Style::Microsoft;
                 out.code = st.owned(e.code);
                 out.message = st.owned(e.message);
-                out.fields = st.of(e.details).filter_map(|i| field_of(st, i)).collect();
-                if out.fields.is_empty()
+                kept.items(st, e.details);
+                if kept.is_empty()
                     && let Some(t) = st.get(e.target)
                 {
-                    out.fields.push(RemoteField {
+                    kept.offer(Some(RemoteField {
                         source: RemoteSource::Name(t.to_owned()),
                         code: out.code.clone(),
                         message: out.message.clone().unwrap_or_default(),
-                    });
+                    }));
                 }
             }
         }
@@ -209,15 +284,15 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
             out.message = owned(st.first(&[top.message, top.error_description]));
             if top.success || st.is_numeric(top.code) {
                 out.style = Style::Simple;
-                out.fields = name_fields(st, top.fields, top.field, top.message);
+                name_fields(st, &mut kept, top.fields, top.field, top.message);
             } else {
                 out.style = Style::Flat;
-                out.fields = map_fields(st, &top.context_errors);
+                map_fields(st, &mut kept, &top.context_errors);
                 if retry.is_none() {
                     retry = seconds(st, top.context_retry);
                 }
-                if out.fields.is_empty() {
-                    out.fields = errors_fields(st, &top.errors);
+                if kept.is_empty() {
+                    errors_fields(st, &mut kept, &top.errors);
                 }
             }
         }
@@ -239,14 +314,15 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                 if out.request_id.is_none() {
                     out.request_id = st.owned(top.trace_id);
                 }
-                out.fields = errors_fields(st, &top.errors);
-                out.fields.extend(st.of(top.invalid_params).filter_map(|p| {
-                    Some(RemoteField {
-                        source: RemoteSource::Name(st.owned(p.name.text)?),
+                errors_fields(st, &mut kept, &top.errors);
+                for p in st.of(top.invalid_params) {
+                    kept.offer(st.owned(p.name.text).map(|name| RemoteField {
+                        source: RemoteSource::Name(name),
                         code: None,
                         message: st.first(&[p.reason, p.text.text]).unwrap_or("").to_owned(),
-                    })
-                }));
+                    }));
+                }
+                kept.skip(top.invalid_params.dropped);
             } else if top.errors.is_list && !top.errors.items.is_empty() {
                 out.style = Style::JsonApi;
                 let list = st.of(top.errors.items);
@@ -260,7 +336,7 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                     out.code = st.owned(m.code);
                     out.message = st.owned(m.text.text);
                 }
-                out.fields = list.clone().filter_map(|i| field_of(st, i)).collect();
+                kept.items(st, top.errors.items);
                 if retry.is_none() {
                     retry = list.clone().find_map(|i| seconds(st, i.retry));
                 }
@@ -268,21 +344,18 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                 out.style = Style::CodeMessage;
                 out.code = st.owned(top.code);
                 out.message = st.owned(top.message);
-                out.fields = st.of(top.details).filter_map(|i| field_of(st, i)).collect();
-                if out.fields.is_empty() {
-                    out.fields = name_fields(st, top.fields, top.field, top.message);
+                kept.items(st, top.details);
+                if kept.is_empty() {
+                    name_fields(st, &mut kept, top.fields, top.field, top.message);
                 }
-                if out.fields.is_empty() {
-                    out.fields = errors_fields(st, &top.errors);
+                if kept.is_empty() {
+                    errors_fields(st, &mut kept, &top.errors);
                 }
             } else if detail.is_some() || top.detail.is_list {
                 out.style = Style::Detail;
                 out.message = owned(detail);
                 if top.detail.is_list {
-                    out.fields = st
-                        .of(top.detail.items)
-                        .filter_map(|i| field_of(st, i))
-                        .collect();
+                    kept.items(st, top.detail.items);
                     out.message = st.of(top.detail.items).find_map(|i| st.owned(i.text.text));
                 }
                 out.code = st.owned(top.code);
@@ -290,7 +363,7 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
                 out.style = Style::Message;
                 out.message = st.owned(top.message);
                 out.code = st.owned(top.code);
-                out.fields = errors_fields(st, &top.errors);
+                errors_fields(st, &mut kept, &top.errors);
             } else {
                 out.style = Style::Unrecognized;
                 out.code = st.owned(top.code);
@@ -300,4 +373,6 @@ pub(super) fn classify(top: &Top, st: &Store<'_>, out: &mut RemoteError) {
     if out.retry_after.is_none() {
         out.retry_after = retry;
     }
+    out.fields = kept.fields;
+    out.fields_dropped = kept.dropped;
 }

@@ -14,6 +14,13 @@
 //! repeated member keeps its last value (a list adds to what it read before), and unknown
 //! members are skipped.
 //!
+//!
+//! What a read keeps is bounded by the [`Parser`]'s limits, not by the body: a list stores at
+//! most [`Parser::max_items`] objects (all lists together; the rest are read as strictly, into
+//! a slot that is then given back, and counted), a field map at most [`Parser::max_fields`]
+//! messages (the rest checked and counted), and classification keeps field errors up to
+//! [`Parser::max_fields`] and [`Parser::max_field_bytes`] (see [`classify::Kept`]).
+//!
 //! [`store`] holds the texts and items, [`reader`] the lenient readers, [`shapes`] the slots
 //! of every shape, [`classify`] the result built from them; this module reads the headers and
 //! tells a JSON body from an HTML page, plain text or nothing.
@@ -29,7 +36,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName};
 
 use crate::scan;
-use crate::{RemoteError, Style};
+use crate::{Parser, RemoteError, Style};
 
 use classify::classify;
 use shapes::{Top, read};
@@ -40,7 +47,12 @@ static X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id"
 static CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
 /// Parses an error response. See [`crate::parse()`].
-pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> RemoteError {
+pub(crate) fn parse_bytes(
+    limits: &Parser,
+    status: u16,
+    headers: &HeaderMap,
+    raw: Bytes,
+) -> RemoteError {
     let mut out = RemoteError {
         status,
         code: None,
@@ -50,6 +62,7 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
         docs: None,
         retry_after: None,
         fields: Vec::new(),
+        fields_dropped: 0,
         style: Style::Empty,
         raw: Bytes::new(),
     };
@@ -86,9 +99,9 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
             let mut top = Top::default();
             let read = std::str::from_utf8(body)
                 .map_err(|_| scan::NotJson)
-                .and_then(|text| read(text, &mut top));
+                .and_then(|text| read(text, limits, &mut top));
             match read {
-                Ok(Some(st)) => classify(&top, &st, &mut out),
+                Ok(Some(st)) => classify(&top, &st, limits, &mut out),
                 Ok(None) => out.style = Style::Unrecognized,
                 Err(_) => out.style = Style::NotJson,
             }
@@ -121,6 +134,15 @@ pub(crate) fn parse_bytes(status: u16, headers: &HeaderMap, raw: Bytes) -> Remot
         out.retry_after = Some(d);
     }
     out.raw = raw;
+    out
+}
+
+/// An error whose body was not read: too large. What the status and headers say, with
+/// [`Style::TooLarge`].
+#[cfg(feature = "reqwest")]
+pub(crate) fn too_large(status: u16, headers: &HeaderMap) -> RemoteError {
+    let mut out = parse_bytes(&Parser::DEFAULT, status, headers, Bytes::new());
+    out.style = Style::TooLarge;
     out
 }
 

@@ -106,19 +106,44 @@ pub(super) fn fill<T: Fill>(r: &mut Reader<'_>, t: &mut T) -> Result<bool> {
     }
 }
 
+/// Reads a value as [`read_text`] does, keeping nothing: whether it was a text (a string or a
+/// number), held to the same rules.
+fn check_text(r: &mut Reader<'_>) -> Result<bool> {
+    match r.s.peek()? {
+        b'"' => r.s.string().map(|_| true),
+        b'-' | b'0'..=b'9' => r.s.number().map(|_| true),
+        _ => r.s.shallow().map(|()| false),
+    }
+}
+
 /// Reads a text, or an array of texts, as a run of [`Store::texts`].
 pub(super) fn texts(r: &mut Reader<'_>) -> Result<Texts> {
+    texts_up_to(r, usize::MAX).map(|(run, _)| run)
+}
+
+/// [`texts`], storing at most `room` of them; the texts past it are read as strictly, not
+/// stored, and counted.
+fn texts_up_to(r: &mut Reader<'_>, room: usize) -> Result<(Texts, usize)> {
     let from = r.st.texts.len();
+    let mut dropped = 0;
     match r.s.peek()? {
         b'[' => {
             let mut more = r.s.open_array()?;
             while more {
-                let t = read_text(r)?;
-                if t.is_some() {
-                    r.st.texts.push(t);
+                if r.st.texts.len() - from < room {
+                    let t = read_text(r)?;
+                    if t.is_some() {
+                        r.st.texts.push(t);
+                    }
+                } else if check_text(r)? {
+                    dropped += 1;
                 }
                 more = r.s.more_elements()?;
             }
+        }
+        b'"' if room == 0 => {
+            r.s.string()?;
+            dropped += 1;
         }
         b'"' => {
             let span = r.s.string()?;
@@ -127,24 +152,36 @@ pub(super) fn texts(r: &mut Reader<'_>) -> Result<Texts> {
         }
         _ => r.s.shallow()?,
     }
-    Ok(Texts {
+    let run = Texts {
         from,
         to: r.st.texts.len(),
-    })
+    };
+    Ok((run, dropped))
 }
 
-/// `{"name": ["message", ...], ...}` (errcat flat's `context.errors`, Laravel, ASP.NET), as
-/// (name, message) pairs in order.
+/// `{"name": ["message", ...], ...}` (errcat flat's `context.errors`, Laravel, ASP.NET): one
+/// entry per name with its run of messages, in order. It stores at most
+/// [`Parser::max_fields`](crate::Parser::max_fields) messages in all and counts the others;
+/// the name is stored once, however many messages it has.
 #[derive(Debug, Default)]
-pub(crate) struct FieldMap(pub(super) Vec<(Text, Text)>);
+pub(crate) struct FieldMap {
+    /// Each name, and its messages.
+    pub(super) entries: Vec<(Text, Texts)>,
+    /// The messages stored, over every entry.
+    kept: usize,
+    /// The messages past the limit: read, not stored.
+    pub(super) dropped: usize,
+}
 
 impl Fill for FieldMap {
     fn member(&mut self, key: &Key<'_>, r: &mut Reader<'_>) -> Result<()> {
-        let msgs = texts(r)?;
+        let room = r.st.max_fields.saturating_sub(self.kept);
+        let (msgs, dropped) = texts_up_to(r, room)?;
+        self.dropped = self.dropped.saturating_add(dropped);
         if msgs.to > msgs.from {
+            self.kept += msgs.to - msgs.from;
             let name = r.st.string(key.span);
-            let msgs = r.st.texts_of(msgs);
-            self.0.extend(msgs.iter().map(|&msg| (name, msg)));
+            self.entries.push((name, msgs));
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! The shapes' members: one slot per member any known envelope shape has, read in one pass.
 
+use crate::Parser;
 use crate::scan::{Result, Scanner};
 
 use super::reader::{FieldMap, Fill, Key, Reader, fill, read_text, text, texts};
@@ -7,19 +8,28 @@ use super::store::{Item, List, Ranked, Store, Text};
 
 /// Reads an array of objects onto `list`: each is stored in [`Store::items`] and filled there,
 /// never moved. Anything else leaves the list as it is.
+///
+/// An object past [`Parser::max_items`](crate::Parser::max_items) is filled all the same (so
+/// it is held to the same rules), then given back with everything it stored, and counted in
+/// [`List::dropped`].
 pub(super) fn list(r: &mut Reader<'_>, list: &mut List) -> Result<()> {
     if r.s.peek()? != b'[' {
         return r.s.shallow();
     }
     let mut more = r.s.open_array()?;
     while more {
+        let mark = r.st.mark();
         let at = r.st.items.len();
         r.st.items.push(Item::default());
-        if fill(r, &mut ItemAt(at))? {
+        let was_obj = fill(r, &mut ItemAt(at))?;
+        if was_obj && r.st.keeps_item(at) {
             r.st.link(list, at);
         } else {
-            // No object: nothing was stored after it.
-            r.st.items.truncate(at);
+            // No object, or one past the limit: nothing else points to what it stored.
+            if was_obj {
+                list.dropped = list.dropped.saturating_add(1);
+            }
+            r.st.rollback(mark);
         }
         more = r.s.more_elements()?;
     }
@@ -359,10 +369,10 @@ impl Fill for Top {
 
 /// Reads a body (checked as UTF-8) into `top`; what else it keeps, or `None` when the body is
 /// JSON but not an object.
-pub(super) fn read<'a>(body: &'a str, top: &mut Top) -> Result<Option<Store<'a>>> {
+pub(super) fn read<'a>(body: &'a str, limits: &Parser, top: &mut Top) -> Result<Option<Store<'a>>> {
     let mut r = Reader {
         s: Scanner::new(body),
-        st: Store::new(body),
+        st: Store::new(body, limits),
     };
     let was_obj = fill(&mut r, top)?;
     r.s.end()?;

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 
+use crate::Parser;
 use crate::scan::{self, Number, Span};
 
 /// A value kept as text: a span of the body, or a string the reader made (an escaped string
@@ -39,16 +40,54 @@ pub(crate) struct Store<'a> {
     pub(super) items: Vec<Item>,
     /// The texts of every [`Texts`].
     pub(super) texts: Vec<Text>,
+    /// The most items stored ([`Parser::max_items`]).
+    max_items: usize,
+    /// The most messages a field map stores ([`Parser::max_fields`]).
+    pub(super) max_fields: usize,
+}
+
+/// How far a read had stored, to give back what an item read past [`Parser::max_items`]
+/// stored.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mark {
+    items: usize,
+    texts: usize,
+    made: usize,
 }
 
 impl<'a> Store<'a> {
-    pub(super) fn new(body: &'a str) -> Self {
+    pub(super) fn new(body: &'a str, limits: &Parser) -> Self {
         Store {
             body,
             made: Vec::new(),
             items: SPARE_ITEMS.try_with(Cell::take).unwrap_or_default(),
             texts: Vec::new(),
+            max_items: limits.max_items,
+            max_fields: limits.max_fields,
         }
+    }
+
+    /// Whether the item at index `at` may be kept: it is within [`Parser::max_items`].
+    #[inline(always)]
+    pub(super) fn keeps_item(&self, at: usize) -> bool {
+        at < self.max_items
+    }
+
+    /// How far the read has stored.
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            items: self.items.len(),
+            texts: self.texts.len(),
+            made: self.made.len(),
+        }
+    }
+
+    /// Gives back everything stored since `mark`: an item read past [`Parser::max_items`],
+    /// and whatever it holds. (Memory stays bounded: at most one such item per open list.)
+    pub(super) fn rollback(&mut self, mark: Mark) {
+        self.items.truncate(mark.items);
+        self.texts.truncate(mark.texts);
+        self.made.truncate(mark.made);
     }
 
     /// The string of a text.
@@ -174,16 +213,19 @@ impl Drop for Store<'_> {
 }
 
 /// A list of items in [`Store::items`], linked through [`Item::next`]: one more than the index
-/// of its first and last item, 0 when empty.
+/// of its first and last item, 0 when empty; and how many objects it had past
+/// [`Parser::max_items`], not stored.
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct List {
     pub(super) first: usize,
     pub(super) last: usize,
+    pub(super) dropped: usize,
 }
 
 impl List {
+    /// Whether the list had no object: none stored, none [dropped](List::dropped).
     pub(super) fn is_empty(self) -> bool {
-        self.first == 0
+        self.first == 0 && self.dropped == 0
     }
 }
 
