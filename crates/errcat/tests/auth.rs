@@ -340,6 +340,34 @@ async fn an_api_key_header_is_read_when_configured() {
     assert_eq!((r.status, r.code.as_str()), (401, "malformed_credentials"));
 }
 
+/// Behind a trusted proxy, a key's allowed networks are checked against the client's whole
+/// address, not the /64 its limits are keyed by, nor the proxy's.
+#[tokio::test]
+async fn allowed_networks_see_the_whole_forwarded_ipv6_address() {
+    let store = MemoryStore::new();
+    let hasher = KeyHasher::sha256();
+    let one_host = ApiKeySecret::generate("mfx", "test").expect("key");
+    let record = KeyRecord::new(&one_host, &hasher, "k", "acct")
+        .scopes(["faxes:read"])
+        .networks(vec!["2001:db8:1:2::7/128".parse().expect("net")]);
+    store.put(&record).await.expect("put");
+    let client_ip = errcat::axum::ClientIp::new()
+        .trust_proxies(["127.0.0.1"])
+        .expect("networks");
+    let base = serve(Auth::new(store).client_ip(client_ip).no_failure_limit()).await;
+    let from = |addr: &str| {
+        reqwest::Client::new()
+            .get(format!("{base}/faxes"))
+            .header(AUTHORIZATION, format!("Bearer {}", one_host.expose()))
+            .header("x-forwarded-for", addr.to_owned())
+    };
+    let r = reply(from("2001:db8:1:2::7")).await;
+    assert_eq!(r.status, 200, "the allowed host: {}", r.body);
+    // Same /64, another host: refused.
+    let r = reply(from("2001:db8:1:2::8")).await;
+    refused(&r, 403, "address_not_allowed", "");
+}
+
 #[tokio::test]
 async fn failures_are_limited_per_address_and_a_valid_key_still_passes() {
     let store = MemoryStore::new();

@@ -53,13 +53,13 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request};
 use axum::response::{IntoResponse as _, Response};
 use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyRecord, KeyStore, unix_now};
 use errcat_store::{Limiter, MemoryStore, RateLimitStore, Window};
@@ -400,13 +400,10 @@ fn credentials<'r>(req: &'r Request, header: Option<&HeaderName>) -> Result<Opti
 
 impl Shared {
     fn client(&self, req: &Request) -> Option<(String, Option<IpAddr>)> {
-        let key = self.client_ip.key(req)?;
-        let addr = key.parse::<IpAddr>().ok().or_else(|| {
-            req.extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip())
-        });
-        Some((key, addr))
+        // The key (a network for IPv6) bounds failures; allowed networks are checked against
+        // the whole address. An obfuscated client behind a proxy has no address: a key limited
+        // to networks refuses it rather than checking the proxy's.
+        Some((self.client_ip.key(req)?, self.client_ip.address(req)))
     }
 
     /// What authentication needs of a request, taken before any wait (a request is not `Sync`).
