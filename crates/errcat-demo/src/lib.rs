@@ -91,6 +91,9 @@ pub struct DemoConfig {
     /// the OpenAPI document). Off by default: they are unauthenticated and exist only to show
     /// the internal, panic, timeout and load-shedding answers on a local machine.
     pub debug_routes: bool,
+    /// The longest wait for the store on any one decision (authentication, limits,
+    /// idempotency) before the store counts as down (`fail_open` then decides).
+    pub store_timeout: Duration,
 }
 
 /// Where the demo keeps rate limits and idempotency keys.
@@ -119,6 +122,7 @@ impl Default for DemoConfig {
             key_cache_ttl: Duration::from_secs(5),
             auth_failures_per_minute: 20,
             debug_routes: false,
+            store_timeout: Duration::from_millis(250),
         }
     }
 }
@@ -176,6 +180,7 @@ pub async fn app(
     // wrong method is still a 405 without a key.
     let authenticate = Auth::new(key_store.clone())
         .hasher(hasher)
+        .store_timeout(config.store_timeout)
         .limit_failures(
             limit_store(&config),
             Window::per_minute("auth-failures", config.auth_failures_per_minute),
@@ -185,6 +190,7 @@ pub async fn app(
     let idempotency = Idempotency::new(idempotency_store(&config))
         .scope(principal_key)
         .on_store_error(fail_mode(&config))
+        .store_timeout(config.store_timeout)
         .layer();
     // Seed 000: an account key on an operational route, or an environment key on an account
     // route, is its own refusal, before any scope is looked at.
@@ -309,7 +315,8 @@ fn address_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axu
             Policy::new("ip", ClientIp::new())
                 .window(Window::per_second("ip-second", config.ip_rate)),
         )
-        .on_store_error(fail_mode(config));
+        .on_store_error(fail_mode(config))
+        .store_timeout(config.store_timeout);
     match limits.layer(catalog) {
         Ok(layer) => layer,
         // The window names no code of its own: the catalog's rate_limited role always
@@ -340,7 +347,8 @@ fn principal_limits(
                 .window(Window::per_second("second", config.key_rate))
                 .window(Window::per_hour("hour", config.key_hourly)),
         )
-        .on_store_error(fail_mode(config));
+        .on_store_error(fail_mode(config))
+        .store_timeout(config.store_timeout);
     match limits.layer(catalog) {
         Ok(layer) => layer,
         // The windows above name no code of their own: the catalog's rate_limited role

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use errcat::StyleKind;
-use errcat::store::{RedisConfig, RedisStore};
+use errcat::store::RedisStore;
 use errcat_demo::{DemoConfig, DemoKeys, DemoStore};
 use errcat_testkit::redis::RedisServer;
 use reqwest::header::AUTHORIZATION;
@@ -207,7 +207,7 @@ async fn a_revocation_on_one_instance_stops_the_key_on_another() {
     };
     let store = || async {
         DemoStore::Redis(
-            RedisStore::connect(&redis.url(), RedisConfig::new())
+            RedisStore::connect(&redis.url(), patient_redis())
                 .await
                 .unwrap_or_else(|e| panic!("{e}")),
         )
@@ -218,6 +218,7 @@ async fn a_revocation_on_one_instance_stops_the_key_on_another() {
         keys: keys.clone(),
         // The bound on how late another instance sees a revocation: none here.
         key_cache_ttl: Duration::ZERO,
+        store_timeout: PATIENT,
         ..DemoConfig::default()
     };
     let a = demo(config(store().await)).await;

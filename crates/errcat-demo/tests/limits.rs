@@ -6,9 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Reply, client, demo, send};
+use common::{PATIENT, Reply, client, demo, patient_redis, send};
 use errcat::StyleKind;
-use errcat::store::{ManualClock, MemoryStore, RedisConfig, RedisStore};
+use errcat::store::{ManualClock, MemoryStore, RedisStore};
 use errcat_demo::{DemoConfig, DemoKeys, DemoStore};
 use errcat_testkit::redis::RedisServer;
 
@@ -19,6 +19,14 @@ fn keys() -> &'static DemoKeys {
 }
 
 /// The default configuration, with this file's keys.
+/// [`base`], with the store given all the time it needs: for tests that are not about faults.
+fn patient() -> DemoConfig {
+    DemoConfig {
+        store_timeout: PATIENT,
+        ..base()
+    }
+}
+
 fn base() -> DemoConfig {
     DemoConfig {
         keys: keys().clone(),
@@ -32,7 +40,7 @@ fn redis_server() -> Option<RedisServer> {
 }
 
 async fn redis_store(server: &RedisServer) -> DemoStore {
-    let store = RedisStore::connect(&server.url(), RedisConfig::new())
+    let store = RedisStore::connect(&server.url(), patient_redis())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     DemoStore::Redis(store)
@@ -123,7 +131,7 @@ async fn two_hundred_concurrent_retries_create_one_fax_on_redis_one_and_two_inst
     let Some(redis) = redis_server() else { return };
     let one = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..base()
+        ..patient()
     })
     .await;
     one_key_runs_once(std::slice::from_ref(&one.base)).await;
@@ -132,12 +140,12 @@ async fn two_hundred_concurrent_retries_create_one_fax_on_redis_one_and_two_inst
     let Some(redis) = redis_server() else { return };
     let a = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..base()
+        ..patient()
     })
     .await;
     let b = demo(DemoConfig {
         store: redis_store(&redis).await,
-        ..base()
+        ..patient()
     })
     .await;
     one_key_runs_once(&[a.base.clone(), b.base.clone()]).await;
@@ -149,7 +157,7 @@ async fn two_instances_sharing_redis_admit_no_more_than_the_limit() {
     let config = |store| DemoConfig {
         store,
         key_hourly: 20,
-        ..base()
+        ..patient()
     };
     let a = demo(config(redis_store(&redis).await)).await;
     let b = demo(config(redis_store(&redis).await)).await;

@@ -149,9 +149,15 @@ mod redis {
     use errcat_testkit::redis::RedisServer;
 
     async fn connect(server: &RedisServer) -> RedisStore {
-        RedisStore::connect(&server.url(), RedisConfig::new().prefix("keys"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
+        RedisStore::connect(
+            &server.url(),
+            // A busy machine can stall a round trip past the default 500 ms.
+            RedisConfig::new()
+                .prefix("keys")
+                .response_timeout(std::time::Duration::from_secs(30)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,6 +82,8 @@ async fn keys(store: &dyn KeyStore, hasher: &KeyHasher) -> Keys {
 }
 
 async fn serve(auth: Auth) -> String {
+    // No test here is about a slow store: a busy machine's stall must not turn into a 503.
+    let auth = auth.store_timeout(Duration::from_secs(30));
     let c = catalog();
     let per_key = RateLimit::new(MemoryStore::with_clock(ManualClock::new()))
         .policy(Policy::new("keys", principal_key).window(Window::per_hour("hour", 1000)))
@@ -450,9 +452,14 @@ mod redis {
     use errcat_testkit::redis::RedisServer;
 
     async fn connect(server: &RedisServer) -> RedisStore {
-        RedisStore::connect(&server.url(), RedisConfig::new().prefix("auth"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
+        RedisStore::connect(
+            &server.url(),
+            RedisConfig::new()
+                .prefix("auth")
+                .response_timeout(Duration::from_secs(30)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
