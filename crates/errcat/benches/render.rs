@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use errcat::{Renderer, RequestInfo, StyleKind};
+use errcat::{FieldError, FieldSource, JsonPointer, Renderer, RequestInfo, StyleKind};
 use serde_json::json;
 
 #[path = "common.rs"]
@@ -92,9 +92,41 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// The flat style groups field errors by field: 60 000 of them over 20 000 fields, all shown
+/// (the grouping is linear), and the same error under the default bound of 100.
+fn many_fields(c: &mut Criterion) {
+    let catalog = common::catalog();
+    let err = common::error(&catalog).fields_from((0..60_000).map(|i| {
+        FieldError::at(
+            FieldSource::Pointer(JsonPointer::from_tokens([
+                "items".to_string(),
+                (i % 20_000).to_string(),
+            ])),
+            "must not be empty",
+        )
+    }));
+    let req = RequestInfo::new(common::REQUEST_ID);
+    let mut group = c.benchmark_group("flat_60k_fields");
+    let mut buf = Vec::with_capacity(4 << 20);
+    for (name, max) in [
+        ("all_grouped", usize::MAX),
+        ("default_bound", Renderer::DEFAULT_MAX_FIELD_ERRORS),
+    ] {
+        let renderer = Renderer::new(catalog.clone(), StyleKind::Flat).with_max_field_errors(max);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                let head = renderer.render(black_box(&err), black_box(&req), &mut buf);
+                black_box((head.is_ok(), buf.len()))
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = bench
+    targets = bench, many_fields
 }
 criterion_main!(benches);

@@ -395,6 +395,7 @@ pub struct ApiError {
     status: Option<u16>,
     context: Vec<(Cow<'static, str>, Value)>,
     fields: Vec<FieldError>,
+    omitted_fields: usize,
     retry_after: Option<u32>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -407,6 +408,7 @@ impl ApiError {
             status: None,
             context: Vec::new(),
             fields: Vec::new(),
+            omitted_fields: 0,
             retry_after: None,
             source: None,
         }
@@ -442,6 +444,23 @@ impl ApiError {
     /// Adds field errors.
     pub fn fields_from(mut self, fields: impl IntoIterator<Item = FieldError>) -> ApiError {
         self.fields.extend(fields);
+        self
+    }
+
+    /// Records `count` further field errors that were found but not kept, say by a validator
+    /// that stopped collecting at a bound. Counts add up; the body reports them with the ones
+    /// the renderer leaves out beyond [`Renderer::max_field_errors`](crate::Renderer::max_field_errors),
+    /// as `omitted_field_errors`.
+    ///
+    /// ```
+    /// use errcat::{ApiError, FieldError, Role};
+    /// let err = ApiError::role(Role::ValidationFailed)
+    ///     .field(FieldError::pointer("/items/0", "must not be empty"))
+    ///     .with_omitted_fields(41);
+    /// assert_eq!(err.omitted_fields(), 41);
+    /// ```
+    pub fn with_omitted_fields(mut self, count: usize) -> ApiError {
+        self.omitted_fields = self.omitted_fields.saturating_add(count);
         self
     }
 
@@ -490,6 +509,11 @@ impl ApiError {
     /// The field errors.
     pub fn fields(&self) -> &[FieldError] {
         &self.fields
+    }
+
+    /// How many field errors were found but not kept (see [`ApiError::with_omitted_fields`]).
+    pub fn omitted_fields(&self) -> usize {
+        self.omitted_fields
     }
 
     /// Seconds to wait before retrying.

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use errcat::{ApiError, Catalog, FieldError, Renderer, RequestInfo, Role, StyleKind};
+use serde::Deserialize as _;
 use serde_json::{Value, json};
 
 fn catalog(rel: &str) -> Arc<Catalog> {
@@ -540,6 +541,231 @@ fn multi_status_codes_pick_a_listed_status() {
             .render_to_vec(&base().with_status(502), &req("r"))
             .is_err()
     );
+}
+
+/// `n` field errors on distinct body members `/items/0/name`, `/items/1/name`, ...
+fn many_fields(n: usize) -> ApiError {
+    ApiError::role(Role::ValidationFailed).fields_from((0..n).map(|i| {
+        FieldError::at(
+            errcat::FieldSource::Pointer(errcat::JsonPointer::from_tokens([
+                "items".to_string(),
+                i.to_string(),
+                "name".to_string(),
+            ])),
+            format!("item {i} is wrong"),
+        )
+    }))
+}
+
+/// A catalog whose custom template shows the context and the field errors as values.
+fn capped_custom() -> Arc<Catalog> {
+    Arc::new(
+        Catalog::from_toml_str(
+            "capped.toml",
+            r#"
+[catalog]
+name = "capped"
+action_required = false
+[catalog.custom]
+template = '{"code": "{{code}}", "context": "{{context}}", "fields": "{{fields}}"}'
+"#,
+        )
+        .unwrap(),
+    )
+}
+
+/// The field errors a body shows, and its `omitted_field_errors` member, where each style
+/// puts them.
+fn shown_and_omitted(style: StyleKind, v: &Value) -> (usize, Value) {
+    let len = |v: &Value| v.as_array().map_or(0, Vec::len);
+    match style {
+        StyleKind::Flat => (
+            v["context"]["errors"].as_object().map_or(0, |o| o.len()),
+            v["context"]["omitted_field_errors"].clone(),
+        ),
+        StyleKind::Nested => (
+            len(&v["error"]["fields"]),
+            v["error"]["omitted_field_errors"].clone(),
+        ),
+        StyleKind::Simple => (
+            len(&v["fields"]),
+            v["context"]["omitted_field_errors"].clone(),
+        ),
+        StyleKind::Problem => (len(&v["errors"]), v["omitted_field_errors"].clone()),
+        // Field errors are the error objects with a `source`; without any, the code's own.
+        StyleKind::JsonApi => (
+            v["errors"].as_array().map_or(0, |e| {
+                e.iter().filter(|e| e.get("source").is_some()).count()
+            }),
+            v["meta"]["omitted_field_errors"].clone(),
+        ),
+        StyleKind::Google => {
+            let details = v["error"]["details"].as_array().unwrap();
+            let of = |t: &str| {
+                details
+                    .iter()
+                    .find(|d| d["@type"] == format!("type.googleapis.com/google.rpc.{t}"))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
+            (
+                len(&of("BadRequest")["fieldViolations"]),
+                of("ErrorInfo")["metadata"]["omitted_field_errors"].clone(),
+            )
+        }
+        StyleKind::Custom => (
+            len(&v["fields"]),
+            v["context"]["omitted_field_errors"].clone(),
+        ),
+    }
+}
+
+#[test]
+fn field_errors_are_capped_at_100_in_every_style_and_the_rest_counted() {
+    for style in StyleKind::ALL {
+        let c = if style == StyleKind::Custom {
+            capped_custom()
+        } else {
+            mintfax()
+        };
+        let (head, v) = render(&c, style, &many_fields(150), &req("r"));
+        assert_eq!(head.status, 422, "{style}");
+        let want = if style == StyleKind::Google {
+            json!("50")
+        } else {
+            json!(50)
+        };
+        assert_eq!(shown_and_omitted(style, &v), (100, want), "{style}: {v}");
+
+        // At the bound exactly, nothing is left out and no member says so.
+        let (_, v) = render(&c, style, &many_fields(100), &req("r"));
+        assert_eq!(
+            shown_and_omitted(style, &v),
+            (100, Value::Null),
+            "{style}: {v}"
+        );
+        assert!(
+            !v.to_string().contains("omitted_field_errors"),
+            "{style}: {v}"
+        );
+    }
+}
+
+#[test]
+fn the_bound_is_configurable_and_counts_what_the_error_never_kept() {
+    for style in StyleKind::ALL {
+        let c = if style == StyleKind::Custom {
+            capped_custom()
+        } else {
+            mintfax()
+        };
+        let renderer = Renderer::new(c.clone(), style).with_max_field_errors(3);
+        assert_eq!(renderer.max_field_errors(), 3);
+        let err = many_fields(10)
+            .with_omitted_fields(5)
+            .with_omitted_fields(2);
+        let (_, body) = renderer.render_to_vec(&err, &req("r")).unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let want = if style == StyleKind::Google {
+            json!("14")
+        } else {
+            json!(14)
+        };
+        assert_eq!(shown_and_omitted(style, &v), (3, want), "{style}: {v}");
+
+        // None kept at all: the count alone still says there were some.
+        let err = ApiError::role(Role::ValidationFailed).with_omitted_fields(9);
+        let (_, body) = renderer.render_to_vec(&err, &req("r")).unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let want = if style == StyleKind::Google {
+            json!("9")
+        } else {
+            json!(9)
+        };
+        assert_eq!(shown_and_omitted(style, &v), (0, want), "{style}: {v}");
+    }
+}
+
+#[test]
+fn one_field_shown_of_several_is_not_taken_for_the_only_one() {
+    let c = mintfax();
+    let err = ApiError::role(Role::ValidationFailed)
+        .field(FieldError::pointer("/to", "to is wrong"))
+        .field(FieldError::pointer("/file", "file is wrong"));
+    for style in [StyleKind::Nested, StyleKind::Simple] {
+        let renderer = Renderer::new(c.clone(), style).with_max_field_errors(1);
+        let (_, body) = renderer.render_to_vec(&err, &req("r")).unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let e = if style == StyleKind::Nested {
+            &v["error"]
+        } else {
+            &v
+        };
+        // The code's own message, not the first field's, since there were two.
+        assert_ne!(e["message"], "to is wrong", "{style}: {v}");
+        assert_eq!(e["field"], "to", "{style}: {v}");
+        assert_eq!(
+            e["fields"],
+            json!([{"field": "to", "message": "to is wrong"}]),
+            "{style}: {v}"
+        );
+    }
+}
+
+#[test]
+fn flat_groups_sixty_thousand_fields_in_order_of_first_appearance() {
+    let c = mintfax();
+    // Round-robin over three members, plus a query parameter named like one of them (another
+    // source, so another group, even though its name is the same).
+    let names = ["c", "a", "b"];
+    let err = ApiError::role(Role::ValidationFailed)
+        .fields_from((0..60_000).map(|i| {
+            FieldError::at(
+                errcat::FieldSource::Pointer(errcat::JsonPointer::from_tokens([names[i % 3]])),
+                i.to_string(),
+            )
+        }))
+        .field(FieldError::parameter("a", "the parameter"));
+    let renderer = Renderer::new(c, StyleKind::Flat).with_max_field_errors(usize::MAX);
+    let (_, body) = renderer.render_to_vec(&err, &req("r")).unwrap();
+    // Parsed as a stream of key/value pairs, so the repeated key `a` is not merged.
+    let text = std::str::from_utf8(&body).unwrap();
+    let errors_at = text.find(r#""errors":{"#).unwrap() + r#""errors":"#.len();
+    let mut de = serde_json::Deserializer::from_str(&text[errors_at..]);
+    let groups = Groups::deserialize(&mut de).unwrap().0;
+    let keys: Vec<&str> = groups.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["c", "a", "b", "a"]);
+    for (g, (_, messages)) in groups.iter().take(3).enumerate() {
+        assert_eq!(messages.len(), 20_000);
+        let want: Vec<String> = (0..20_000).map(|j| (j * 3 + g).to_string()).collect();
+        assert_eq!(messages, &want, "group {g} keeps its fields' order");
+    }
+    assert_eq!(groups[3].1, ["the parameter"]);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["context"].get("omitted_field_errors").is_none());
+}
+
+/// A JSON object read as its key/value pairs in order, repeated keys kept.
+struct Groups(Vec<(String, Vec<String>)>);
+
+impl<'de> serde::Deserialize<'de> for Groups {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Groups, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Groups;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of string arrays")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Groups, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(Groups(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// One snapshot per seed catalog and style, of a validation error with context and fields.

@@ -1,6 +1,7 @@
 //! garde and validator reports become field errors whose JSON Pointers name the members the
 //! client sent (serde renames honoured), over a real socket.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -57,16 +58,67 @@ async fn with_validator(
     "ok"
 }
 
+/// A batch of recipients, each of which may fail.
+#[derive(serde::Deserialize, garde::Validate, validator::Validate)]
+struct Batch {
+    #[garde(dive)]
+    #[validate(nested)]
+    recipients: Vec<Recipient>,
+}
+
+async fn batch_garde(
+    errcat::axum::garde::Valid(_): errcat::axum::garde::Valid<Batch>,
+) -> &'static str {
+    "ok"
+}
+
+async fn batch_validator(
+    errcat::axum::validator::Valid(_): errcat::axum::validator::Valid<Batch>,
+) -> &'static str {
+    "ok"
+}
+
+/// Maps whose keys the client chose, at two depths.
+#[derive(serde::Deserialize, garde::Validate)]
+struct Tagged {
+    #[garde(dive)]
+    tags: BTreeMap<String, Tag>,
+    #[garde(dive)]
+    groups: Vec<BTreeMap<String, Vec<Tag>>>,
+}
+
+#[derive(serde::Deserialize, garde::Validate)]
+struct Tag {
+    #[garde(length(min = 2))]
+    name: String,
+}
+
+async fn tagged(errcat::axum::garde::Valid(_): errcat::axum::garde::Valid<Tagged>) -> &'static str {
+    "ok"
+}
+
+fn mintfax() -> Arc<Catalog> {
+    Arc::new(
+        Catalog::from_path(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../catalogs/mintfax.toml"
+        ))
+        .unwrap(),
+    )
+}
+
 async fn serve() -> String {
-    let catalog = Catalog::from_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../catalogs/mintfax.toml"
-    ))
-    .unwrap();
+    serve_with(Errcat::new(mintfax()).style(StyleKind::Problem)).await
+}
+
+async fn serve_with(errcat: Errcat) -> String {
     let app = Router::new()
         .route("/garde", post(with_garde))
         .route("/validator", post(with_validator))
-        .with_errcat(Errcat::new(Arc::new(catalog)).style(StyleKind::Problem));
+        .route("/batch/garde", post(batch_garde))
+        .route("/batch/validator", post(batch_validator))
+        .route("/tagged", post(tagged))
+        .with_errcat(errcat);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -184,5 +236,152 @@ async fn a_valid_body_passes_and_a_wrong_shape_is_still_a_pointer() {
         .await;
         assert_eq!(status, 422);
         assert_eq!(pointers(&v), ["#/cover/title-text"]);
+    }
+}
+
+/// `{"recipients": [...]}` with `n` recipients whose address fails.
+fn huge_batch(n: usize) -> Value {
+    json!({"recipients": vec![json!({"emailAddress": "nope"}); n]})
+}
+
+#[tokio::test]
+async fn a_huge_invalid_list_shows_100_field_errors_and_counts_the_rest() {
+    let base = serve().await;
+    for route in ["batch/garde", "batch/validator"] {
+        let (status, v) = post_json(format!("{base}/{route}"), huge_batch(50_000)).await;
+        assert_eq!(status, 422, "{route}");
+        assert_eq!(v["code"], "validation_failed", "{route}");
+        let errors = v["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 100, "{route}");
+        assert_eq!(v["omitted_field_errors"], 49_900, "{route}");
+        // The first hundred, in the body's order.
+        for (i, e) in errors.iter().enumerate() {
+            assert_eq!(
+                e["pointer"],
+                format!("#/recipients/{i}/emailAddress"),
+                "{route}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_layers_bound_applies_to_validation_in_the_flat_style() {
+    let base = serve_with(
+        Errcat::new(mintfax())
+            .max_field_errors(10)
+            .style(StyleKind::Flat),
+    )
+    .await;
+    for route in ["batch/garde", "batch/validator"] {
+        let res = reqwest::Client::new()
+            .post(format!("{base}/{route}"))
+            .json(&huge_batch(50_000))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{route}");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"], "validation_failed", "{route}");
+        let fields: Vec<&String> = v["context"]["errors"].as_object().unwrap().keys().collect();
+        let want: Vec<String> = (0..10)
+            .map(|i| format!("recipients.{i}.emailAddress"))
+            .collect();
+        assert_eq!(fields, want.iter().collect::<Vec<_>>(), "{route}");
+        assert_eq!(v["context"]["omitted_field_errors"], 49_990, "{route}");
+    }
+}
+
+#[tokio::test]
+async fn map_keys_of_any_shape_become_escaped_pointers() {
+    let base = serve().await;
+    let short = json!({"name": "x"});
+    let ok = json!({"name": "fine"});
+    let body = json!({
+        "tags": {"[0]]": short, "[]é]": short, "a/b": short, "~x": short, "é": short, "": short, "0": short, "fine": ok},
+        "groups": [{"k": [ok]}, {"[1]": [ok, short], "~1/": [short], "x.y[2]": [ok, ok, short]}]
+    });
+    let (status, v) = post_json(format!("{base}/tagged"), body).await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["code"], "validation_failed");
+    assert_eq!(
+        pointers(&v),
+        [
+            "#/groups/1/[1]/1/name",
+            "#/groups/1/x.y[2]/2/name",
+            "#/groups/1/~01~1/0/name",
+            "#/tags//name",
+            "#/tags/0/name",
+            "#/tags/[0]]/name",
+            "#/tags/[]é]/name",
+            "#/tags/a~1b/name",
+            "#/tags/~0x/name",
+            "#/tags/é/name",
+        ]
+    );
+    // Each pointer unescapes back to the keys the client sent.
+    let keys: Vec<Vec<String>> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let p = e["pointer"].as_str().unwrap().strip_prefix('#').unwrap();
+            errcat::JsonPointer::parse(p).unwrap().tokens().collect()
+        })
+        .collect();
+    assert!(keys.contains(&vec!["tags".into(), "a/b".into(), "name".into()]));
+    assert!(keys.contains(&vec!["tags".into(), "~x".into(), "name".into()]));
+    assert!(keys.contains(&vec![
+        "groups".into(),
+        "1".into(),
+        "~1/".into(),
+        "0".into(),
+        "name".into()
+    ]));
+}
+
+#[test]
+fn an_integer_map_key_is_walked_into_like_any_key() {
+    // garde names a `HashMap<usize, _>`'s keys as indices; the body holds them as members.
+    let mut report = garde::Report::new();
+    let path = garde::Path::new("by_id").join(7usize).join("email_address");
+    report.append(path, garde::Error::new("not an address"));
+    let body = json!({"byId": {"7": {"emailAddress": "nope"}}});
+    let fields = errcat::axum::garde::field_errors(&report, &body);
+    assert_eq!(fields.len(), 1);
+    assert_eq!(fields[0].source.name(), "byId.7.emailAddress");
+}
+
+mod props {
+    use super::*;
+    use errcat::FieldSource;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Whatever a map key holds, garde's path becomes a valid pointer whose tokens are the
+        /// path's components, the key among them verbatim, with or without the body to walk.
+        #[test]
+        fn any_map_key_round_trips_through_the_pointer(
+            key in prop_oneof![any::<String>(), "[\\[\\]./~01é]{0,8}"],
+            index in 0usize..4,
+        ) {
+            let mut report = garde::Report::new();
+            let path = garde::Path::new("items").join(index).join("tags").join(key.as_str()).join("name");
+            report.append(path, garde::Error::new("too short"));
+            let item = json!({"tags": {key.clone(): {"name": ""}}});
+            let with_body = json!({"items": vec![item; index + 1]});
+            for body in [with_body, Value::Null] {
+                let fields = errcat::axum::garde::field_errors(&report, &body);
+                prop_assert_eq!(fields.len(), 1);
+                let FieldSource::Pointer(p) = &fields[0].source else {
+                    return Err(TestCaseError::fail("not a pointer"));
+                };
+                prop_assert!(errcat::JsonPointer::parse(p.as_str()).is_ok(), "{}", p);
+                let tokens: Vec<String> = p.tokens().collect();
+                let want = ["items".to_string(), index.to_string(), "tags".into(), key.clone(), "name".into()];
+                prop_assert_eq!(tokens, want, "{}", p);
+            }
+        }
     }
 }

@@ -82,7 +82,25 @@ impl Errcat {
     /// Renders in another envelope style.
     pub fn style(mut self, style: StyleKind) -> Errcat {
         let inner = Arc::make_mut(&mut self.inner);
-        inner.renderer = Renderer::new(inner.renderer.catalog().clone(), style);
+        inner.renderer = Renderer::new(inner.renderer.catalog().clone(), style)
+            .with_max_field_errors(inner.renderer.max_field_errors());
+        self
+    }
+
+    /// Shows at most `max` field errors in a body, 100 by default (see
+    /// [`Renderer::with_max_field_errors`]); the rest are counted in `omitted_field_errors`.
+    /// `garde::Valid` and `validator::Valid` stop converting a report at this bound.
+    ///
+    /// ```
+    /// use errcat::axum::Errcat;
+    ///
+    /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+    /// let errcat = Errcat::new(mintfax::catalog()).max_field_errors(20);
+    /// assert_eq!(errcat.renderer().max_field_errors(), 20);
+    /// ```
+    pub fn max_field_errors(mut self, max: usize) -> Errcat {
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.renderer = inner.renderer.clone().with_max_field_errors(max);
         self
     }
 

@@ -8,6 +8,11 @@
 //! Rust name. Neither crate can see an arbitrary `#[serde(rename = "...")]` (say `cover` for
 //! `cover_page`; garde 0.22 parses `#[garde(rename)]` but does not apply it), so such a member,
 //! and what lies below it, keeps its Rust name.
+//!
+//! A report is converted up to the field-error bound of the errcat layer serving the request
+//! ([`Errcat::max_field_errors`](super::Errcat::max_field_errors), 100 by default): the rest are
+//! only counted, so a body with a million invalid items does not become a million
+//! [`FieldError`]s.
 
 #[cfg(any(feature = "garde", feature = "validator"))]
 use axum::extract::FromRequest;
@@ -16,7 +21,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::{ApiError, FieldError, FieldSource, JsonPointer, Role};
+use crate::{ApiError, FieldError, FieldSource, JsonPointer, Renderer, Role};
 
 /// One step of a validator's path, as Rust names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +44,13 @@ pub(crate) fn pointer_in(body: &Json, steps: &[Step]) -> JsonPointer {
     for step in steps {
         match step {
             Step::Index(i) => {
-                p.push(&i.to_string());
-                at = at.and_then(|v| v.get(*i));
+                let token = i.to_string();
+                // An index into an array, or an integer key of a map (`HashMap<usize, _>`).
+                at = at.and_then(|v| match v {
+                    Json::Object(o) => o.get(&token),
+                    v => v.get(*i),
+                });
+                p.push(&token);
             }
             Step::Key(rust) => {
                 let obj = at.and_then(Json::as_object);
@@ -61,15 +71,22 @@ pub(crate) fn pointer_in(body: &Json, steps: &[Step]) -> JsonPointer {
     p
 }
 
+/// The field-error bound of the errcat layer serving this request, or the default outside one.
+fn max_field_errors() -> usize {
+    super::layer::SCOPE
+        .try_with(|s| s.errcat.renderer().max_field_errors())
+        .unwrap_or(Renderer::DEFAULT_MAX_FIELD_ERRORS)
+}
+
 /// Reads a JSON body with [`super::Json`]'s rejections, then validates it; a failing check
 /// becomes the `validation_failed` role, with the field errors `fields` maps into the body the
-/// client sent.
+/// client sent, at most the layer's bound of them, and the count of the rest.
 #[cfg(any(feature = "garde", feature = "validator"))]
 async fn read_valid<T, S, E>(
     req: Request,
     state: &S,
     validate: impl FnOnce(&T) -> Result<(), E>,
-    fields: impl FnOnce(&E, &Json) -> Vec<FieldError>,
+    fields: impl FnOnce(&E, &Json, usize) -> (Vec<FieldError>, usize),
 ) -> Result<T, ApiError>
 where
     T: DeserializeOwned,
@@ -81,7 +98,10 @@ where
         Ok(()) => Ok(value),
         Err(e) => {
             let body = serde_json::from_slice(&raw).unwrap_or(Json::Null);
-            Err(ApiError::role(Role::ValidationFailed).fields_from(fields(&e, &body)))
+            let (kept, omitted) = fields(&e, &body, max_field_errors());
+            Err(ApiError::role(Role::ValidationFailed)
+                .fields_from(kept)
+                .with_omitted_fields(omitted))
         }
     }
 }
@@ -91,29 +111,27 @@ where
 pub mod garde {
     use super::*;
 
-    /// Parses garde's path display (`items[0].name`) into steps.
+    /// garde's path as steps from the root, walked component by component: a key (a field's
+    /// Rust name, or a map's key as the client wrote it) or an index. A component without a
+    /// key (an `Option`'s, a newtype's) names nothing. Nothing is parsed out of the path's
+    /// display, whose brackets and dots a map key may contain.
     fn steps(path: &::garde::Path) -> Vec<Step> {
-        let text = path.to_string();
-        let mut out = Vec::new();
-        for part in text.split('.') {
-            let mut rest = part;
-            if let Some(i) = rest.find('[') {
-                if i > 0 {
-                    out.push(Step::Key(rest[..i].to_string()));
-                }
-                rest = &rest[i..];
-                while let Some(close) = rest.find(']') {
-                    match rest[1..close].parse() {
-                        Ok(n) => out.push(Step::Index(n)),
-                        Err(_) => out.push(Step::Key(rest[1..close].to_string())),
-                    }
-                    rest = &rest[close + 1..];
-                }
-            } else if !rest.is_empty() {
-                out.push(Step::Key(rest.to_string()));
-            }
-        }
-        out
+        use ::garde::error::Kind;
+        // `__iter` yields the components leaf first; garde's own `select!` macro walks a path
+        // the same way (it is hidden from garde's docs, but generated code relies on it).
+        path.__iter()
+            .rev()
+            .filter_map(|(kind, component)| match kind {
+                Kind::Index => Some(
+                    component
+                        .as_str()
+                        .parse()
+                        .map_or_else(|_| Step::Key(component.to_string()), Step::Index),
+                ),
+                Kind::Key => Some(Step::Key(component.to_string())),
+                Kind::None => None,
+            })
+            .collect()
     }
 
     /// The report's errors as field errors pointing into `body`.
@@ -130,15 +148,48 @@ pub mod garde {
     /// assert_eq!(fields[0].source, errcat::FieldSource::Pointer(errcat::JsonPointer::parse("/toNumber").unwrap()));
     /// ```
     pub fn field_errors(report: &::garde::Report, body: &Json) -> Vec<FieldError> {
-        report
-            .iter()
+        field_errors_capped(report, body, usize::MAX).0
+    }
+
+    /// The report's first `max` errors as field errors pointing into `body`, and how many
+    /// more it holds (only counted, never converted): what [`Valid`] puts in its rejection.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use garde::Validate;
+    /// #[derive(Validate, serde::Deserialize)]
+    /// struct Tags { #[garde(dive)] tags: BTreeMap<String, Tag> }
+    /// #[derive(Validate, serde::Deserialize)]
+    /// struct Tag { #[garde(length(min = 2))] name: String }
+    ///
+    /// let body = serde_json::json!({"tags": {"a/b": {"name": "x"}, "[0]]": {"name": "y"}, "~z": {"name": "z"}}});
+    /// let tags: Tags = serde_json::from_value(body.clone()).unwrap();
+    /// let report = tags.validate().unwrap_err();
+    /// let (fields, more) = errcat::axum::garde::field_errors_capped(&report, &body, 2);
+    /// let pointers: Vec<String> = fields.iter().map(|f| match &f.source {
+    ///     errcat::FieldSource::Pointer(p) => p.as_str().to_string(),
+    ///     _ => unreachable!(),
+    /// }).collect();
+    /// assert_eq!(pointers, ["/tags/[0]]/name", "/tags/a~1b/name"]);
+    /// assert_eq!(more, 1);
+    /// ```
+    pub fn field_errors_capped(
+        report: &::garde::Report,
+        body: &Json,
+        max: usize,
+    ) -> (Vec<FieldError>, usize) {
+        let mut errors = report.iter();
+        let kept = errors
+            .by_ref()
+            .take(max)
             .map(|(path, err)| {
                 FieldError::at(
                     FieldSource::Pointer(pointer_in(body, &steps(path))),
                     err.message().to_string(),
                 )
             })
-            .collect()
+            .collect();
+        (kept, errors.count())
     }
 
     /// A JSON body validated with garde. Rejections are [`Json`](super::super::Json)'s, plus the
@@ -155,7 +206,7 @@ pub mod garde {
         type Rejection = ApiError;
 
         async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-            read_valid(req, state, |v: &T| v.validate(), field_errors)
+            read_valid(req, state, |v: &T| v.validate(), field_errors_capped)
                 .await
                 .map(Valid)
         }
@@ -168,12 +219,14 @@ pub mod validator {
     use super::*;
     use ::validator::{ValidationErrors, ValidationErrorsKind};
 
-    fn walk(
-        errors: &ValidationErrors,
-        prefix: &mut Vec<Step>,
-        body: &Json,
-        out: &mut Vec<FieldError>,
-    ) {
+    /// Field errors as they are converted: at most `max`, the rest counted.
+    struct Sink {
+        out: Vec<FieldError>,
+        max: usize,
+        omitted: usize,
+    }
+
+    fn walk(errors: &ValidationErrors, prefix: &mut Vec<Step>, body: &Json, sink: &mut Sink) {
         // HashMap order is arbitrary: sort by field name so responses are stable.
         let mut entries: Vec<_> = errors.errors().iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
@@ -181,23 +234,29 @@ pub mod validator {
             prefix.push(Step::Key(field.to_string()));
             match kind {
                 ValidationErrorsKind::Field(list) => {
-                    let pointer = pointer_in(body, prefix);
-                    for e in list {
-                        let message = e
-                            .message
-                            .as_ref()
-                            .map_or_else(|| describe(e), |m| m.to_string());
-                        out.push(
-                            FieldError::at(FieldSource::Pointer(pointer.clone()), message)
-                                .with_code(e.code.to_string()),
-                        );
+                    let room = sink.max.saturating_sub(sink.out.len());
+                    if room < list.len() {
+                        sink.omitted = sink.omitted.saturating_add(list.len() - room);
+                    }
+                    if room > 0 {
+                        let pointer = pointer_in(body, prefix);
+                        for e in list.iter().take(room) {
+                            let message = e
+                                .message
+                                .as_ref()
+                                .map_or_else(|| describe(e), |m| m.to_string());
+                            sink.out.push(
+                                FieldError::at(FieldSource::Pointer(pointer.clone()), message)
+                                    .with_code(e.code.to_string()),
+                            );
+                        }
                     }
                 }
-                ValidationErrorsKind::Struct(inner) => walk(inner, prefix, body, out),
+                ValidationErrorsKind::Struct(inner) => walk(inner, prefix, body, sink),
                 ValidationErrorsKind::List(items) => {
                     for (i, inner) in items {
                         prefix.push(Step::Index(*i));
-                        walk(inner, prefix, body, out);
+                        walk(inner, prefix, body, sink);
                         prefix.pop();
                     }
                 }
@@ -236,9 +295,38 @@ pub mod validator {
     /// assert_eq!(fields[0].code.as_deref(), Some("length"));
     /// ```
     pub fn field_errors(errors: &ValidationErrors, body: &Json) -> Vec<FieldError> {
-        let mut out = Vec::new();
-        walk(errors, &mut Vec::new(), body, &mut out);
-        out
+        field_errors_capped(errors, body, usize::MAX).0
+    }
+
+    /// The first `max` errors as field errors pointing into `body`, and how many more there
+    /// are (only counted, never converted): what [`Valid`] puts in its rejection.
+    ///
+    /// ```
+    /// use validator::Validate;
+    /// #[derive(Validate, serde::Deserialize)]
+    /// struct Batch { #[validate(nested)] items: Vec<Item> }
+    /// #[derive(Validate, serde::Deserialize)]
+    /// struct Item { #[validate(length(min = 2))] name: String }
+    ///
+    /// let body = serde_json::json!({"items": [{"name": "a"}, {"name": "b"}, {"name": "c"}]});
+    /// let batch: Batch = serde_json::from_value(body.clone()).unwrap();
+    /// let (fields, more) = errcat::axum::validator::field_errors_capped(&batch.validate().unwrap_err(), &body, 2);
+    /// assert_eq!(fields.len(), 2);
+    /// assert_eq!(fields[1].source.name(), "items.1.name");
+    /// assert_eq!(more, 1);
+    /// ```
+    pub fn field_errors_capped(
+        errors: &ValidationErrors,
+        body: &Json,
+        max: usize,
+    ) -> (Vec<FieldError>, usize) {
+        let mut sink = Sink {
+            out: Vec::new(),
+            max,
+            omitted: 0,
+        };
+        walk(errors, &mut Vec::new(), body, &mut sink);
+        (sink.out, sink.omitted)
     }
 
     /// A JSON body validated with validator. Rejections are [`Json`](super::super::Json)'s, plus
@@ -254,7 +342,7 @@ pub mod validator {
         type Rejection = ApiError;
 
         async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-            read_valid(req, state, |v: &T| v.validate(), field_errors)
+            read_valid(req, state, |v: &T| v.validate(), field_errors_capped)
                 .await
                 .map(Valid)
         }

@@ -76,12 +76,13 @@ impl Writer<'_> {
             },
             Slot::Context => {
                 out.push(b'{');
-                self.context_members(out, true);
+                let first = self.context_members(out, true);
+                self.omitted_member(out, first);
                 out.push(b'}');
             }
             Slot::Fields => {
                 out.push(b'[');
-                for (i, f) in self.err.fields().iter().enumerate() {
+                for (i, f) in self.fields.iter().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }

@@ -7,7 +7,7 @@
 //!  "request_id":"req_01J9XYZQ8KH7B3R0WXAZP8VW6F","context":{"balance":3,"cost":5}}
 //! ```
 
-use super::writer::{JSON, Writer};
+use super::writer::{JSON, Writer, for_each_group};
 use crate::json;
 #[cfg(feature = "openapi")]
 use crate::openapi::{code_enum, code_schema};
@@ -46,41 +46,36 @@ impl Writer<'_> {
         self.message(out, self.msg);
         Self::raw(out, &self.c.flat_tail);
         self.request_id(out);
-        let fields = self.err.fields();
-        if !self.err.context().is_empty() || !fields.is_empty() {
+        let fields = self.fields;
+        if !self.err.context().is_empty() || !fields.is_empty() || self.omitted > 0 {
             Self::raw(out, r#","context":{"#);
-            let first = self.context_members(out, true);
+            let mut first = self.context_members(out, true);
             if !fields.is_empty() {
                 if !first {
                     out.push(b',');
                 }
+                first = false;
                 // {"field": ["message", ...]}, fields grouped in order of first appearance.
                 Self::raw(out, r#""errors":{"#);
                 let mut wrote = false;
-                for (i, f) in fields.iter().enumerate() {
-                    if fields[..i].iter().any(|g| g.source == f.source) {
-                        continue;
-                    }
+                for_each_group(fields, |head, members| {
                     if wrote {
                         out.push(b',');
                     }
                     wrote = true;
-                    Self::field_name(out, f);
+                    Self::field_name(out, head);
                     Self::raw(out, ":[");
-                    for (j, g) in fields[i..]
-                        .iter()
-                        .filter(|g| g.source == f.source)
-                        .enumerate()
-                    {
+                    for (j, g) in members.enumerate() {
                         if j > 0 {
                             out.push(b',');
                         }
                         json::string(out, &g.message);
                     }
                     out.push(b']');
-                }
+                });
                 out.push(b'}');
             }
+            self.omitted_member(out, first);
             out.push(b'}');
         }
         out.push(b'}');

@@ -8,7 +8,7 @@
 //!   {"@type":"type.googleapis.com/google.rpc.RequestInfo","requestId":"req_01J9XYZQ8KH7B3R0WXAZP8VW6F"}]}}
 //! ```
 
-use super::writer::{JSON, Writer};
+use super::writer::{JSON, OMITTED, Writer};
 use crate::json;
 #[cfg(feature = "openapi")]
 use crate::openapi::status_enum;
@@ -64,7 +64,7 @@ impl Writer<'_> {
         Self::raw(out, &self.c.reason);
         Self::raw(out, r#","domain":"#);
         Self::raw(out, &self.r.google_domain);
-        if !self.err.context().is_empty() {
+        if !self.err.context().is_empty() || self.omitted > 0 {
             Self::raw(out, r#","metadata":{"#);
             for (i, (k, v)) in self.err.context().iter().enumerate() {
                 if i > 0 {
@@ -74,10 +74,20 @@ impl Writer<'_> {
                 out.push(b':');
                 json::value_as_string(out, v);
             }
+            if self.omitted > 0 {
+                // ErrorInfo's metadata maps to strings.
+                if !self.err.context().is_empty() {
+                    out.push(b',');
+                }
+                json::string(out, OMITTED);
+                Self::raw(out, r#":""#);
+                json::uint(out, self.omitted as u64);
+                out.push(b'"');
+            }
             out.push(b'}');
         }
         out.push(b'}');
-        let fields = self.err.fields();
+        let fields = self.fields;
         if !fields.is_empty() {
             out.push(b',');
             Self::raw(out, T);

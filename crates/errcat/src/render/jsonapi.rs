@@ -87,7 +87,7 @@ impl Writer<'_> {
 
     pub(super) fn jsonapi(&self, out: &mut Vec<u8>) {
         Self::raw(out, r#"{"errors":["#);
-        let fields = self.err.fields();
+        let fields = self.fields;
         if fields.is_empty() {
             self.jsonapi_error(out, None);
         }
@@ -100,6 +100,7 @@ impl Writer<'_> {
         Self::raw(out, "],");
         Self::raw(out, &self.r.jsonapi_meta);
         self.request_id(out);
+        self.omitted_member(out, false);
         Self::raw(
             out,
             r#","datetime":{"timezone":"UTC","format":"ISO 8601"}}}"#,

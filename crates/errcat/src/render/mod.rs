@@ -276,6 +276,7 @@ pub struct Renderer {
     content_type: HeaderValue,
     google_domain: Box<str>,
     jsonapi_meta: Box<str>,
+    max_field_errors: usize,
 }
 
 impl Renderer {
@@ -343,7 +344,47 @@ impl Renderer {
             codes,
             style,
             catalog,
+            max_field_errors: Renderer::DEFAULT_MAX_FIELD_ERRORS,
         }
+    }
+
+    /// How many field errors a body shows unless told otherwise: [`Renderer::max_field_errors`].
+    pub const DEFAULT_MAX_FIELD_ERRORS: usize = 100;
+
+    /// Shows at most `max` field errors in a body (the default is
+    /// [`Renderer::DEFAULT_MAX_FIELD_ERRORS`], 100), in every style. The ones left out, with
+    /// those the error says were never kept ([`ApiError::with_omitted_fields`]), are counted in
+    /// an `omitted_field_errors` member where the style puts context: `context` (flat, simple),
+    /// the `error` object (nested), an extension member (problem+json), the document's `meta`
+    /// (JSON:API), the `ErrorInfo` metadata (google, as a string), and the `{{context}}` slot
+    /// (custom).
+    ///
+    /// The extractors `garde::Valid` and `validator::Valid` stop converting at the bound of the
+    /// layer they run in.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use errcat::{ApiError, Catalog, FieldError, Renderer, RequestInfo, Role, StyleKind};
+    ///
+    /// let catalog = Arc::new(Catalog::from_toml_str("c.toml", "[catalog]\nname = 'demo'\naction_required = false").unwrap());
+    /// let renderer = Renderer::new(catalog, StyleKind::Problem).with_max_field_errors(2);
+    /// assert_eq!(renderer.max_field_errors(), 2);
+    /// let err = ApiError::role(Role::ValidationFailed).fields_from(
+    ///     ["/a", "/b", "/c", "/d"].map(|p| FieldError::pointer(p, "is wrong")),
+    /// );
+    /// let (_, body) = renderer.render_to_vec(&err, &RequestInfo::new("req_1")).unwrap();
+    /// let body = String::from_utf8(body).unwrap();
+    /// assert_eq!(body.matches(r#""detail":"is wrong""#).count(), 2);
+    /// assert!(body.ends_with(r#","omitted_field_errors":2}"#));
+    /// ```
+    pub fn with_max_field_errors(mut self, max: usize) -> Renderer {
+        self.max_field_errors = max;
+        self
+    }
+
+    /// The most field errors a body shows (see [`Renderer::with_max_field_errors`]).
+    pub fn max_field_errors(&self) -> usize {
+        self.max_field_errors
     }
 
     /// The catalog.
@@ -418,6 +459,12 @@ impl Renderer {
             check_vars(&c.messages[default], err, &entry.code)?;
         }
 
+        // The one place the bound applies: every style writes `fields` and counts `omitted`.
+        let all = err.fields();
+        let fields = all.get(..self.max_field_errors).unwrap_or(all);
+        let omitted = err
+            .omitted_fields()
+            .saturating_add(all.len() - fields.len());
         let w = Writer {
             r: self,
             c,
@@ -426,6 +473,8 @@ impl Renderer {
             status,
             msg: &c.messages[locale.0],
             locale,
+            fields,
+            omitted,
         };
         match self.style {
             StyleKind::Flat => w.flat(out),

@@ -29,7 +29,7 @@ impl Writer<'_> {
     pub(super) fn nested(&self, out: &mut Vec<u8>) {
         Self::raw(out, &self.c.nested_head);
         self.message_or_field(out);
-        let fields = self.err.fields();
+        let fields = self.fields;
         if let Some(f) = fields.first() {
             Self::raw(out, r#","field":"#);
             Self::field_name(out, f);
@@ -39,10 +39,11 @@ impl Writer<'_> {
             json::uint(out, u64::from(s));
         }
         self.context_members(out, false);
-        if fields.len() > 1 {
+        if self.lists_fields() {
             Self::raw(out, r#","fields":"#);
             Self::field_list(out, fields);
         }
+        self.omitted_member(out, false);
         Self::raw(out, r#"},"meta":{"requestId":"#);
         self.request_id(out);
         Self::raw(out, r#","timestamp":"#);

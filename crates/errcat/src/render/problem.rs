@@ -46,7 +46,7 @@ impl Writer<'_> {
         Self::raw(out, r#","request_id":"#);
         self.request_id(out);
         self.context_members(out, false);
-        let fields = self.err.fields();
+        let fields = self.fields;
         if !fields.is_empty() {
             Self::raw(out, r#","errors":["#);
             for (i, f) in fields.iter().enumerate() {
@@ -78,6 +78,7 @@ impl Writer<'_> {
             }
             out.push(b']');
         }
+        self.omitted_member(out, false);
         out.push(b'}');
     }
 }

@@ -31,18 +31,19 @@ impl Writer<'_> {
         self.message_or_field(out);
         Self::raw(out, r#","code":"#);
         json::uint(out, u64::from(self.status));
-        let fields = self.err.fields();
+        let fields = self.fields;
         if let Some(f) = fields.first() {
             Self::raw(out, r#","field":"#);
             Self::field_name(out, f);
         }
-        if fields.len() > 1 {
+        if self.lists_fields() {
             Self::raw(out, r#","fields":"#);
             Self::field_list(out, fields);
         }
-        if !self.err.context().is_empty() {
+        if !self.err.context().is_empty() || self.omitted > 0 {
             Self::raw(out, r#","context":{"#);
-            self.context_members(out, true);
+            let first = self.context_members(out, true);
+            self.omitted_member(out, first);
             out.push(b'}');
         }
         Self::raw(out, r#","request_id":"#);

@@ -1,6 +1,8 @@
 //! The writer every style shares: pre-escaped messages, context members, field names, the
 //! request id and the timestamp, written straight into the caller's buffer.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write as _;
 use std::time::SystemTime;
 
@@ -13,6 +15,9 @@ use crate::locale::Locale;
 
 /// The content type of the plain JSON styles.
 pub(super) const JSON: &str = "application/json";
+
+/// The member that counts the field errors a body leaves out.
+pub(super) const OMITTED: &str = "omitted_field_errors";
 
 /// A message, pre-escaped.
 #[derive(Debug, Clone)]
@@ -87,6 +92,10 @@ pub(super) struct Writer<'a> {
     pub(super) status: u16,
     pub(super) msg: &'a Msg,
     pub(super) locale: Locale,
+    /// The field errors to show: the error's, up to the renderer's bound.
+    pub(super) fields: &'a [FieldError],
+    /// How many field errors the body leaves out: beyond the bound, and never kept.
+    pub(super) omitted: usize,
 }
 
 impl Writer<'_> {
@@ -188,11 +197,137 @@ impl Writer<'_> {
         out.push(b']');
     }
 
-    /// The message, or the only field error's message, and the first field's name.
+    /// The only field error, when there is exactly one (none left out).
+    pub(super) fn only_field(&self) -> Option<&FieldError> {
+        match self.fields {
+            [only] if self.omitted == 0 => Some(only),
+            _ => None,
+        }
+    }
+
+    /// Whether the styles that name one field should also list them all: more than one shown,
+    /// or one shown and others left out.
+    pub(super) fn lists_fields(&self) -> bool {
+        !self.fields.is_empty() && self.only_field().is_none()
+    }
+
+    /// The message, or the only field error's message.
     pub(super) fn message_or_field(&self, out: &mut Vec<u8>) {
-        match self.err.fields() {
-            [only] => json::string(out, &only.message),
-            _ => self.message(out, self.msg),
+        match self.only_field() {
+            Some(only) => json::string(out, &only.message),
+            None => self.message(out, self.msg),
+        }
+    }
+
+    /// `"omitted_field_errors":N` when field errors were left out, preceded by a comma unless
+    /// `first`; returns whether the next member is still the first.
+    pub(super) fn omitted_member(&self, out: &mut Vec<u8>, first: bool) -> bool {
+        if self.omitted == 0 {
+            return first;
+        }
+        if !first {
+            out.push(b',');
+        }
+        json::string(out, OMITTED);
+        out.push(b':');
+        json::uint(out, self.omitted as u64);
+        false
+    }
+}
+
+/// Up to this many field errors are grouped by a scan, which allocates nothing; beyond, by a
+/// hash map, so grouping stays linear however many fields there are.
+const SCAN_UP_TO: usize = 16;
+
+/// Calls `emit` once per distinct source among `fields`, in order of first appearance, with
+/// the first field error of that source and an iterator over all of them (that one included),
+/// in order. O(n) time.
+pub(super) fn for_each_group(fields: &[FieldError], emit: impl FnMut(&FieldError, Members<'_>)) {
+    if fields.len() <= SCAN_UP_TO {
+        groups_by_scan(fields, emit);
+    } else {
+        groups_by_map(fields, emit);
+    }
+}
+
+/// O(n²) comparisons, no allocation: for a few fields only.
+fn groups_by_scan(fields: &[FieldError], mut emit: impl FnMut(&FieldError, Members<'_>)) {
+    for (i, f) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|g| g.source == f.source) {
+            continue;
+        }
+        emit(
+            f,
+            Members::Scan {
+                source: &f.source,
+                rest: fields[i..].iter(),
+            },
+        );
+    }
+}
+
+/// O(n): each field error is chained to the next one of its source, found through a map from
+/// source to the last field error seen with it.
+fn groups_by_map(fields: &[FieldError], mut emit: impl FnMut(&FieldError, Members<'_>)) {
+    let n = fields.len();
+    // `next[i]`: the index of the next field error with the source of `i`, or `n` for none.
+    let mut next = vec![n; n];
+    let mut heads = Vec::new();
+    let mut last: HashMap<&FieldSource, usize> = HashMap::with_capacity(n);
+    for (i, f) in fields.iter().enumerate() {
+        match last.entry(&f.source) {
+            Entry::Occupied(mut e) => {
+                if let Some(slot) = next.get_mut(*e.get()) {
+                    *slot = i;
+                }
+                e.insert(i);
+            }
+            Entry::Vacant(e) => {
+                e.insert(i);
+                heads.push(i);
+            }
+        }
+    }
+    for &h in &heads {
+        if let Some(f) = fields.get(h) {
+            emit(
+                f,
+                Members::Chain {
+                    fields,
+                    next: &next,
+                    at: h,
+                },
+            );
+        }
+    }
+}
+
+/// The field errors of one source, in order (see [`for_each_group`]).
+pub(super) enum Members<'a> {
+    /// Those among `rest` with this source.
+    Scan {
+        source: &'a FieldSource,
+        rest: std::slice::Iter<'a, FieldError>,
+    },
+    /// `fields[at]`, then `fields[next[at]]`, and so on while in range.
+    Chain {
+        fields: &'a [FieldError],
+        next: &'a [usize],
+        at: usize,
+    },
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = &'a FieldError;
+
+    fn next(&mut self) -> Option<&'a FieldError> {
+        match self {
+            Members::Scan { source, rest } => rest.find(|g| g.source == **source),
+            Members::Chain { fields, next, at } => {
+                let f = fields.get(*at)?;
+                *at = next.get(*at).copied().unwrap_or(fields.len());
+                Some(f)
+            }
         }
     }
 }
@@ -203,4 +338,61 @@ pub(crate) fn field_list_schema() -> serde_json::Value {
     let s = serde_json::json!({"type": "string"});
     serde_json::json!({"type": "array", "description": "Every field error, when there is more than one.",
         "items": {"type": "object", "required": ["field", "message"], "properties": {"field": s, "message": s}}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::JsonPointer;
+    use proptest::prelude::*;
+
+    /// The messages of each group, in the order `for_each_group`'s two ways give them.
+    fn groups(fields: &[FieldError], by_map: bool) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        let emit = |first: &FieldError, members: Members<'_>| {
+            let group: Vec<String> = members.map(|f| f.message.to_string()).collect();
+            assert_eq!(group.first().map(String::as_str), Some(&*first.message));
+            out.push(group);
+        };
+        if by_map {
+            groups_by_map(fields, emit);
+        } else {
+            groups_by_scan(fields, emit);
+        }
+        out
+    }
+
+    /// Field errors numbered by their message, over a few sources (a pointer and a parameter
+    /// with the same name are different sources).
+    fn numbered(sources: &[u8]) -> Vec<FieldError> {
+        sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let source = if s % 2 == 0 {
+                    FieldSource::Pointer(JsonPointer::from_tokens([(s / 2).to_string()]))
+                } else {
+                    FieldSource::Parameter((s / 2).to_string().into())
+                };
+                FieldError::at(source, i.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn groups_keep_first_appearance_and_inner_order() {
+        let fields = numbered(&[2, 0, 2, 1, 0, 2]);
+        let want = [vec!["0", "2", "5"], vec!["1", "4"], vec!["3"]];
+        assert_eq!(groups(&fields, false), want);
+        assert_eq!(groups(&fields, true), want);
+        assert!(groups(&[], true).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn the_map_groups_as_the_scan_does(sources in prop::collection::vec(0u8..8, 0..80)) {
+            let fields = numbered(&sources);
+            prop_assert_eq!(groups(&fields, true), groups(&fields, false));
+        }
+    }
 }
