@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::error_handling::HandleErrorLayer;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
@@ -379,7 +379,8 @@ const NORMAL: u8 = 0;
 const PANIC: u8 = 1;
 /// Wait in the handler until `release`.
 const HOLD: u8 = 2;
-/// Answer at once with a body whose end waits for `release`.
+/// Answer at once with a body that tells `entered` when its reading starts, and whose end
+/// waits for `release`.
 const STREAM: u8 = 3;
 
 /// The handler's state: what its next run does (later runs answer at once), and events.
@@ -389,8 +390,11 @@ struct Probe {
     next: Arc<AtomicU8>,
     entered: Arc<Notify>,
     release: Arc<Notify>,
-    /// Set when a held run was dropped before it finished.
+    /// Drops the request in flight on `/cut` (as an outer timeout or a client gone would).
+    cut: Arc<Notify>,
+    /// Set, and told, when a held run was dropped before it finished.
     cancelled: Arc<AtomicBool>,
+    dropped: Arc<Notify>,
 }
 
 impl Probe {
@@ -405,13 +409,14 @@ impl Probe {
     }
 }
 
-/// Sets its flag if dropped armed.
-struct Cancelled(Arc<AtomicBool>, bool);
+/// Sets the probe's flag and tells `dropped` if dropped armed.
+struct Cancelled(Probe, bool);
 
 impl Drop for Cancelled {
     fn drop(&mut self) {
         if self.1 {
-            self.0.store(true, Ordering::SeqCst);
+            self.0.cancelled.store(true, Ordering::SeqCst);
+            self.0.dropped.notify_one();
         }
     }
 }
@@ -422,14 +427,15 @@ async fn probed(State(p): State<Probe>, _body: Bytes) -> Response {
     match p.next.swap(NORMAL, Ordering::SeqCst) {
         PANIC => panic!("the handler crashed"),
         HOLD => {
-            let mut armed = Cancelled(p.cancelled.clone(), true);
+            let mut armed = Cancelled(p.clone(), true);
             p.entered.notify_one();
             p.release.notified().await;
             armed.1 = false;
         }
         STREAM => {
-            let release = p.release.clone();
+            let (entered, release) = (p.entered.clone(), p.release.clone());
             let head = futures_util::stream::once(async move {
+                entered.notify_one();
                 Ok::<_, Infallible>(Bytes::from(format!("{{\"run\":{n},")))
             });
             let tail = futures_util::stream::once(async move {
@@ -448,27 +454,31 @@ async fn probed(State(p): State<Probe>, _body: Bytes) -> Response {
     (StatusCode::CREATED, json, format!("{{\"run\":{n}}}")).into_response()
 }
 
-/// How long the outer timeout of [`guarded_app`] lets a request run.
-const OUTER_TIMEOUT: Duration = Duration::from_millis(300);
+/// Outside the idempotency layer on `/cut`: answers the catalog's timeout code as soon as
+/// `cut` is told, dropping the request in flight (what an outer timeout does, without a clock).
+async fn cut_off(State(cut): State<Arc<Notify>>, req: Request, next: Next) -> Response {
+    tokio::select! {
+        res = next.run(req) => res,
+        () = cut.notified() => ApiError::role(Role::Timeout).into_response(),
+    }
+}
 
-/// `/faxes` behind idempotency on `store`; `/timed` the same behind an outer timeout (outside
-/// idempotency, which it drops when it fires).
+/// `/faxes` behind idempotency on `store`; `/cut` the same behind [`cut_off`].
 fn guarded_app(c: &Arc<Catalog>, store: impl IdempotencyStore, probe: &Probe) -> Router {
     let idem = Idempotency::new(store).layer();
     let faxes = Router::new()
         .route("/faxes", post(probed))
         .layer(idem.clone())
         .with_state(probe.clone());
-    let timed = Router::new()
-        .route("/timed", post(probed))
+    let cut = Router::new()
+        .route("/cut", post(probed))
         .layer(idem)
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(errcat::axum::handle_error))
-                .timeout(OUTER_TIMEOUT),
-        )
+        .layer(axum::middleware::from_fn_with_state(
+            probe.cut.clone(),
+            cut_off,
+        ))
         .with_state(probe.clone());
-    faxes.merge(timed).with_errcat(Errcat::new(c.clone()))
+    faxes.merge(cut).with_errcat(Errcat::new(c.clone()))
 }
 
 /// Sends the request until its key is no longer in progress (the server frees it by itself,
@@ -516,16 +526,18 @@ async fn a_panicking_handler_frees_its_key(store: impl IdempotencyStore, release
     assert_eq!(probe.runs(), 2);
 }
 
-/// An outer timeout drops the request while its handler runs: the key is freed, and the retry
-/// runs the handler again (it was never finished).
+/// The request is dropped from outside while its handler runs (an outer timeout, say): the key
+/// is freed, and the retry runs the handler again (it never finished).
 async fn a_dropped_request_frees_its_key(store: impl IdempotencyStore, release: Release) {
     let c = mintfax();
     let probe = Probe::new(HOLD);
     let addr = serve(guarded_app(&c, store, &probe)).await;
     let client = reqwest::Client::new();
-    let req = || post_with(&client, addr, "/timed", "dropped", "Bearer t");
-    // The handler waits for a release that never comes: the outer timeout answers.
-    let timed_out = send(req()).await;
+    let req = || post_with(&client, addr, "/cut", "dropped", "Bearer t");
+    let first = tokio::spawn(send(req()));
+    probe.entered.notified().await;
+    probe.cut.notify_one();
+    let timed_out = first.await.expect("client");
     timed_out.assert_envelope(&c, &c.role(Role::Timeout).code);
     assert!(probe.cancelled.load(Ordering::SeqCst));
     let (retry, busy) = until_free(req).await;
@@ -537,16 +549,20 @@ async fn a_dropped_request_frees_its_key(store: impl IdempotencyStore, release: 
     assert_eq!(probe.runs(), 2);
 }
 
-/// The handler has answered but its body is still being read when the outer timeout drops
-/// the request: keeping it goes on regardless, so once the body ends the retry is a replay of
-/// that run, not a second run.
+/// The handler has answered but its body is still being read when the request is dropped from
+/// outside: keeping it goes on regardless, so once the body ends the retry is a replay of that
+/// run, not a second run.
 async fn a_finished_result_survives_a_dropped_request(store: impl IdempotencyStore) {
     let c = mintfax();
     let probe = Probe::new(STREAM);
     let addr = serve(guarded_app(&c, store, &probe)).await;
     let client = reqwest::Client::new();
-    let req = || post_with(&client, addr, "/timed", "kept", "Bearer t");
-    let timed_out = send(req()).await;
+    let req = || post_with(&client, addr, "/cut", "kept", "Bearer t");
+    let first = tokio::spawn(send(req()));
+    // The layer is reading the body: the handler has answered.
+    probe.entered.notified().await;
+    probe.cut.notify_one();
+    let timed_out = first.await.expect("client");
     timed_out.assert_envelope(&c, &c.role(Role::Timeout).code);
     // Now the body may end: the layer's own task reads it and records it.
     probe.release.notify_one();
@@ -579,10 +595,11 @@ async fn a_finished_result_survives_a_dropped_request_in_memory() {
     a_finished_result_survives_a_dropped_request(store).await;
 }
 
-/// A client that disconnects while its handler runs, then the handler is let go: the key is
-/// freed or kept, never left locked; the retry gets a replay or a fresh run.
+/// A client that disconnects while its handler runs: the server drops the request (hyper
+/// does when it sees the connection close), and the key is free as soon as it has: the retry
+/// runs at once, without a 409.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_disconnects_never_leaves_its_key_locked() {
+async fn a_client_that_disconnects_leaves_its_key_free() {
     let c = mintfax();
     let probe = Probe::new(HOLD);
     let store = MemoryStore::with_clock(ManualClock::new());
@@ -603,29 +620,18 @@ async fn a_client_that_disconnects_never_leaves_its_key_locked() {
     .expect("client");
     probe.entered.notified().await;
     drop(stream);
+    tokio::time::timeout(BOUND, probe.dropped.notified())
+        .await
+        .expect("the server never dropped the request of a client that went away");
+    // Nothing is left to release: the handler went with the request.
     probe.release.notify_one();
 
     let client = reqwest::Client::new();
-    let (retry, _) = until_free(|| post_with(&client, addr, "/faxes", "gone", "Bearer t")).await;
-    assert_eq!(retry.status, 201, "{:?}", retry.body);
-    if retry.replayed() {
-        // The first run finished and was kept.
-        assert_eq!(&retry.body[..], b"{\"run\":1}");
-        assert_eq!(probe.runs(), 1);
-    } else {
-        // The first run was dropped with its connection, and its key freed.
-        assert!(probe.cancelled.load(Ordering::SeqCst));
-        assert_eq!(&retry.body[..], b"{\"run\":2}");
-        assert_eq!(probe.runs(), 2);
-    }
-    eprintln!(
-        "a disconnect {} the handler",
-        if probe.cancelled.load(Ordering::SeqCst) {
-            "cancelled"
-        } else {
-            "did not cancel"
-        }
-    );
+    let (retry, busy) = until_free(|| post_with(&client, addr, "/faxes", "gone", "Bearer t")).await;
+    assert_eq!(busy, 0, "the retry after a disconnect got 409");
+    assert_eq!((retry.status, retry.replayed()), (201, false));
+    assert_eq!(&retry.body[..], b"{\"run\":2}");
+    assert_eq!(probe.runs(), 2);
 }
 
 #[cfg(feature = "redis")]
