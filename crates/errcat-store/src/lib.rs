@@ -2,8 +2,8 @@
 //!
 //! - [`RateLimitStore`] hands out a [`Limiter`] per policy: GCRA over one or more [`Window`]s,
 //!   each window a quota over a period (seed 004's hourly and daily limits are two windows).
-//! - [`IdempotencyStore`] locks an `Idempotency-Key`, records the response of the request that
-//!   held the lock, and replays it.
+//! - [`IdempotencyStore`] locks an `Idempotency-Key` in its scope, records the response of the
+//!   request that held the lock, and replays it.
 //!
 //! [`MemoryStore`] implements both on one machine with nothing to install (rate limits on the
 //! governor crate). With the `redis` feature, `RedisStore` implements both on Redis with atomic
@@ -43,7 +43,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
 
-pub use memory::{ManualClock, MemoryStore};
+pub use memory::{IdempotencyLimits, ManualClock, MemoryStore};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{RedisConfig, RedisStore};
@@ -353,6 +353,27 @@ pub struct StoredResponse {
     pub body: bytes::Bytes,
 }
 
+impl StoredResponse {
+    /// The bytes it holds, as stores count them against their caps: the body, and each
+    /// header's name and value.
+    ///
+    /// ```
+    /// let r = errcat_store::StoredResponse {
+    ///     status: 201,
+    ///     headers: vec![("content-type".to_owned(), b"text/plain".to_vec())],
+    ///     body: bytes::Bytes::from_static(b"sent"),
+    /// };
+    /// assert_eq!(r.size(), 4 + 12 + 10);
+    /// ```
+    pub fn size(&self) -> usize {
+        self.headers
+            .iter()
+            .fold(self.body.len(), |n, (name, value)| {
+                n.saturating_add(name.len()).saturating_add(value.len())
+            })
+    }
+}
+
 /// What [`IdempotencyStore::begin`] found for a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begin {
@@ -367,18 +388,60 @@ pub enum Begin {
     Mismatch,
     /// The key's request finished: here is its response.
     Completed(StoredResponse),
+    /// The key is new, but the store already holds all it may (for the scope, or in all): no
+    /// lock was taken. Nothing the store holds was dropped to make room.
+    Full {
+        /// Which cap the key would have gone over.
+        cap: Cap,
+        /// When the soonest-expiring record under that cap (the scope's, or any) expires, and
+        /// room may free up.
+        retry_after: Duration,
+    },
+}
+
+/// Which of a store's caps refused a new idempotency key ([`Begin::Full`]).
+///
+/// ```
+/// use errcat_store::Cap;
+/// assert!(Cap::ScopeEntries.is_per_scope());
+/// assert!(!Cap::TotalBytes.is_per_scope());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cap {
+    /// The scope holds as many records as it may.
+    ScopeEntries,
+    /// The scope's kept responses hold as many bytes as they may.
+    ScopeBytes,
+    /// The store holds as many records as it may.
+    TotalEntries,
+    /// The store's kept responses hold as many bytes as they may.
+    TotalBytes,
+}
+
+impl Cap {
+    /// Whether the cap is one scope's (the caller's own doing) rather than the whole store's.
+    pub fn is_per_scope(self) -> bool {
+        matches!(self, Cap::ScopeEntries | Cap::ScopeBytes)
+    }
 }
 
 /// Where idempotency keys live.
 ///
-/// A key is first locked by [`begin`](IdempotencyStore::begin) for at most `lock_ttl` (so a
-/// request that crashed never holds it for good), then either recorded with its response by
-/// [`complete`](IdempotencyStore::complete) for `retention`, or freed by
-/// [`release`](IdempotencyStore::release) when its response should not be kept.
+/// A key lives in a scope (whose key it is: a principal's id, a hash of the credentials, `-`
+/// for one key space shared by all): the same key in two scopes is two keys, and a store may
+/// cap what one scope holds. A key is first locked by [`begin`](IdempotencyStore::begin) for
+/// at most `lock_ttl` (so a request that crashed never holds it for good), then either
+/// recorded with its response by [`complete`](IdempotencyStore::complete) for `retention`, or
+/// freed by [`release`](IdempotencyStore::release) when its response should not be kept.
+///
+/// Durations may be as long as [`Duration::MAX`]: stores saturate (or clamp) rather than
+/// overflow.
 pub trait IdempotencyStore: Send + Sync + 'static {
-    /// Looks the key up and, if it is free, locks it for this fingerprint.
+    /// Looks the key up in `scope` and, if it is free, locks it for this fingerprint; a new key
+    /// the store has no room for is [`Begin::Full`].
     fn begin<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         fingerprint: &'a Fingerprint,
         lock_ttl: Duration,
@@ -388,6 +451,7 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     /// held by `token` (it expired and another request took the key): nothing is written.
     fn complete<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         token: &'a LockToken,
         response: &'a StoredResponse,
@@ -395,31 +459,43 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     ) -> StoreFuture<'a, bool>;
 
     /// Frees the lock if `token` still holds it, so a later request with the key runs afresh.
-    fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()>;
+    fn release<'a>(
+        &'a self,
+        scope: &'a str,
+        key: &'a str,
+        token: &'a LockToken,
+    ) -> StoreFuture<'a, ()>;
 }
 
 /// A shared store is a store: pick one at run time as an `Arc<dyn IdempotencyStore>`.
 impl<T: IdempotencyStore + ?Sized> IdempotencyStore for Arc<T> {
     fn begin<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         fingerprint: &'a Fingerprint,
         lock_ttl: Duration,
     ) -> StoreFuture<'a, Begin> {
-        (**self).begin(key, fingerprint, lock_ttl)
+        (**self).begin(scope, key, fingerprint, lock_ttl)
     }
 
     fn complete<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         token: &'a LockToken,
         response: &'a StoredResponse,
         retention: Duration,
     ) -> StoreFuture<'a, bool> {
-        (**self).complete(key, token, response, retention)
+        (**self).complete(scope, key, token, response, retention)
     }
 
-    fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
-        (**self).release(key, token)
+    fn release<'a>(
+        &'a self,
+        scope: &'a str,
+        key: &'a str,
+        token: &'a LockToken,
+    ) -> StoreFuture<'a, ()> {
+        (**self).release(scope, key, token)
     }
 }

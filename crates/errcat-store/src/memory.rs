@@ -1,6 +1,6 @@
 //! The in-memory store: governor's GCRA for rate limits, a map for idempotency keys.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher as _;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,14 +14,17 @@ use governor::{Quota, RateLimiter};
 
 use crate::keys::{KeyRecord, KeyStore};
 use crate::{
-    Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore, StoreError,
-    StoreFuture, StoredResponse, Window, WindowState,
+    Begin, Cap, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore,
+    StoreError, StoreFuture, StoredResponse, Window, WindowState,
 };
 
 /// Rate limits and idempotency keys in this process's memory: the embedded default.
 ///
 /// Cloning shares the state. Keys of rate limiters are hashed to 64 bits (no allocation per
-/// request); idle keys are swept about once a minute.
+/// request); idle keys are swept about once a minute. Idempotency records are dropped as
+/// soon as they expire, and capped in number and bytes, in all and per scope
+/// ([`IdempotencyLimits`], [`MemoryStore::idempotency_limits`]). Expiries saturate: a
+/// retention or lock of [`Duration::MAX`] never overflows.
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,12 +33,15 @@ use crate::{
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
 /// let fp = Fingerprint::of("POST", "/faxes", b"{}");
-/// let Begin::Acquired(token) = store.begin("key-1", &fp, Duration::from_secs(60)).await? else {
+/// let lock = Duration::from_secs(60);
+/// let Begin::Acquired(token) = store.begin("tenant-a", "key-1", &fp, lock).await? else {
 ///     panic!("a fresh key is free");
 /// };
-/// assert!(matches!(store.begin("key-1", &fp, Duration::from_secs(60)).await?, Begin::InProgress { .. }));
-/// store.release("key-1", &token).await?;
-/// assert!(matches!(store.begin("key-1", &fp, Duration::from_secs(60)).await?, Begin::Acquired(_)));
+/// assert!(matches!(store.begin("tenant-a", "key-1", &fp, lock).await?, Begin::InProgress { .. }));
+/// // Another scope's key of the same name is another key.
+/// assert!(matches!(store.begin("tenant-b", "key-1", &fp, lock).await?, Begin::Acquired(_)));
+/// store.release("tenant-a", "key-1", &token).await?;
+/// assert!(matches!(store.begin("tenant-a", "key-1", &fp, lock).await?, Begin::Acquired(_)));
 /// # Ok::<(), errcat_store::StoreError>(())
 /// # }).unwrap();
 /// ```
@@ -85,8 +91,8 @@ impl MemoryStore {
     }
 
     fn table(&self) -> MutexGuard<'_, KeyTable> {
-        // A panic while holding the lock leaves the map consistent: every change is one insert
-        // or remove.
+        // Nothing panics while holding the lock (the table's changes are map operations and
+        // saturating counts), so a poisoned lock still guards a whole table.
         self.keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -278,16 +284,130 @@ impl Limiter for MemoryLimiter {
     }
 }
 
+/// Caps on what a [`MemoryStore`] keeps for idempotency keys: records (locked or finished)
+/// and bytes of kept responses (bodies and headers, [`StoredResponse::size`]), in all and
+/// per scope (per principal, as the idempotency layer scopes keys).
+///
+/// A new key over a cap gets [`Begin::Full`] (the layer answers a scope's cap with the
+/// catalog's `rate_limited` code, the store's with `unavailable`, both with `Retry-After`);
+/// keys already held still answer, and no live record is ever dropped to make room: records
+/// leave when they expire. Bytes are counted when a response is kept and checked when a key
+/// is locked, so a store at its byte cap refuses new keys, and the caps can be overshot by at
+/// most the responses of the keys locked at that moment (each at most the layer's
+/// `max_stored_body`, 1 MiB by default, plus its headers).
+///
+/// Defaults: 100 000 records and 256 MiB in all, 10 000 records and 32 MiB per scope. Every
+/// cap is at least 1.
+///
+/// ```
+/// use errcat_store::{IdempotencyLimits, MemoryStore};
+///
+/// let limits = IdempotencyLimits::new()
+///     .total(50_000, 128 * 1024 * 1024)
+///     .per_scope(1_000, 8 * 1024 * 1024);
+/// assert_eq!(limits.scope_entries(), 1_000);
+/// assert_eq!(IdempotencyLimits::default().total_bytes(), 256 * 1024 * 1024);
+/// let store = MemoryStore::new().idempotency_limits(limits);
+/// # let _ = store;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyLimits {
+    total_entries: usize,
+    total_bytes: usize,
+    scope_entries: usize,
+    scope_bytes: usize,
+}
+
+impl Default for IdempotencyLimits {
+    fn default() -> IdempotencyLimits {
+        IdempotencyLimits {
+            total_entries: 100_000,
+            total_bytes: 256 * 1024 * 1024,
+            scope_entries: 10_000,
+            scope_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+impl IdempotencyLimits {
+    /// The defaults.
+    pub fn new() -> IdempotencyLimits {
+        IdempotencyLimits::default()
+    }
+
+    /// At most `entries` records and `bytes` of kept responses in the whole store.
+    pub fn total(mut self, entries: usize, bytes: usize) -> IdempotencyLimits {
+        self.total_entries = entries.max(1);
+        self.total_bytes = bytes.max(1);
+        self
+    }
+
+    /// At most `entries` records and `bytes` of kept responses per scope.
+    pub fn per_scope(mut self, entries: usize, bytes: usize) -> IdempotencyLimits {
+        self.scope_entries = entries.max(1);
+        self.scope_bytes = bytes.max(1);
+        self
+    }
+
+    /// The store's cap on records.
+    pub fn total_entries(&self) -> usize {
+        self.total_entries
+    }
+
+    /// The store's cap on bytes.
+    pub fn total_bytes(&self) -> usize {
+        self.total_bytes
+    }
+
+    /// A scope's cap on records.
+    pub fn scope_entries(&self) -> usize {
+        self.scope_entries
+    }
+
+    /// A scope's cap on bytes.
+    pub fn scope_bytes(&self) -> usize {
+        self.scope_bytes
+    }
+}
+
+impl MemoryStore {
+    /// Caps what the store keeps for idempotency keys (see [`IdempotencyLimits`]). Call it
+    /// before the store is shared: clones share the caps with the records.
+    pub fn idempotency_limits(self, limits: IdempotencyLimits) -> MemoryStore {
+        self.table().limits = limits;
+        self
+    }
+}
+
+/// The idempotency records, by scope, with what each scope and the whole table hold, and
+/// every record's expiry in order so expired records are dropped as soon as they expire.
 #[derive(Default)]
 struct KeyTable {
-    entries: HashMap<String, KeyEntry>,
-    last_sweep: Option<Duration>,
+    limits: IdempotencyLimits,
+    scopes: HashMap<String, ScopeTable>,
+    /// Every record by (expiry, sequence number): the sweep's queue.
+    queue: BTreeMap<(Duration, u64), (String, String)>,
+    entries: usize,
+    bytes: usize,
+    next_seq: u64,
+}
+
+#[derive(Default)]
+struct ScopeTable {
+    keys: HashMap<String, KeyEntry>,
+    bytes: usize,
+    /// The scope's records by (expiry, sequence number), soonest first.
+    expiries: BTreeSet<(Duration, u64)>,
 }
 
 /// Times in the table are readings of the store's clock.
 struct KeyEntry {
     fingerprint: Fingerprint,
     expires: Duration,
+    /// Tells records apart in the expiry queues.
+    seq: u64,
+    /// The bytes of the kept response (0 while locked).
+    size: usize,
     state: KeyState,
 }
 
@@ -297,26 +417,145 @@ enum KeyState {
 }
 
 impl KeyTable {
-    /// Drops expired entries about once every ten seconds.
+    /// Drops every record whose time is up.
     fn sweep(&mut self, now: Duration) {
-        if self
-            .last_sweep
-            .is_some_and(|t| now.saturating_sub(t) < Duration::from_secs(10))
-        {
-            return;
+        while let Some(entry) = self.queue.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((_, seq), (scope, key)) = entry.remove_entry();
+            self.forget(&scope, &key, seq);
         }
-        self.last_sweep = Some(now);
-        self.entries.retain(|_, e| e.expires > now);
     }
 
-    fn live(&self, key: &str, now: Duration) -> Option<&KeyEntry> {
-        self.entries.get(key).filter(|e| e.expires > now)
+    /// Removes the record of `key` in `scope` if it is the one numbered `seq`, with its place
+    /// in the scope's queue and its counts (the caller has taken it off the main queue).
+    fn forget(&mut self, scope: &str, key: &str, seq: u64) {
+        let Some(table) = self.scopes.get_mut(scope) else {
+            return;
+        };
+        if table.keys.get(key).is_none_or(|e| e.seq != seq) {
+            return;
+        }
+        if let Some(e) = table.keys.remove(key) {
+            table.expiries.remove(&(e.expires, e.seq));
+            table.bytes = table.bytes.saturating_sub(e.size);
+            self.bytes = self.bytes.saturating_sub(e.size);
+            self.entries = self.entries.saturating_sub(1);
+        }
+        if table.keys.is_empty() {
+            self.scopes.remove(scope);
+        }
+    }
+
+    /// Removes a record wherever it is.
+    fn remove(&mut self, scope: &str, key: &str) {
+        let Some(e) = self.scopes.get(scope).and_then(|t| t.keys.get(key)) else {
+            return;
+        };
+        let (expires, seq) = (e.expires, e.seq);
+        self.queue.remove(&(expires, seq));
+        self.forget(scope, key, seq);
+    }
+
+    fn get(&self, scope: &str, key: &str) -> Option<&KeyEntry> {
+        self.scopes.get(scope)?.keys.get(key)
+    }
+
+    /// The cap a new key in `scope` would go over, and when its soonest record expires.
+    fn full(&self, scope: &str, now: Duration) -> Option<(Cap, Duration)> {
+        let limits = &self.limits;
+        let mine = self.scopes.get(scope);
+        let scope_cap = mine.and_then(|t| {
+            if t.keys.len() >= limits.scope_entries {
+                Some(Cap::ScopeEntries)
+            } else if t.bytes >= limits.scope_bytes {
+                Some(Cap::ScopeBytes)
+            } else {
+                None
+            }
+        });
+        if let (Some(cap), Some(t)) = (scope_cap, mine) {
+            let soonest = t.expiries.first().map_or(now, |(at, _)| *at);
+            return Some((cap, soonest.saturating_sub(now)));
+        }
+        let cap = if self.entries >= limits.total_entries {
+            Cap::TotalEntries
+        } else if self.bytes >= limits.total_bytes {
+            Cap::TotalBytes
+        } else {
+            return None;
+        };
+        let soonest = self.queue.first_key_value().map_or(now, |((at, _), _)| *at);
+        Some((cap, soonest.saturating_sub(now)))
+    }
+
+    /// Adds a locked record (the key is known to be absent).
+    fn lock(
+        &mut self,
+        scope: &str,
+        key: &str,
+        fingerprint: Fingerprint,
+        expires: Duration,
+    ) -> LockToken {
+        let token = LockToken::random();
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.queue
+            .insert((expires, seq), (scope.to_owned(), key.to_owned()));
+        let table = self.scopes.entry(scope.to_owned()).or_default();
+        table.expiries.insert((expires, seq));
+        table.keys.insert(
+            key.to_owned(),
+            KeyEntry {
+                fingerprint,
+                expires,
+                seq,
+                size: 0,
+                state: KeyState::Locked(token.clone()),
+            },
+        );
+        self.entries += 1;
+        token
+    }
+
+    /// Turns the lock `token` holds into the kept response; `false` if it holds none.
+    fn record(
+        &mut self,
+        scope: &str,
+        key: &str,
+        token: &LockToken,
+        response: &StoredResponse,
+        expires: Duration,
+    ) -> bool {
+        let Some(table) = self.scopes.get_mut(scope) else {
+            return false;
+        };
+        let Some(e) = table.keys.get_mut(key) else {
+            return false;
+        };
+        if !matches!(&e.state, KeyState::Locked(t) if t == token) {
+            return false;
+        }
+        let size = response.size();
+        table.expiries.remove(&(e.expires, e.seq));
+        table.expiries.insert((expires, e.seq));
+        table.bytes = table.bytes.saturating_add(size);
+        self.queue.remove(&(e.expires, e.seq));
+        self.queue
+            .insert((expires, e.seq), (scope.to_owned(), key.to_owned()));
+        self.bytes = self.bytes.saturating_add(size);
+        e.expires = expires;
+        e.size = size;
+        e.state = KeyState::Done(response.clone());
+        true
     }
 }
 
 impl IdempotencyStore for MemoryStore {
     fn begin<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         fingerprint: &'a Fingerprint,
         lock_ttl: Duration,
@@ -324,38 +563,35 @@ impl IdempotencyStore for MemoryStore {
         let now = self.clock.now();
         let mut table = self.table();
         table.sweep(now);
-        let found = match table.live(key, now) {
-            Some(e) if e.fingerprint != *fingerprint => Some(Begin::Mismatch),
+        let answer = match table.get(scope, key) {
+            Some(e) if e.fingerprint != *fingerprint => Begin::Mismatch,
             Some(KeyEntry {
                 state: KeyState::Locked(_),
                 expires,
                 ..
-            }) => Some(Begin::InProgress {
+            }) => Begin::InProgress {
                 lock_expires_in: expires.saturating_sub(now),
-            }),
+            },
             Some(KeyEntry {
                 state: KeyState::Done(response),
                 ..
-            }) => Some(Begin::Completed(response.clone())),
-            None => None,
+            }) => Begin::Completed(response.clone()),
+            None => match table.full(scope, now) {
+                Some((cap, retry_after)) => Begin::Full { cap, retry_after },
+                None => Begin::Acquired(table.lock(
+                    scope,
+                    key,
+                    *fingerprint,
+                    now.saturating_add(lock_ttl),
+                )),
+            },
         };
-        let answer = found.unwrap_or_else(|| {
-            let token = LockToken::random();
-            table.entries.insert(
-                key.to_owned(),
-                KeyEntry {
-                    fingerprint: *fingerprint,
-                    expires: now + lock_ttl,
-                    state: KeyState::Locked(token.clone()),
-                },
-            );
-            Begin::Acquired(token)
-        });
         Box::pin(std::future::ready(Ok(answer)))
     }
 
     fn complete<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         token: &'a LockToken,
         response: &'a StoredResponse,
@@ -363,25 +599,24 @@ impl IdempotencyStore for MemoryStore {
     ) -> StoreFuture<'a, bool> {
         let now = self.clock.now();
         let mut table = self.table();
-        let held = match table.entries.get_mut(key) {
-            Some(e) if e.expires > now && matches!(&e.state, KeyState::Locked(t) if t == token) => {
-                e.state = KeyState::Done(response.clone());
-                e.expires = now + retention;
-                true
-            }
-            _ => false,
-        };
+        // An expired lock is swept first, so it is no longer held.
+        table.sweep(now);
+        let held = table.record(scope, key, token, response, now.saturating_add(retention));
         Box::pin(std::future::ready(Ok(held)))
     }
 
-    fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
+    fn release<'a>(
+        &'a self,
+        scope: &'a str,
+        key: &'a str,
+        token: &'a LockToken,
+    ) -> StoreFuture<'a, ()> {
         let mut table = self.table();
         if table
-            .entries
-            .get(key)
+            .get(scope, key)
             .is_some_and(|e| matches!(&e.state, KeyState::Locked(t) if t == token))
         {
-            table.entries.remove(key);
+            table.remove(scope, key);
         }
         Box::pin(std::future::ready(Ok::<(), StoreError>(())))
     }

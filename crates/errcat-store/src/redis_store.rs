@@ -116,7 +116,11 @@ impl RedisConfig {
 /// Each rate-limit decision and each idempotency step is one Lua script, atomic on the server,
 /// timed by Redis's clock. Keys are `{prefix}:rl:{policy}:{window}:{key}` (a string holding the
 /// window's theoretical arrival time, expiring once the window is full again) and
-/// `{prefix}:idem:{key}` (a hash expiring with the lock or the retention).
+/// `{prefix}:idem:{scope}:{key}` (a hash expiring with the lock or the retention). Durations
+/// are clamped (to about 300 years), never overflow. Redis caps nothing per scope: its records
+/// leave with their expiry, and its memory is Redis's to bound: with `maxmemory` and the
+/// `noeviction` policy a full Redis refuses new records (the layers then answer as their
+/// `FailMode` says) instead of dropping live ones.
 ///
 /// Cloning is cheap and shares one multiplexed connection, which reconnects by itself after
 /// Redis comes back; the scripts are loaded again if Redis lost them. No call waits longer than
@@ -342,8 +346,9 @@ impl RedisStore {
         self.shared.manager.clone()
     }
 
-    fn idempotency_key(&self, key: &str) -> String {
-        format!("{}:idem:{key}", self.shared.prefix)
+    /// `{prefix}:idem:{scope}:{key}`: a key has no `:`, so no two (scope, key) pairs meet.
+    fn idempotency_key(&self, scope: &str, key: &str) -> String {
+        format!("{}:idem:{scope}:{key}", self.shared.prefix)
     }
 }
 
@@ -697,6 +702,7 @@ fn begin_answer(reply: Value, token: LockToken) -> Result<Begin, StoreError> {
 impl IdempotencyStore for RedisStore {
     fn begin<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         fingerprint: &'a Fingerprint,
         lock_ttl: Duration,
@@ -705,7 +711,7 @@ impl IdempotencyStore for RedisStore {
             let token = LockToken::random();
             let mut invocation = self.shared.scripts.begin.prepare_invoke();
             invocation
-                .key(self.idempotency_key(key))
+                .key(self.idempotency_key(scope, key))
                 .arg(fingerprint.to_hex())
                 .arg(token.as_str())
                 .arg(millis_ceil(lock_ttl));
@@ -716,6 +722,7 @@ impl IdempotencyStore for RedisStore {
 
     fn complete<'a>(
         &'a self,
+        scope: &'a str,
         key: &'a str,
         token: &'a LockToken,
         response: &'a StoredResponse,
@@ -725,7 +732,7 @@ impl IdempotencyStore for RedisStore {
             let headers = encode_headers(&response.headers)?;
             let mut invocation = self.shared.scripts.complete.prepare_invoke();
             invocation
-                .key(self.idempotency_key(key))
+                .key(self.idempotency_key(scope, key))
                 .arg(token.as_str())
                 .arg(response.status)
                 .arg(headers)
@@ -740,11 +747,16 @@ impl IdempotencyStore for RedisStore {
         })
     }
 
-    fn release<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
+    fn release<'a>(
+        &'a self,
+        scope: &'a str,
+        key: &'a str,
+        token: &'a LockToken,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut invocation = self.shared.scripts.release.prepare_invoke();
             invocation
-                .key(self.idempotency_key(key))
+                .key(self.idempotency_key(scope, key))
                 .arg(token.as_str());
             let reply = self.eval("an idempotency release", invocation).await?;
             match integer(&reply) {

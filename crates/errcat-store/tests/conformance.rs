@@ -108,9 +108,37 @@ fn fp(body: &[u8]) -> Fingerprint {
     Fingerprint::of("POST", "/faxes", body)
 }
 
-/// `begin`, which must answer.
+/// The scope of the checks that use one.
+const SCOPE: &str = "scope-1";
+
+/// `begin` in [`SCOPE`], which must answer.
 async fn begin<S: Store>(store: &S, key: &str, f: &Fingerprint, ttl: Duration) -> Begin {
-    store.begin(key, f, ttl).await.expect("begin")
+    begin_in(store, SCOPE, key, f, ttl).await
+}
+
+/// `begin` in `scope`, which must answer.
+async fn begin_in<S: Store>(
+    store: &S,
+    scope: &str,
+    key: &str,
+    f: &Fingerprint,
+    ttl: Duration,
+) -> Begin {
+    store.begin(scope, key, f, ttl).await.expect("begin")
+}
+
+/// `begin` in `scope`, which must lock the key.
+async fn acquire_in<S: Store>(
+    store: &S,
+    scope: &str,
+    key: &str,
+    f: &Fingerprint,
+    ttl: Duration,
+) -> LockToken {
+    match begin_in(store, scope, key, f, ttl).await {
+        Begin::Acquired(token) => token,
+        other => panic!("expected Acquired for {scope}/{key}, got {other:?}"),
+    }
 }
 
 /// `complete` for an hour's retention, which must answer.
@@ -121,16 +149,13 @@ async fn complete<S: Store>(
     response: &StoredResponse,
 ) -> bool {
     store
-        .complete(key, token, response, HOUR)
+        .complete(SCOPE, key, token, response, HOUR)
         .await
         .expect("complete")
 }
 
 async fn acquire<S: Store>(store: &S, key: &str, f: &Fingerprint, ttl: Duration) -> LockToken {
-    match begin(store, key, f, ttl).await {
-        Begin::Acquired(token) => token,
-        other => panic!("expected Acquired for {key}, got {other:?}"),
-    }
+    acquire_in(store, SCOPE, key, f, ttl).await
 }
 
 /// A response that exercises every byte: a binary body, duplicate header names in order, a
@@ -399,7 +424,7 @@ async fn idempotency_lifecycle<S: Store>(store: S) {
         body: bytes::Bytes::new(),
     };
     assert!(!complete(&store, &key, &token, &twice).await);
-    store.release(&key, &token).await.expect("release");
+    store.release(SCOPE, &key, &token).await.expect("release");
     assert_eq!(
         begin(&store, &key, &mine, ttl).await,
         Begin::Completed(response)
@@ -427,25 +452,25 @@ async fn release_frees<S: Store>(store: S) {
     let ttl = Duration::from_secs(60);
     let first = acquire(&store, &key, &f, ttl).await;
     store
-        .release(&key, &LockToken::random())
+        .release(SCOPE, &key, &LockToken::random())
         .await
         .expect("release");
     assert!(matches!(
         begin(&store, &key, &f, ttl).await,
         Begin::InProgress { .. }
     ));
-    store.release(&key, &first).await.expect("release");
+    store.release(SCOPE, &key, &first).await.expect("release");
     let second = acquire(&store, &key, &f, ttl).await;
     assert_ne!(first, second);
     // The old token no longer frees it.
-    store.release(&key, &first).await.expect("release");
+    store.release(SCOPE, &key, &first).await.expect("release");
     assert!(matches!(
         begin(&store, &key, &f, ttl).await,
         Begin::InProgress { .. }
     ));
     // Releasing a key nobody holds is fine.
     store
-        .release(&unique("release-none"), &first)
+        .release(SCOPE, &unique("release-none"), &first)
         .await
         .expect("release");
 }
@@ -491,7 +516,7 @@ async fn retention_expiry<S: Store>(store: S, time: Time) -> Checked {
     let started = Instant::now();
     assert!(
         store
-            .complete(&key, &token, &response, retention)
+            .complete(SCOPE, &key, &token, &response, retention)
             .await
             .expect("complete")
     );
@@ -514,7 +539,7 @@ async fn concurrent_begin<S: Store>(stores: Vec<S>) {
         let key = key.clone();
         tasks.spawn(async move {
             store
-                .begin(&key, &f, Duration::from_secs(60))
+                .begin(SCOPE, &key, &f, Duration::from_secs(60))
                 .await
                 .expect("begin")
         });
@@ -530,6 +555,75 @@ async fn concurrent_begin<S: Store>(stores: Vec<S>) {
     assert_eq!((acquired, in_progress), (1, 199));
 }
 
+/// The same key in two scopes is two keys: each locks, records and frees on its own, and one
+/// scope's token does nothing to the other's key.
+async fn scopes_keep_keys_apart<S: Store>(store: S) {
+    let key = unique("scoped");
+    let f = fp(b"scoped");
+    let ttl = Duration::from_secs(60);
+    let a = acquire_in(&store, "tenant-a", &key, &f, ttl).await;
+    let b = acquire_in(&store, "tenant-b", &key, &f, ttl).await;
+    assert_ne!(a, b);
+    // Another request under the same key in a third scope is no mismatch.
+    acquire_in(&store, "tenant-c", &key, &fp(b"other"), ttl).await;
+
+    let response = binary_response();
+    assert!(
+        !store
+            .complete("tenant-b", &key, &a, &response, HOUR)
+            .await
+            .expect("complete")
+    );
+    store.release("tenant-b", &key, &a).await.expect("release");
+    assert!(matches!(
+        begin_in(&store, "tenant-b", &key, &f, ttl).await,
+        Begin::InProgress { .. }
+    ));
+
+    assert!(
+        store
+            .complete("tenant-a", &key, &a, &response, HOUR)
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        begin_in(&store, "tenant-a", &key, &f, ttl).await,
+        Begin::Completed(response)
+    );
+    assert!(matches!(
+        begin_in(&store, "tenant-b", &key, &f, ttl).await,
+        Begin::InProgress { .. }
+    ));
+    store.release("tenant-b", &key, &b).await.expect("release");
+    acquire_in(&store, "tenant-b", &key, &f, ttl).await;
+}
+
+/// A lock and a retention of `Duration::MAX` neither overflow nor fail: the key is locked,
+/// then kept, for a very long time.
+async fn durations_saturate<S: Store>(store: S) {
+    let key = unique("forever");
+    let f = fp(b"forever");
+    let token = acquire(&store, &key, &f, Duration::MAX).await;
+    match begin(&store, &key, &f, Duration::MAX).await {
+        Begin::InProgress { lock_expires_in } => assert!(
+            lock_expires_in > Duration::from_secs(10 * 365 * 86_400),
+            "{lock_expires_in:?}"
+        ),
+        other => panic!("expected InProgress, got {other:?}"),
+    }
+    let response = binary_response();
+    assert!(
+        store
+            .complete(SCOPE, &key, &token, &response, Duration::MAX)
+            .await
+            .expect("complete")
+    );
+    assert_eq!(
+        begin(&store, &key, &f, Duration::MAX).await,
+        Begin::Completed(response)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The suite, on each store
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +631,7 @@ async fn concurrent_begin<S: Store>(stores: Vec<S>) {
 macro_rules! suite {
     ($store:ident: $make:expr) => {
         suite!(@one $store: $make; same_policy_shares_state, burst_then_refused,
-            idempotency_lifecycle, release_frees);
+            idempotency_lifecycle, release_frees, scopes_keep_keys_apart, durations_saturate);
         suite!(@timed $store: $make; refill, two_windows, lock_expiry, retention_expiry);
         suite!(@many $store: $make; concurrent_limit, concurrent_begin);
     };
@@ -571,7 +665,11 @@ macro_rules! suite {
 }
 
 mod memory {
-    use super::{ManualClock, MemoryStore, Time};
+    use std::time::Duration;
+
+    use errcat_store::{Begin, Cap, IdempotencyLimits, IdempotencyStore};
+
+    use super::{HOUR, ManualClock, MemoryStore, Time, acquire_in, begin_in, binary_response, fp};
 
     /// A store on a manual clock.
     struct Fixture(MemoryStore, ManualClock);
@@ -592,6 +690,193 @@ mod memory {
     }
 
     suite!(fixture: Some(Fixture::new()));
+
+    /// Caps on records, per scope and in all: a new key over one is `Full`, with which cap and
+    /// when the soonest record under it expires; keys already there still answer (nothing is
+    /// evicted); a release or an expiry makes room.
+    #[tokio::test]
+    async fn entry_caps_refuse_new_keys_and_evict_nothing() {
+        let clock = ManualClock::new();
+        let store = MemoryStore::with_clock(clock.clone()).idempotency_limits(
+            IdempotencyLimits::new()
+                .per_scope(2, 1 << 20)
+                .total(3, 1 << 20),
+        );
+        let f = fp(b"caps");
+        let lock = Duration::from_secs(60);
+        let response = binary_response();
+
+        // t = 0: a/k1 locked until 60; t = 10: a/k2 until 70.
+        let a1 = acquire_in(&store, "a", "k1", &f, lock).await;
+        clock.advance(Duration::from_secs(10));
+        let a2 = acquire_in(&store, "a", "k2", &f, lock).await;
+        assert_eq!(
+            begin_in(&store, "a", "k3", &f, lock).await,
+            Begin::Full {
+                cap: Cap::ScopeEntries,
+                retry_after: Duration::from_secs(50)
+            }
+        );
+        // The scope's keys still answer.
+        assert!(matches!(
+            begin_in(&store, "a", "k1", &f, lock).await,
+            Begin::InProgress { .. }
+        ));
+        assert_eq!(
+            begin_in(&store, "a", "k1", &fp(b"other"), lock).await,
+            Begin::Mismatch
+        );
+        assert!(
+            store
+                .complete("a", "k1", &a1, &response, HOUR)
+                .await
+                .expect("complete")
+        );
+        assert_eq!(
+            begin_in(&store, "a", "k1", &f, lock).await,
+            Begin::Completed(response.clone())
+        );
+        // a/k1 is kept until 3610 now: the scope's soonest record is a/k2, at 70.
+        assert_eq!(
+            begin_in(&store, "a", "k3", &f, lock).await,
+            Begin::Full {
+                cap: Cap::ScopeEntries,
+                retry_after: Duration::from_secs(60)
+            }
+        );
+
+        // b/k1 until 70 fills the store: a new scope's key is refused by the total.
+        let b1 = acquire_in(&store, "b", "k1", &f, lock).await;
+        assert_eq!(
+            begin_in(&store, "c", "k1", &f, lock).await,
+            Begin::Full {
+                cap: Cap::TotalEntries,
+                retry_after: Duration::from_secs(60)
+            }
+        );
+        // Refusals took no room and evicted nothing.
+        assert_eq!(
+            begin_in(&store, "a", "k1", &f, lock).await,
+            Begin::Completed(response.clone())
+        );
+        assert!(matches!(
+            begin_in(&store, "b", "k1", &f, lock).await,
+            Begin::InProgress { .. }
+        ));
+
+        // A release makes room at once.
+        store.release("a", "k2", &a2).await.expect("release");
+        acquire_in(&store, "c", "k1", &f, lock).await;
+        assert!(matches!(
+            begin_in(&store, "d", "k1", &f, lock).await,
+            Begin::Full {
+                cap: Cap::TotalEntries,
+                ..
+            }
+        ));
+
+        // t = 71: b/k1 and c/k1 expired and were swept; a/k1 is still kept.
+        clock.advance(Duration::from_secs(61));
+        acquire_in(&store, "d", "k1", &f, lock).await;
+        acquire_in(&store, "a", "k2", &f, lock).await;
+        assert_eq!(
+            begin_in(&store, "a", "k1", &f, lock).await,
+            Begin::Completed(response)
+        );
+        store.release("b", "k1", &b1).await.expect("release");
+    }
+
+    /// Caps on the bytes of kept responses, per scope and in all: checked when a key is
+    /// locked, so keys locked before the cap was reached still complete (the overshoot the
+    /// docs bound); expiry frees the bytes.
+    #[tokio::test]
+    async fn byte_caps_refuse_new_keys_once_reached() {
+        let response = binary_response();
+        let size = response.size();
+        let clock = ManualClock::new();
+        let store = MemoryStore::with_clock(clock.clone()).idempotency_limits(
+            IdempotencyLimits::new()
+                .per_scope(100, size)
+                .total(100, 3 * size),
+        );
+        let f = fp(b"bytes");
+        let lock = Duration::from_secs(60);
+
+        // Two keys of scope a locked while it holds nothing: both complete, over its cap.
+        let a1 = acquire_in(&store, "a", "k1", &f, lock).await;
+        let a2 = acquire_in(&store, "a", "k2", &f, lock).await;
+        for (key, token) in [("k1", &a1), ("k2", &a2)] {
+            assert!(
+                store
+                    .complete("a", key, token, &response, HOUR)
+                    .await
+                    .expect("complete")
+            );
+        }
+        assert_eq!(
+            begin_in(&store, "a", "k3", &f, lock).await,
+            Begin::Full {
+                cap: Cap::ScopeBytes,
+                retry_after: HOUR
+            }
+        );
+        for key in ["k1", "k2"] {
+            assert_eq!(
+                begin_in(&store, "a", key, &f, lock).await,
+                Begin::Completed(response.clone())
+            );
+        }
+
+        // Scope b brings the store to its total.
+        clock.advance(Duration::from_secs(600));
+        let b1 = acquire_in(&store, "b", "k1", &f, lock).await;
+        assert!(
+            store
+                .complete("b", "k1", &b1, &response, HOUR)
+                .await
+                .expect("complete")
+        );
+        assert_eq!(
+            begin_in(&store, "c", "k1", &f, lock).await,
+            Begin::Full {
+                cap: Cap::TotalBytes,
+                retry_after: HOUR - Duration::from_secs(600)
+            }
+        );
+        // A scope over its own cap hears of its own cap first.
+        assert!(matches!(
+            begin_in(&store, "b", "k2", &f, lock).await,
+            Begin::Full {
+                cap: Cap::ScopeBytes,
+                ..
+            }
+        ));
+
+        // Scope a's records expire: their bytes are free again.
+        clock.advance(HOUR - Duration::from_secs(600));
+        acquire_in(&store, "c", "k1", &f, lock).await;
+        acquire_in(&store, "a", "k3", &f, lock).await;
+    }
+
+    /// The default caps.
+    #[test]
+    fn default_caps() {
+        let limits = IdempotencyLimits::default();
+        assert_eq!(limits.total_entries(), 100_000);
+        assert_eq!(limits.total_bytes(), 256 * 1024 * 1024);
+        assert_eq!(limits.scope_entries(), 10_000);
+        assert_eq!(limits.scope_bytes(), 32 * 1024 * 1024);
+        let zero = IdempotencyLimits::new().total(0, 0).per_scope(0, 0);
+        assert_eq!(
+            (
+                zero.total_entries(),
+                zero.total_bytes(),
+                zero.scope_entries(),
+                zero.scope_bytes()
+            ),
+            (1, 1, 1, 1)
+        );
+    }
 
     /// The machine's clock, which the other checks replace: windows refill and locks expire
     /// in real time too.
@@ -617,7 +902,7 @@ mod redis {
     };
     use errcat_testkit::redis::RedisServer;
 
-    use super::{binary_response, fp, unique};
+    use super::{SCOPE, binary_response, fp, unique};
 
     /// A fresh server and a store on it; the server lives as long as the fixture.
     struct Fixture {
@@ -701,21 +986,24 @@ mod redis {
             "{rl_key}: {tat_ttl}"
         );
         let state: Option<String> = redis::cmd("HGET")
-            .arg("conformance:idem:idem-1")
+            .arg("conformance:idem:scope-1:idem-1")
             .arg("state")
             .query_async(&mut raw)
             .await
             .expect("HGET");
         assert_eq!(state.as_deref(), Some("lock"));
         let lock_ttl: i64 = redis::cmd("PTTL")
-            .arg("conformance:idem:idem-1")
+            .arg("conformance:idem:scope-1:idem-1")
             .query_async(&mut raw)
             .await
             .expect("PTTL");
         assert!(lock_ttl > 20_000 && lock_ttl <= 30_000, "{lock_ttl}");
-        store.release("idem-1", &token).await.expect("release");
+        store
+            .release(SCOPE, "idem-1", &token)
+            .await
+            .expect("release");
         let exists: i64 = redis::cmd("EXISTS")
-            .arg("conformance:idem:idem-1")
+            .arg("conformance:idem:scope-1:idem-1")
             .query_async(&mut raw)
             .await
             .expect("EXISTS");
@@ -761,10 +1049,14 @@ mod redis {
         for _ in 0..3 {
             let err = fails_fast("check", limiter.check("k")).await;
             assert!(err.to_string().starts_with("store unavailable: "), "{err}");
-            fails_fast("begin", store.begin("during", &f, ttl)).await;
+            fails_fast("begin", store.begin(SCOPE, "during", &f, ttl)).await;
             let response = binary_response();
-            fails_fast("complete", store.complete("before", &token, &response, ttl)).await;
-            fails_fast("release", store.release("before", &token)).await;
+            fails_fast(
+                "complete",
+                store.complete(SCOPE, "before", &token, &response, ttl),
+            )
+            .await;
+            fails_fast("release", store.release(SCOPE, "before", &token)).await;
             fails_fast("ping", store.ping()).await;
         }
         // Many callers at once fail as fast.
@@ -799,7 +1091,7 @@ mod redis {
         };
         assert!(
             store
-                .complete("after", &token, &binary_response(), ttl)
+                .complete(SCOPE, "after", &token, &binary_response(), ttl)
                 .await
                 .expect("complete")
         );
@@ -808,7 +1100,7 @@ mod redis {
             Begin::Completed(binary_response())
         );
         store
-            .release("after", &LockToken::random())
+            .release(SCOPE, "after", &LockToken::random())
             .await
             .expect("release");
         store.ping().await.expect("ping");
@@ -838,7 +1130,7 @@ mod redis {
             fails_fast("check", limiter.check("k")).await;
             fails_fast(
                 "begin",
-                store.begin("hung", &fp(b"h"), Duration::from_secs(5)),
+                store.begin(SCOPE, "hung", &fp(b"h"), Duration::from_secs(5)),
             )
             .await;
         }

@@ -67,7 +67,7 @@ use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderName, HeaderValue};
 
 use super::key::{ClientIp, KeyExtractor};
-use super::store::{FailMode, OutageLog, bounded};
+use super::store::{FailMode, OutageLog, Refusal, bounded};
 use crate::{ApiError, Catalog, Role};
 
 /// Who is calling: the authenticated key's record (its id, owner, environment and scopes;
@@ -514,11 +514,15 @@ where
                 }
                 Err(Some(failure)) => {
                     let client = shared.client(&req).map(|c| c.0);
-                    Ok(shared.refuse(failure, client.as_deref()).await)
+                    Ok(Refusal::mark(
+                        shared.refuse(failure, client.as_deref()).await,
+                    ))
                 }
-                Err(None) => Ok(ApiError::role(Role::Unavailable)
-                    .retry_after(1)
-                    .into_response()),
+                Err(None) => Ok(Refusal::mark(
+                    ApiError::role(Role::Unavailable)
+                        .retry_after(1)
+                        .into_response(),
+                )),
             }
         })
     }
@@ -675,7 +679,7 @@ where
         };
         match refusal {
             None => Either::Left(self.inner.call(req)),
-            Some(res) => Either::Right(std::future::ready(Ok(res))),
+            Some(res) => Either::Right(std::future::ready(Ok(Refusal::mark(res)))),
         }
     }
 }

@@ -8,6 +8,22 @@
 //! the [`IdempotencyLayer`] over an `errcat::store` [`IdempotencyStore`]. The header names are
 //! in [`crate::headers`]; the entry points are also at `errcat::axum::`.
 //!
+//! Only what the handler answered is kept. A layer that refuses requests in front of the
+//! handler marks its answers with [`Refusal`] so they never are (errcat's authentication,
+//! `require`, `require_scope` and rate limits do); a layer of yours does the same:
+//!
+//! ```
+//! use axum::response::{IntoResponse, Response};
+//! use errcat::axum::idempotency::Refusal;
+//!
+//! fn payment_required() -> Response {
+//!     let mut res = (http::StatusCode::PAYMENT_REQUIRED, "top up first").into_response();
+//!     res.extensions_mut().insert(Refusal);
+//!     res
+//! }
+//! # let _ = payment_required();
+//! ```
+//!
 //! ```
 //! use axum::{routing::post, Router};
 //! use errcat::axum::idempotency::{FailMode, Idempotency, is_valid_idempotency_key};
@@ -27,18 +43,19 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{FromRequest as _, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
-use errcat_store::{Begin, Fingerprint, IdempotencyStore, LockToken, StoredResponse};
+use errcat_store::{Begin, Cap, Fingerprint, IdempotencyStore, LockToken, StoredResponse};
 use futures_util::StreamExt as _;
 use futures_util::future::Either;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt as _;
+use tracing::Instrument as _;
 
 use super::layer::{Settled, current_catalog, settle};
 use super::store::{OutageLog, bounded};
@@ -46,24 +63,56 @@ use crate::headers::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use crate::{ApiError, FieldError, Role};
 
 pub use super::key::KeyExtractor;
-pub use super::store::FailMode;
+pub use super::store::{FailMode, Refusal};
+
+/// The longest duration the layer passes on (ten years): longer ones are clamped, so no
+/// store's arithmetic overflows.
+const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+/// The shortest lock: a lock shorter than a handler's run would let a retry run it again.
+const MIN_LOCK: Duration = Duration::from_secs(1);
+/// The shortest wait for a store or a body.
+const MIN_WAIT: Duration = Duration::from_millis(1);
 
 /// The idempotency configuration (Stripe's rules; draft-ietf-httpapi-idempotency-key-header).
 ///
 /// | request | answer |
 /// |---|---|
 /// | key outside `[A-Za-z0-9_-]{1,255}` | 400, `idempotency_key_invalid` role |
-/// | first with its key | runs; status, headers and body are kept for the retention |
+/// | its body does not arrive within the body timeout | `timeout` role; the key is not locked |
+/// | first with its key | runs; what the handler answered is kept for the retention (see below) |
 /// | same key, same method, target and body | the kept response, with `Idempotent-Replayed: true` |
 /// | same key, another request | 422, `idempotency_key_reused` role |
 /// | same key while the first still runs | 409, `idempotency_key_in_progress` role, `Retry-After` |
+/// | a new key the store has no room for, the scope's cap | 429, `rate_limited` role, `Retry-After` |
+/// | a new key the store has no room for, the store's cap | 503, `unavailable` role, `Retry-After` |
 ///
-/// Not kept, so a retry runs afresh: refusals before the handler ran (a malformed body, a
-/// failed validation, a wrong content type…), 429, 503 and timeouts. A request that crashed
-/// holds its key until the lock timeout. Keys are scoped by the `Authorization` header by
-/// default, so two clients never share one.
+/// What is kept and replayed is what the handler itself answered: its successes and its own
+/// errors (a business refusal, an `internal` error it raised). Not kept, so a retry runs
+/// afresh:
 ///
-/// Put the layer inside [`ErrcatLayer`](super::ErrcatLayer) and inside the rate limit.
+/// - refusals made in front of the handler: responses marked [`Refusal`] (errcat's `Auth`,
+///   `require`, `require_scope` and rate limits mark theirs), the catalog's framework roles (a
+///   malformed body, a failed validation, a wrong content type, an unknown route…);
+/// - every 401 and 403, whoever raised them (authorisation can change; a retry is decided
+///   again), and every 408, 429, 503 and 504;
+/// - a response larger than [`max_stored_body`](Idempotency::max_stored_body) (sent whole) or
+///   whose body fails midway.
+///
+/// A request that does not finish (its client went away, its handler panicked, an outer
+/// timeout dropped it) frees its key at once, so a retry runs afresh instead of waiting out the
+/// lock. Once the handler has answered, keeping its response runs on a task of its own, so it
+/// is recorded even if the client goes away meanwhile. Only a crash of the process, or a store
+/// that fails to record, leaves a key locked until the lock timeout.
+///
+/// Keys are scoped by the `Authorization` header by default, so two clients never share one.
+/// Put the layer inside [`ErrcatLayer`](super::ErrcatLayer), inside the rate limit and after
+/// authentication, scoped by the principal (`scope(errcat::auth::principal_key)`): a replay
+/// then goes only to a caller that authenticates now (outside authentication, a revoked key
+/// would still get its kept responses). The layer bounds its own reading of the body, so it is
+/// safe wherever it sits.
+///
+/// Durations are clamped: retention, lock, store and body timeouts to at most ten years, the
+/// lock to at least 1 s, the timeouts to at least 1 ms.
 ///
 /// ```
 /// use std::time::Duration;
@@ -74,7 +123,12 @@ pub use super::store::FailMode;
 /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
 /// let app: Router = Router::new()
 ///     .route("/faxes", post(|| async { "sent" }))
-///     .layer(Idempotency::new(MemoryStore::new()).retention(Duration::from_secs(3600)).layer())
+///     .layer(
+///         Idempotency::new(MemoryStore::new())
+///             .retention(Duration::from_secs(3600))
+///             .body_timeout(Duration::from_secs(5))
+///             .layer(),
+///     )
 ///     .with_errcat(Errcat::new(mintfax::catalog()));
 /// ```
 #[derive(Clone)]
@@ -89,12 +143,14 @@ pub struct Idempotency {
     max_stored_body: usize,
     fail: FailMode,
     timeout: Duration,
+    body_timeout: Duration,
 }
 
 impl Idempotency {
     /// Keys kept in `store`. Defaults: POST and PATCH, 24 h retention, 60 s lock, responses up
-    /// to 1 MiB kept, fail closed after 250 ms. The request body is read under the request's
-    /// own limit (`DefaultBodyLimit`) to fingerprint it, so put this layer inside that one.
+    /// to 1 MiB kept, fail closed after 250 ms, 10 s for the request body. The request body is
+    /// read under the request's own limit (`DefaultBodyLimit`) to fingerprint it, so put this
+    /// layer inside that one.
     pub fn new(store: impl IdempotencyStore) -> Idempotency {
         Idempotency {
             store: Arc::new(store),
@@ -107,6 +163,7 @@ impl Idempotency {
             max_stored_body: 1024 * 1024,
             fail: FailMode::Closed,
             timeout: Duration::from_millis(250),
+            body_timeout: Duration::from_secs(10),
         }
     }
 
@@ -122,16 +179,16 @@ impl Idempotency {
         self
     }
 
-    /// How long a kept response is replayed.
+    /// How long a kept response is replayed (at most ten years).
     pub fn retention(mut self, retention: Duration) -> Idempotency {
-        self.retention = retention;
+        self.retention = retention.min(MAX_DURATION);
         self
     }
 
-    /// How long a running request holds its key at most; after a crash the key frees itself
-    /// then.
+    /// How long a running request holds its key at most (between 1 s and ten years); if the
+    /// process crashes, the key frees itself then.
     pub fn lock_timeout(mut self, timeout: Duration) -> Idempotency {
-        self.lock_timeout = timeout;
+        self.lock_timeout = timeout.clamp(MIN_LOCK, MAX_DURATION);
         self
     }
 
@@ -174,9 +231,27 @@ impl Idempotency {
         self
     }
 
-    /// How long a key's lookup may wait for the store.
+    /// How long a key's lookup may wait for the store (between 1 ms and ten years).
     pub fn store_timeout(mut self, timeout: Duration) -> Idempotency {
-        self.timeout = timeout;
+        self.timeout = timeout.clamp(MIN_WAIT, MAX_DURATION);
+        self
+    }
+
+    /// How long the request body may take to arrive (between 1 ms and ten years; 10 s by
+    /// default). The layer reads it to fingerprint the request before the key is locked, and
+    /// bounds that itself, so it holds wherever the layer sits: a client that trickles its
+    /// body gets the catalog's `timeout` code, and its key stays free.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errcat::axum::Idempotency;
+    /// use errcat::store::MemoryStore;
+    ///
+    /// let quick = Idempotency::new(MemoryStore::new()).body_timeout(Duration::from_secs(2));
+    /// # let _ = quick;
+    /// ```
+    pub fn body_timeout(mut self, timeout: Duration) -> Idempotency {
+        self.body_timeout = timeout.clamp(MIN_WAIT, MAX_DURATION);
         self
     }
 
@@ -265,7 +340,7 @@ where
 }
 
 impl Shared {
-    async fn run<S>(&self, req: Request, mut inner: S) -> Response
+    async fn run<S>(self: Arc<Self>, req: Request, mut inner: S) -> Response
     where
         S: tower::Service<Request, Response = Response, Error = Infallible>,
     {
@@ -288,14 +363,14 @@ impl Shared {
             .as_ref()
             .and_then(|s| s.key(&req))
             .unwrap_or_else(|| "-".to_owned());
-        let store_key = format!("{scope}:{key}");
 
-        // Read under the request's own body limit (`DefaultBodyLimit`), as its extractor would.
+        // Read under the request's own body limit (`DefaultBodyLimit`), as its extractor would,
+        // and within the body timeout, whatever layers sit outside this one.
         let (parts, body) = req.into_parts();
         let probe = Request::from_parts(parts.clone(), body);
-        let body = match Bytes::from_request(probe, &()).await {
-            Ok(b) => b,
-            Err(rejection) => {
+        let body = match deadline(config.body_timeout, Bytes::from_request(probe, &())).await {
+            Some(Ok(b)) => b,
+            Some(Err(rejection)) => {
                 let role = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     Role::PayloadTooLarge
                 } else {
@@ -303,6 +378,14 @@ impl Shared {
                 };
                 return ApiError::role(role)
                     .with_source(rejection.body_text())
+                    .into_response();
+            }
+            None => {
+                return ApiError::role(Role::Timeout)
+                    .with_source(format!(
+                        "the request body did not arrive within {} ms",
+                        config.body_timeout.as_millis()
+                    ))
                     .into_response();
             }
         };
@@ -314,7 +397,7 @@ impl Shared {
             config.timeout,
             config
                 .store
-                .begin(&store_key, &fingerprint, config.lock_timeout),
+                .begin(&scope, &key, &fingerprint, config.lock_timeout),
         )
         .await;
         let token = match begun {
@@ -328,6 +411,7 @@ impl Shared {
                     .retry_after(config.in_progress_retry_after)
                     .into_response();
             }
+            Ok(Begin::Full { cap, retry_after }) => return full(cap, retry_after),
             Err(e) => {
                 self.outages.report("idempotency", config.fail, &e);
                 return match config.fail {
@@ -343,56 +427,88 @@ impl Shared {
             }
         };
 
+        // From here until the key is settled, dropping `held` frees it.
+        let mut held = Held {
+            shared: self.clone(),
+            scope,
+            key,
+            token: Some(token),
+        };
         let res = match inner.call(req).await {
             Ok(res) => res,
             Err(never) => match never {},
         };
+        // Settled here, in the request's task (the errcat layer's task-local is there).
         let (res, settled) = settle(res);
-        if !self.keeps(&res, settled) {
-            self.release(&store_key, &token).await;
+        if !keeps(&res, settled) {
+            held.release().await;
             return res;
         }
-        self.keep(&store_key, &token, res).await
-    }
-
-    /// Whether a response is the request's outcome, to be replayed, or a refusal to forget.
-    fn keeps(&self, res: &Response, settled: Settled) -> bool {
-        let status = res.status();
-        if matches!(
-            status,
-            StatusCode::TOO_MANY_REQUESTS
-                | StatusCode::SERVICE_UNAVAILABLE
-                | StatusCode::REQUEST_TIMEOUT
-                | StatusCode::GATEWAY_TIMEOUT
-        ) {
-            return false;
-        }
-        match settled {
-            Settled::Untouched => true,
-            Settled::Converted => false,
-            Settled::Raised(None) => false,
-            Settled::Raised(Some(index)) => {
-                // Refusals at the door: the handler never ran, or ran nothing worth keeping.
-                let Some(catalog) = current_catalog() else {
-                    return true;
-                };
-                !Role::ALL
-                    .into_iter()
-                    .any(|role| is_refusal(role) && catalog.role_index(role) == index)
+        // The handler has answered: keeping its response runs on a task of its own, which a
+        // client going away (this future dropped) does not cancel.
+        let keeping = held.keep(res);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                match runtime
+                    .spawn(keeping.instrument(tracing::Span::current()))
+                    .await
+                {
+                    Ok(res) => res,
+                    Err(e) => {
+                        tracing::error!(error = %e, "keeping a response for idempotency failed");
+                        ApiError::role(Role::Internal)
+                            .with_source(e)
+                            .into_response()
+                    }
+                }
             }
+            Err(_) => keeping.await,
         }
     }
 
-    async fn release(&self, key: &str, token: &LockToken) {
+    async fn release(&self, scope: &str, key: &str, token: &LockToken) {
         let config = &self.config;
-        if let Err(e) = bounded(config.timeout, config.store.release(key, token)).await {
+        if let Err(e) = bounded(config.timeout, config.store.release(scope, key, token)).await {
             self.outages.report("idempotency", config.fail, &e);
         }
     }
+}
+
+/// `fut`'s output, or `None` if it takes longer than `timeout`. An answer ready at once (a
+/// body already in memory) never arms a timer.
+async fn deadline<T>(timeout: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    let mut fut = std::pin::pin!(fut);
+    let first = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
+    if let Poll::Ready(out) = first {
+        return Some(out);
+    }
+    tokio::time::timeout(timeout, fut).await.ok()
+}
+
+/// A key the current request holds until it settles it. Dropped unsettled (the client went
+/// away, the handler panicked, an outer timeout dropped the request), it frees the key, so a
+/// retry runs afresh rather than waiting out the lock.
+struct Held {
+    shared: Arc<Shared>,
+    scope: String,
+    key: String,
+    /// `None` once the key is settled.
+    token: Option<LockToken>,
+}
+
+impl Held {
+    /// Frees the key now. Dropped midway, the guard still frees it.
+    async fn release(&mut self) {
+        if let Some(token) = &self.token {
+            self.shared.release(&self.scope, &self.key, token).await;
+        }
+        self.token = None;
+    }
 
     /// Reads the response body (up to the cap), keeps it, and hands the response on.
-    async fn keep(&self, key: &str, token: &LockToken, res: Response) -> Response {
-        let config = &self.config;
+    async fn keep(mut self, res: Response) -> Response {
+        let shared = self.shared.clone();
+        let config = &shared.config;
         let (parts, mut body) = res.into_parts();
         let mut buf = BytesMut::new();
         while let Some(frame) = body.frame().await {
@@ -401,7 +517,7 @@ impl Shared {
                 Err(e) => {
                     // The body broke while streaming: nothing whole to keep or to send.
                     tracing::error!(error = %e, "response body failed while kept for idempotency");
-                    self.release(key, token).await;
+                    self.release().await;
                     return ApiError::role(Role::Internal)
                         .with_source(e)
                         .into_response();
@@ -411,7 +527,7 @@ impl Shared {
                 buf.extend_from_slice(&data);
                 if buf.len() > config.max_stored_body {
                     // Too big to keep: send it all, keep nothing.
-                    self.release(key, token).await;
+                    self.release().await;
                     let head = Bytes::from(buf);
                     let rest = body.into_data_stream();
                     let stream =
@@ -431,20 +547,105 @@ impl Shared {
                 .collect(),
             body: body.clone(),
         };
-        match bounded(
-            config.timeout,
-            config.store.complete(key, token, &stored, config.retention),
-        )
-        .await
-        {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(
-                "an idempotency key's lock expired before its request finished; its response was not kept (raise the lock timeout)"
-            ),
-            Err(e) => self.outages.report("idempotency", config.fail, &e),
+        if let Some(token) = &self.token {
+            let recorded =
+                config
+                    .store
+                    .complete(&self.scope, &self.key, token, &stored, config.retention);
+            match bounded(config.timeout, recorded).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "an idempotency key's lock expired before its request finished; its response was not kept (raise the lock timeout)"
+                ),
+                // Whether it was recorded is unknown: the key stays locked until its lock
+                // timeout rather than letting a retry run the request again.
+                Err(e) => shared.outages.report("idempotency", config.fail, &e),
+            }
         }
+        self.token = None;
         Response::from_parts(parts, Body::from(body))
     }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(
+                "an idempotency key's request ended outside a Tokio runtime; the key stays locked until its lock timeout"
+            );
+            return;
+        };
+        let shared = self.shared.clone();
+        let scope = std::mem::take(&mut self.scope);
+        let key = std::mem::take(&mut self.key);
+        let mut release = Box::pin(async move { shared.release(&scope, &key, &token).await });
+        // A store that answers at once (the memory store) frees the key before anything else
+        // can ask for it; another finishes on a task of its own, within the store timeout. A
+        // release after a `complete` that went through does nothing: the key is no longer
+        // locked.
+        if release
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending()
+        {
+            drop(runtime.spawn(release));
+        }
+    }
+}
+
+/// Whether a response is the handler's answer, to be replayed, or a refusal to forget.
+fn keeps(res: &Response, settled: Settled) -> bool {
+    if res.extensions().get::<Refusal>().is_some() {
+        return false;
+    }
+    if matches!(
+        res.status(),
+        StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::REQUEST_TIMEOUT
+            | StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    ) {
+        return false;
+    }
+    match settled {
+        Settled::Untouched => true,
+        Settled::Converted => false,
+        Settled::Raised(None) => false,
+        Settled::Raised(Some(index)) => {
+            // Refusals at the door: the handler never ran, or ran nothing worth keeping.
+            let Some(catalog) = current_catalog() else {
+                return true;
+            };
+            !Role::ALL
+                .into_iter()
+                .any(|role| is_refusal(role) && catalog.role_index(role) == index)
+        }
+    }
+}
+
+/// The answer to a new key the store has no room for: a scope's cap is the caller's to wait
+/// out (`rate_limited`), the store's is the server's (`unavailable`); both until the soonest
+/// record under the cap expires, at least 1 s.
+fn full(cap: Cap, retry_after: Duration) -> Response {
+    let secs = retry_after
+        .as_secs()
+        .saturating_add(u64::from(retry_after.subsec_nanos() > 0));
+    let secs = u32::try_from(secs).unwrap_or(u32::MAX).max(1);
+    // A 503 is logged with its source by the errcat layer, as every server error is.
+    let role = if cap.is_per_scope() {
+        Role::RateLimited
+    } else {
+        Role::Unavailable
+    };
+    ApiError::role(role)
+        .retry_after(secs)
+        .with_source(format!("the idempotency store is full ({cap:?})"))
+        .into_response()
 }
 
 /// Whether a role's answer is a refusal, never kept: every role but `internal` (a handler's

@@ -38,7 +38,7 @@ use axum::response::{IntoResponse, Response};
 use errcat_store::{Decision, Limiter, RateLimitStore, Window};
 use http::{HeaderMap, HeaderValue};
 
-use super::store::{OutageLog, bounded};
+use super::store::{OutageLog, Refusal, bounded};
 use crate::headers::{
     RATELIMIT, RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
 };
@@ -479,7 +479,7 @@ where
                     Ok(res)
                 }
                 Verdict::Refuse(err, headers) => {
-                    let mut res = err.into_response();
+                    let mut res = Refusal::mark(err.into_response());
                     headers.write(res.headers_mut());
                     Ok(res)
                 }

@@ -24,6 +24,23 @@ pub enum FailMode {
     Closed,
 }
 
+/// Marks a response as a refusal made in front of the handler (authentication, a scope or a
+/// `require` check, a rate limit): an idempotency layer around it
+/// never keeps it, so a retry with the same key is decided afresh. errcat's own refusing
+/// layers mark their answers; a layer of yours can mark its own by putting the marker in the
+/// response's extensions (see the `idempotency` module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Refusal;
+
+impl Refusal {
+    /// `res`, marked.
+    #[cfg_attr(not(any(feature = "auth", feature = "rate-limit")), allow(dead_code))]
+    pub(crate) fn mark(mut res: axum::response::Response) -> axum::response::Response {
+        res.extensions_mut().insert(Refusal);
+        res
+    }
+}
+
 /// A rate-limit or idempotency configuration that cannot work, with what to fix.
 ///
 /// ```
