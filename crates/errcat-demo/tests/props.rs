@@ -49,6 +49,7 @@ struct Req {
     accept_language: Option<String>,
     request_id: Option<String>,
     authorization: Option<String>,
+    idempotency_key: Option<String>,
 }
 
 /// The path the server sees: the client resolves `.` and `..` segments.
@@ -259,6 +260,7 @@ fn any_request() -> BoxedStrategy<Req> {
                 accept_language,
                 request_id,
                 authorization,
+                idempotency_key: None,
             },
         )
         .boxed()
@@ -272,10 +274,14 @@ struct Harness {
 
 impl Harness {
     fn start() -> Harness {
+        Harness::with(DemoConfig::default())
+    }
+
+    fn with(config: DemoConfig) -> Harness {
         let server = rt().block_on(demo(DemoConfig {
             keys: keys().clone(),
             debug_routes: true,
-            ..DemoConfig::default()
+            ..config
         }));
         Harness {
             server,
@@ -298,6 +304,9 @@ impl Harness {
             }
             if let Some(v) = &req.authorization {
                 b = b.header("authorization", v.as_str());
+            }
+            if let Some(v) = &req.idempotency_key {
+                b = b.header("idempotency-key", v.as_str());
             }
             if !req.body.is_empty() {
                 b = b.body(req.body.clone());
@@ -419,6 +428,7 @@ fn fax_bodies_get_catalog_envelopes() {
             accept_language: None,
             request_id: None,
             authorization: Some(bearer(&key)),
+            idempotency_key: None,
         });
     run(strategy);
 }
@@ -443,6 +453,179 @@ fn any_headers_keep_envelopes_whole() {
             accept_language,
             request_id,
             authorization: Some(bearer(keys().sandbox.expose())),
+            idempotency_key: None,
         });
     run(strategy);
+}
+
+/// One step of a client against the idempotency layer: a whole request, or one that gives up
+/// part way (after its headers, mid-body, or before reading the answer).
+#[derive(Debug, Clone)]
+enum Step {
+    Send(Req),
+    Abandon { req: Req, at: Cut },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    AfterHeaders,
+    MidBody,
+    BeforeReading,
+}
+
+/// The keys a sequence shares, so that retries, reuses and in-progress keys meet; more than a
+/// scope may keep, so its cap is met too.
+const POOL: [&str; 8] = [
+    "order-a", "order-b", "order-c", "order-d", "order-e", "order-f", "order-g", "order-h",
+];
+
+fn idempotency_key() -> BoxedStrategy<Option<String>> {
+    prop_oneof![
+        6 => proptest::sample::select(POOL.to_vec()).prop_map(|k| Some(k.to_string())),
+        1 => "[ -~]{0,12}".prop_map(Some),
+        1 => Just(None),
+    ]
+    .boxed()
+}
+
+fn idempotent_post() -> BoxedStrategy<Req> {
+    let body = prop_oneof![
+        3 => Just(good_fax("+15551234567").to_string().into_bytes()),
+        1 => json_ish().prop_map(String::into_bytes),
+    ];
+    let auth = prop_oneof![
+        4 => proptest::sample::select(vec![
+            keys().sandbox.expose().to_owned(),
+            keys().live.expose().to_owned(),
+        ])
+        .prop_map(|k| Some(bearer(&k))),
+        1 => authorization(),
+    ];
+    (body, auth, idempotency_key())
+        .prop_map(|(body, authorization, idempotency_key)| Req {
+            method: "POST",
+            path: "/faxes".to_string(),
+            content_type: Some("application/json".to_string()),
+            body,
+            accept_language: None,
+            request_id: None,
+            authorization,
+            idempotency_key,
+        })
+        .boxed()
+}
+
+fn step() -> BoxedStrategy<Step> {
+    let cut = proptest::sample::select(vec![Cut::AfterHeaders, Cut::MidBody, Cut::BeforeReading]);
+    prop_oneof![
+        3 => idempotent_post().prop_map(Step::Send),
+        1 => (idempotent_post(), cut).prop_map(|(req, at)| Step::Abandon { req, at }),
+    ]
+    .boxed()
+}
+
+/// Writes part of a request on a raw socket and closes it without reading the answer.
+fn abandon(addr: std::net::SocketAddr, req: &Req, at: Cut) {
+    use std::io::Write as _;
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        req.path,
+        req.body.len()
+    );
+    for (name, value) in [
+        ("Authorization", &req.authorization),
+        ("Idempotency-Key", &req.idempotency_key),
+    ] {
+        // Only values a client could send as one header line.
+        if let Some(v) = value.as_deref().filter(|v| !v.contains(['\r', '\n'])) {
+            head.push_str(&format!("{name}: {v}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    let body: &[u8] = match at {
+        Cut::AfterHeaders => &[],
+        Cut::MidBody => &req.body[..req.body.len() / 2],
+        Cut::BeforeReading => &req.body,
+    };
+    if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
+        // The server may have answered and closed already; either way the client is gone.
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    }
+}
+
+/// Random idempotent requests, some abandoned part way, through the whole demo stack: every
+/// answer is an envelope (a full scope is the rate-limited code), no key is left locked once
+/// its request is gone, and the store holds no more than its caps.
+#[test]
+fn abandoned_requests_leave_no_key_locked_and_the_store_bounded() {
+    const SCOPE_ENTRIES: usize = 6;
+    let store = errcat::store::MemoryStore::new().idempotency_limits(
+        errcat::store::IdempotencyLimits::new()
+            .per_scope(SCOPE_ENTRIES, 256 * 1024)
+            .total(1000, 8 * 1024 * 1024),
+    );
+    let h = Harness::with(DemoConfig {
+        store: errcat_demo::DemoStore::Memory(store.clone()),
+        ..DemoConfig::default()
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: 32,
+        ..config()
+    });
+    let outcome = runner.run(&proptest::collection::vec(step(), 1..10), |steps| {
+        for s in &steps {
+            match s {
+                Step::Send(req) => h.check(req)?,
+                // Plain blocking sockets: the property runs outside the server's runtime.
+                Step::Abandon { req, at } => abandon(h.server.addr, req, *at),
+            }
+        }
+        // Whatever was abandoned frees its key once the server has seen the client go: a
+        // retry is never answered "in progress" for long (each key is polled until it is not,
+        // within a bound far beyond any machine's stall).
+        for key in POOL {
+            let probe = Req {
+                idempotency_key: Some(key.to_string()),
+                authorization: Some(bearer(keys().sandbox.expose())),
+                ..idempotent_probe()
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let r = h.send(&probe);
+                if r.status != 409 {
+                    break;
+                }
+                prop_assert!(
+                    std::time::Instant::now() < deadline,
+                    "{key} still in progress: {}",
+                    r.text
+                );
+                rt().block_on(tokio::time::sleep(std::time::Duration::from_millis(20)));
+            }
+        }
+        let usage = store.idempotency_usage();
+        // Two principals (sandbox and live) keep records; strangers keep none.
+        prop_assert!(usage.scopes <= 2, "{usage:?}");
+        prop_assert!(usage.entries <= 2 * SCOPE_ENTRIES, "{usage:?}");
+        prop_assert!(usage.bytes <= 2 * 256 * 1024 + 64 * 1024, "{usage:?}");
+        Ok(())
+    });
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+}
+
+/// The fax every key-check probe sends.
+fn idempotent_probe() -> Req {
+    Req {
+        method: "POST",
+        path: "/faxes".to_string(),
+        content_type: Some("application/json".to_string()),
+        body: good_fax("+15551234567").to_string().into_bytes(),
+        accept_language: None,
+        request_id: None,
+        authorization: None,
+        idempotency_key: None,
+    }
 }

@@ -43,7 +43,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
 
-pub use memory::{IdempotencyLimits, ManualClock, MemoryStore};
+pub use memory::{IdempotencyLimits, IdempotencyUsage, ManualClock, MemoryStore};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{RedisConfig, RedisStore};

@@ -377,6 +377,44 @@ impl MemoryStore {
         self.table().limits = limits;
         self
     }
+
+    /// What the store holds for idempotency keys now, expired records dropped first: every
+    /// record, locked or kept, and the bytes of the kept responses.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errcat_store::{Fingerprint, IdempotencyStore, IdempotencyUsage, MemoryStore};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// assert_eq!(store.idempotency_usage(), IdempotencyUsage { entries: 0, bytes: 0, scopes: 0 });
+    /// let fp = Fingerprint::of("POST", "/faxes", b"{}");
+    /// store.begin("tenant-a", "key-1", &fp, Duration::from_secs(60)).await?;
+    /// assert_eq!(store.idempotency_usage().entries, 1);
+    /// # Ok::<(), errcat_store::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn idempotency_usage(&self) -> IdempotencyUsage {
+        let now = self.clock.now();
+        let mut table = self.table();
+        table.sweep(now);
+        IdempotencyUsage {
+            entries: table.entries,
+            bytes: table.bytes,
+            scopes: table.scopes.len(),
+        }
+    }
+}
+
+/// What a [`MemoryStore`] holds for idempotency keys ([`MemoryStore::idempotency_usage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyUsage {
+    /// Records, locked or kept.
+    pub entries: usize,
+    /// Bytes of kept responses.
+    pub bytes: usize,
+    /// Scopes with at least one record.
+    pub scopes: usize,
 }
 
 /// The idempotency records, by scope, with what each scope and the whole table hold, and

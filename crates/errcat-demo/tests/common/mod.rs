@@ -402,6 +402,15 @@ pub async fn write_first_request(addr: SocketAddr, head: String, body: Vec<u8>) 
     raw_request(addr, out, true).await
 }
 
+/// Sends `head` (which must carry `Content-Length`) and only `part` of the body it announces,
+/// then waits for the answer without sending the rest: a client that trickles or stalls.
+pub async fn stalled_request(addr: SocketAddr, head: String, part: &[u8]) -> Reply {
+    assert!(head.to_ascii_lowercase().contains("content-length"));
+    let mut out = head.into_bytes();
+    out.extend_from_slice(part);
+    raw_request(addr, out, true).await
+}
+
 /// Writes `request` on a new connection and reads one response. With `must_write`, a write
 /// that fails (the server closed before reading it all) fails the test.
 async fn raw_request(addr: SocketAddr, request: Vec<u8>, must_write: bool) -> Reply {
