@@ -584,10 +584,11 @@ fn abandoned_requests_leave_no_key_locked_and_the_store_bounded() {
         // Whatever was abandoned frees its key once the server has seen the client go: a
         // retry is never answered "in progress" for long (each key is polled until it is not,
         // within a bound far beyond any machine's stall).
-        for key in POOL {
+        let principals = [keys().sandbox.expose(), keys().live.expose()];
+        for (key, principal) in POOL.iter().flat_map(|k| principals.map(|p| (*k, p))) {
             let probe = Req {
                 idempotency_key: Some(key.to_string()),
-                authorization: Some(bearer(keys().sandbox.expose())),
+                authorization: Some(bearer(principal)),
                 ..idempotent_probe()
             };
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -603,6 +604,17 @@ fn abandoned_requests_leave_no_key_locked_and_the_store_bounded() {
                 );
                 rt().block_on(tokio::time::sleep(std::time::Duration::from_millis(20)));
             }
+        }
+        // Nor is any key left locked at all (a lock held under another body answers 422 to
+        // the probes, so the store is asked too), once the server has seen the clients go.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while store.idempotency_usage().locked > 0 {
+            prop_assert!(
+                std::time::Instant::now() < deadline,
+                "keys left locked: {:?}",
+                store.idempotency_usage()
+            );
+            rt().block_on(tokio::time::sleep(std::time::Duration::from_millis(20)));
         }
         let usage = store.idempotency_usage();
         // Two principals (sandbox and live) keep records; strangers keep none.

@@ -379,7 +379,8 @@ impl MemoryStore {
     }
 
     /// What the store holds for idempotency keys now, expired records dropped first: every
-    /// record, locked or kept, and the bytes of the kept responses.
+    /// record, locked or kept, and the bytes of the kept responses. It walks every record (for
+    /// tests and diagnostics, not for a request's path).
     ///
     /// ```
     /// use std::time::Duration;
@@ -387,10 +388,14 @@ impl MemoryStore {
     ///
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
-    /// assert_eq!(store.idempotency_usage(), IdempotencyUsage { entries: 0, bytes: 0, scopes: 0 });
+    /// assert_eq!(
+    ///     store.idempotency_usage(),
+    ///     IdempotencyUsage { entries: 0, locked: 0, bytes: 0, scopes: 0 }
+    /// );
     /// let fp = Fingerprint::of("POST", "/faxes", b"{}");
     /// store.begin("tenant-a", "key-1", &fp, Duration::from_secs(60)).await?;
-    /// assert_eq!(store.idempotency_usage().entries, 1);
+    /// let usage = store.idempotency_usage();
+    /// assert_eq!((usage.entries, usage.locked, usage.scopes), (1, 1, 1));
     /// # Ok::<(), errcat_store::StoreError>(())
     /// # }).unwrap();
     /// ```
@@ -398,8 +403,15 @@ impl MemoryStore {
         let now = self.clock.now();
         let mut table = self.table();
         table.sweep(now);
+        let locked = table
+            .scopes
+            .values()
+            .flat_map(|scope| scope.keys.values())
+            .filter(|e| matches!(e.state, KeyState::Locked(_)))
+            .count();
         IdempotencyUsage {
             entries: table.entries,
+            locked,
             bytes: table.bytes,
             scopes: table.scopes.len(),
         }
@@ -411,6 +423,8 @@ impl MemoryStore {
 pub struct IdempotencyUsage {
     /// Records, locked or kept.
     pub entries: usize,
+    /// Records whose request has not finished (locked).
+    pub locked: usize,
     /// Bytes of kept responses.
     pub bytes: usize,
     /// Scopes with at least one record.

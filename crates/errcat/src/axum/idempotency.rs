@@ -509,33 +509,46 @@ impl Held {
     async fn keep(mut self, res: Response) -> Response {
         let shared = self.shared.clone();
         let config = &shared.config;
-        let (parts, mut body) = res.into_parts();
-        let mut buf = BytesMut::new();
-        while let Some(frame) = body.frame().await {
-            let frame = match frame {
-                Ok(f) => f,
-                Err(e) => {
-                    // The body broke while streaming: nothing whole to keep or to send.
-                    tracing::error!(error = %e, "response body failed while kept for idempotency");
-                    self.release().await;
-                    return ApiError::role(Role::Internal)
-                        .with_source(e)
-                        .into_response();
-                }
-            };
-            if let Ok(data) = frame.into_data() {
-                buf.extend_from_slice(&data);
-                if buf.len() > config.max_stored_body {
-                    // Too big to keep: send it all, keep nothing.
-                    self.release().await;
-                    let head = Bytes::from(buf);
-                    let rest = body.into_data_stream();
-                    let stream =
-                        futures_util::stream::iter([Ok::<_, axum::Error>(head)]).chain(rest);
-                    return Response::from_parts(parts, Body::from_stream(stream));
-                }
+        let (parts, body) = res.into_parts();
+        // The read runs on a task no request bounds any more: the lock timeout bounds it, so a
+        // body that never ends cannot hold the key, its buffer and the task for ever.
+        let read = match tokio::time::timeout(
+            config.lock_timeout,
+            read_capped(body, config.max_stored_body),
+        )
+        .await
+        {
+            Ok(read) => read,
+            Err(_) => {
+                tracing::error!(
+                    lock_timeout_ms = config.lock_timeout.as_millis() as u64,
+                    "a response body did not end within the idempotency lock timeout; nothing kept"
+                );
+                self.release().await;
+                return ApiError::role(Role::Timeout)
+                    .with_source("the response body did not end within the lock timeout")
+                    .into_response();
             }
-        }
+        };
+        let buf = match read {
+            Read::Whole(buf) => buf,
+            Read::Broken(e) => {
+                // The body broke while streaming: nothing whole to keep or to send.
+                tracing::error!(error = %e, "response body failed while kept for idempotency");
+                self.release().await;
+                return ApiError::role(Role::Internal)
+                    .with_source(e)
+                    .into_response();
+            }
+            Read::TooBig(head, body) => {
+                // Too big to keep: send it all, keep nothing.
+                self.release().await;
+                let rest = body.into_data_stream();
+                let stream =
+                    futures_util::stream::iter([Ok::<_, axum::Error>(head.freeze())]).chain(rest);
+                return Response::from_parts(parts, Body::from_stream(stream));
+            }
+        };
         let body = buf.freeze();
         let stored = StoredResponse {
             status: parts.status.as_u16(),
@@ -565,6 +578,34 @@ impl Held {
         self.token = None;
         Response::from_parts(parts, Body::from(body))
     }
+}
+
+/// What [`read_capped`] found of a response body.
+enum Read {
+    /// The whole body, within the cap.
+    Whole(BytesMut),
+    /// What was read when the cap was passed, and the rest of the body.
+    TooBig(BytesMut, Body),
+    /// The body failed while streaming.
+    Broken(axum::Error),
+}
+
+/// Reads a response body up to `cap` bytes.
+async fn read_capped(mut body: Body, cap: usize) -> Read {
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => return Read::Broken(e),
+        };
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+            if buf.len() > cap {
+                return Read::TooBig(buf, body);
+            }
+        }
+    }
+    Read::Whole(buf)
 }
 
 impl Drop for Held {
