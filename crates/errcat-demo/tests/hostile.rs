@@ -35,11 +35,9 @@ async fn refusals_are_never_kept_and_a_revoked_key_gets_nothing_back() {
         }
     }
     // A key without the write scope: 403 each time, nothing kept.
-    let made = send(
-        client()
-            .post(server.url("/account/keys"))
-            .header(AUTHORIZATION, bearer(server.keys.account.expose()))
-            .json(&json!({"name": "reader", "scopes": ["faxes:read"], "environment": "test"})),
+    let made = make_key(
+        &server,
+        json!({"name": "reader", "scopes": ["faxes:read"], "environment": "test"}),
     )
     .await;
     assert_eq!(made.status, 201, "{}", made.text);
@@ -51,11 +49,9 @@ async fn refusals_are_never_kept_and_a_revoked_key_gets_nothing_back() {
     }
 
     // A writer's fax is kept and replayed while the key lives...
-    let made = send(
-        client()
-            .post(server.url("/account/keys"))
-            .header(AUTHORIZATION, bearer(server.keys.account.expose()))
-            .json(&json!({"name": "writer", "scopes": ["faxes:read", "faxes:write"], "environment": "test"})),
+    let made = make_key(
+        &server,
+        json!({"name": "writer", "scopes": ["faxes:read", "faxes:write"], "environment": "test"}),
     )
     .await;
     assert_eq!(made.status, 201, "{}", made.text);
@@ -68,12 +64,7 @@ async fn refusals_are_never_kept_and_a_revoked_key_gets_nothing_back() {
     assert_eq!(again.text, first.text);
 
     // ...and not once it is revoked: authentication answers before any record is looked at.
-    let r = send(
-        client()
-            .delete(server.url(&format!("/account/keys/{id}")))
-            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
-    )
-    .await;
+    let r = revoke_key(&server, &id).await;
     assert_eq!(r.status, 204, "{}", r.text);
     let r = send(fax(&server, &writer, "order-1")).await;
     assert_eq!(r.status, 401, "{}", r.text);

@@ -14,16 +14,6 @@ use errcat_testkit::redis::RedisServer;
 use reqwest::header::AUTHORIZATION;
 use serde_json::json;
 
-async fn make_key(server: &Server, body: serde_json::Value) -> Reply {
-    send(
-        client()
-            .post(server.url("/account/keys"))
-            .header(AUTHORIZATION, bearer(server.keys.account.expose()))
-            .json(&body),
-    )
-    .await
-}
-
 fn code(r: &Reply) -> &str {
     r.json()["error"].as_str().unwrap_or("")
 }
@@ -87,12 +77,7 @@ async fn a_key_is_made_listed_used_and_revoked() {
     assert!(!r.text.contains("hash"), "{}", r.text);
 
     // Revoked: refused at once, with the revoked role's code and an RFC 6750 challenge.
-    let r = send(
-        client()
-            .delete(server.url(&format!("/account/keys/{id}")))
-            .header(AUTHORIZATION, bearer(server.keys.account.expose())),
-    )
-    .await;
+    let r = revoke_key(&server, &id).await;
     assert_eq!(r.status, 204, "{}", r.text);
     let r = send(get()).await;
     assert_eq!((r.status, code(&r)), (401, "unauthenticated"));
@@ -237,12 +222,7 @@ async fn a_revocation_on_one_instance_stops_the_key_on_another() {
             .header(AUTHORIZATION, bearer(&secret))
     };
     assert_eq!(send(on_b()).await.status, 200, "a key made on A works on B");
-    let r = send(
-        client()
-            .delete(a.url(&format!("/account/keys/{id}")))
-            .header(AUTHORIZATION, bearer(a.keys.account.expose())),
-    )
-    .await;
+    let r = revoke_key(&a, &id).await;
     assert_eq!(r.status, 204);
     let r = send(on_b()).await;
     assert_eq!((r.status, code(&r)), (401, "unauthenticated"), "{}", r.text);

@@ -247,6 +247,13 @@ async fn client_ip_behind_a_trusted_proxy_comes_from_x_forwarded_for() {
 
 /// One request a minute per client address behind `ip`'s proxies on a still clock, and, outside
 /// the limit, `/key` answering with the key the limit counts a request under.
+/// The client address behind the one proxy these tests have: the loopback peer.
+fn behind_loopback(header: ForwardedHeader) -> ClientIp {
+    ClientIp::new()
+        .behind_proxies(header, ["127.0.0.1"])
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn proxied_app(catalog: &Arc<Catalog>, ip: ClientIp) -> Router {
     let limits = RateLimit::new(still_store())
         .policy(Policy::new("ip", ip.clone()).window(Window::per_minute("per-ip", 1)));
@@ -291,10 +298,10 @@ fn ping(client: &reqwest::Client, base: &str, headers: &[(&str, &str)]) -> reqwe
 
 #[tokio::test]
 async fn a_spoofed_forwarded_changes_nothing_when_x_forwarded_for_is_trusted() {
-    let c = catalog("mintfax.toml");
-    let ip = ClientIp::new()
-        .behind_proxies(ForwardedHeader::XForwardedFor, ["127.0.0.1"])
-        .unwrap();
+    let (c, ip) = (
+        catalog("mintfax.toml"),
+        behind_loopback(ForwardedHeader::XForwardedFor),
+    );
     let base = serve(proxied_app(&c, ip)).await;
     let client = reqwest::Client::new();
     let spoofed = [
@@ -320,10 +327,10 @@ async fn a_spoofed_forwarded_changes_nothing_when_x_forwarded_for_is_trusted() {
 
 #[tokio::test]
 async fn two_addresses_in_one_ipv6_64_share_one_limit() {
-    let c = catalog("mintfax.toml");
-    let ip = ClientIp::new()
-        .behind_proxies(ForwardedHeader::XForwardedFor, ["127.0.0.1"])
-        .unwrap();
+    let (c, ip) = (
+        catalog("mintfax.toml"),
+        behind_loopback(ForwardedHeader::XForwardedFor),
+    );
     let base = serve(proxied_app(&c, ip.clone())).await;
     let client = reqwest::Client::new();
     let first = [("x-forwarded-for", "2001:db8:1:2::1")];
@@ -347,10 +354,10 @@ async fn two_addresses_in_one_ipv6_64_share_one_limit() {
 
 #[tokio::test]
 async fn a_trusted_forwarded_ignores_x_forwarded_for() {
-    let c = catalog("mintfax.toml");
-    let ip = ClientIp::new()
-        .behind_proxies(ForwardedHeader::Forwarded, ["127.0.0.1"])
-        .unwrap();
+    let (c, ip) = (
+        catalog("mintfax.toml"),
+        behind_loopback(ForwardedHeader::Forwarded),
+    );
     let base = serve(proxied_app(&c, ip)).await;
     let client = reqwest::Client::new();
     let v6 = [
@@ -379,10 +386,10 @@ async fn a_trusted_forwarded_ignores_x_forwarded_for() {
 
 #[tokio::test]
 async fn a_garbage_hop_from_the_proxy_counts_as_the_proxy() {
-    let c = catalog("mintfax.toml");
-    let ip = ClientIp::new()
-        .behind_proxies(ForwardedHeader::XForwardedFor, ["127.0.0.1"])
-        .unwrap();
+    let (c, ip) = (
+        catalog("mintfax.toml"),
+        behind_loopback(ForwardedHeader::XForwardedFor),
+    );
     let base = serve(proxied_app(&c, ip)).await;
     let client = reqwest::Client::new();
     let garbage = [("x-forwarded-for", "203.0.113.1, not-an-address")];

@@ -372,6 +372,27 @@ pub fn bearer(key: &str) -> String {
     format!("Bearer {key}")
 }
 
+/// Makes a key with the demo's account key (`POST /account/keys`).
+pub async fn make_key(server: &Server, body: Value) -> Reply {
+    send(
+        client()
+            .post(server.url("/account/keys"))
+            .header("authorization", bearer(server.keys.account.expose()))
+            .json(&body),
+    )
+    .await
+}
+
+/// Revokes a key with the demo's account key (`DELETE /account/keys/{id}`).
+pub async fn revoke_key(server: &Server, id: &str) -> Reply {
+    send(
+        client()
+            .delete(server.url(&format!("/account/keys/{id}")))
+            .header("authorization", bearer(server.keys.account.expose())),
+    )
+    .await
+}
+
 /// Sends `head` (a request line and headers announcing `Transfer-Encoding: chunked`) and `body`
 /// in 8 KiB chunks over a plain socket, and reads the response. reqwest cannot stream a body
 /// without its `stream` feature, so this writes HTTP/1.1 by hand.
