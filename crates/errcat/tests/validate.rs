@@ -97,6 +97,34 @@ async fn tagged(errcat::axum::garde::Valid(_): errcat::axum::garde::Valid<Tagged
     "ok"
 }
 
+/// A list under a camelCase name, so every pointer needs the folded lookup at the root.
+#[derive(serde::Deserialize, garde::Validate, validator::Validate)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    #[garde(dive)]
+    #[validate(nested)]
+    items_list: Vec<Named>,
+}
+
+#[derive(serde::Deserialize, garde::Validate, validator::Validate)]
+struct Named {
+    #[garde(length(min = 2))]
+    #[validate(length(min = 2))]
+    name: String,
+}
+
+async fn listed_garde(
+    errcat::axum::garde::Valid(_): errcat::axum::garde::Valid<Listed>,
+) -> &'static str {
+    "ok"
+}
+
+async fn listed_validator(
+    errcat::axum::validator::Valid(_): errcat::axum::validator::Valid<Listed>,
+) -> &'static str {
+    "ok"
+}
+
 fn mintfax() -> Arc<Catalog> {
     Arc::new(
         Catalog::from_path(concat!(
@@ -118,6 +146,8 @@ async fn serve_with(errcat: Errcat) -> String {
         .route("/batch/garde", post(batch_garde))
         .route("/batch/validator", post(batch_validator))
         .route("/tagged", post(tagged))
+        .route("/listed/garde", post(listed_garde))
+        .route("/listed/validator", post(listed_validator))
         .with_errcat(errcat);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -350,6 +380,87 @@ fn an_integer_map_key_is_walked_into_like_any_key() {
     let fields = errcat::axum::garde::field_errors(&report, &body);
     assert_eq!(fields.len(), 1);
     assert_eq!(fields[0].source.name(), "byId.7.emailAddress");
+}
+
+/// `{"a0000000": 0, ... (junk members), "itemsList": [{"name": ""}, ...]}`: the junk first.
+fn junk_then_items(junk: usize, items: usize) -> String {
+    let mut s = String::from("{");
+    for i in 0..junk {
+        s.push_str(&format!("\"a{i:07}\":0,"));
+    }
+    s.push_str("\"itemsList\":[");
+    s.push_str(&vec![r#"{"name":""}"#; items].join(","));
+    s.push_str("]}");
+    s
+}
+
+/// The review's body: close to axum's 2 MB limit, 150,000 members the client made up around
+/// the one a pointer must find by its folded name, and 100 invalid items. Each of the 100
+/// errors used to fold every member's name again (allocating each time): seconds of a worker
+/// thread per request. Now the root's names are folded once per report, and the answer is the
+/// same 422 with the client's names.
+#[tokio::test]
+async fn many_members_around_a_renamed_field_still_give_the_clients_pointers() {
+    let base = serve().await;
+    let body = junk_then_items(150_000, 100);
+    assert!(body.len() < 2_000_000, "{}", body.len());
+    for route in ["listed/garde", "listed/validator"] {
+        let res = reqwest::Client::new()
+            .post(format!("{base}/{route}"))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{route}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], "validation_failed", "{route}");
+        let errors = v["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 100, "{route}");
+        for (i, e) in errors.iter().enumerate() {
+            assert_eq!(e["pointer"], format!("#/itemsList/{i}/name"), "{route}");
+        }
+    }
+}
+
+#[test]
+fn a_folded_name_is_found_in_objects_small_and_large_at_any_depth() {
+    // Small objects are scanned, large ones indexed: both find the same member, at the root
+    // and below it, and a name the object lacks keeps its Rust spelling.
+    for junk in [0, 1, 15, 16, 17, 1_000] {
+        let mut inner = serde_json::Map::new();
+        for i in 0..junk {
+            inner.insert(format!("x{i}"), json!(0));
+        }
+        inner.insert("email-address".into(), json!("nope"));
+        let mut root = serde_json::Map::new();
+        for i in 0..junk {
+            root.insert(format!("y{i}"), json!(0));
+        }
+        root.insert("ByID".into(), json!({"7": inner}));
+        let body = Value::Object(root);
+        let mut report = garde::Report::new();
+        for leaf in ["email_address", "phone_number", "email_address"] {
+            let path = garde::Path::new("by_id").join(7usize).join(leaf);
+            report.append(path, garde::Error::new("bad"));
+        }
+        report.append(garde::Path::new("missing_field"), garde::Error::new("bad"));
+        let names: Vec<String> = errcat::axum::garde::field_errors(&report, &body)
+            .iter()
+            .map(|f| f.source.name().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "ByID.7.email-address",
+                "ByID.7.phone_number",
+                "ByID.7.email-address",
+                "missing_field"
+            ],
+            "{junk} junk members"
+        );
+    }
 }
 
 mod props {

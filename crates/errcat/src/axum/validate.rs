@@ -3,9 +3,11 @@
 //!
 //! Both crates name fields as Rust does; the client wrote the names serde expects. Each path is
 //! walked through the request body: a Rust name matches the body's member of the same name, or
-//! else the member whose name is equal ignoring case, `_` and `-` (which covers
+//! else the first member whose name is equal ignoring case, `_` and `-` (which covers
 //! `#[serde(rename_all = "camelCase")]` and kebab-case). A member the body lacks keeps its
-//! Rust name. Neither crate can see an arbitrary `#[serde(rename = "...")]` (say `cover` for
+//! Rust name. The client chooses how many members an object holds, so a large object's names
+//! are folded once per report, not once per error: converting a report costs time linear in
+//! the body. Neither crate can see an arbitrary `#[serde(rename = "...")]` (say `cover` for
 //! `cover_page`; garde 0.22 parses `#[garde(rename)]` but does not apply it), so such a member,
 //! and what lies below it, keeps its Rust name.
 //!
@@ -13,6 +15,9 @@
 //! ([`Errcat::max_field_errors`](super::Errcat::max_field_errors), 100 by default): the rest are
 //! only counted, so a body with a million invalid items does not become a million
 //! [`FieldError`]s.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 #[cfg(any(feature = "garde", feature = "validator"))]
 use axum::extract::FromRequest;
@@ -30,45 +35,115 @@ pub(crate) enum Step {
     Index(usize),
 }
 
-fn normalize(s: &str) -> String {
-    s.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
+/// A member name as the lookup compares it: ignoring case, `_` and `-`. Hashing and comparing
+/// walk the name's characters; nothing is allocated.
+#[derive(Debug, Clone, Copy)]
+struct Folded<'a>(&'a str);
+
+impl Folded<'_> {
+    fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.0
+            .chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+    }
 }
 
-/// The JSON Pointer of a Rust-named path within `body`.
-pub(crate) fn pointer_in(body: &Json, steps: &[Step]) -> JsonPointer {
-    let mut p = JsonPointer::root();
-    let mut at = Some(body);
-    for step in steps {
-        match step {
-            Step::Index(i) => {
-                let token = i.to_string();
-                // An index into an array, or an integer key of a map (`HashMap<usize, _>`).
-                at = at.and_then(|v| match v {
-                    Json::Object(o) => o.get(&token),
-                    v => v.get(*i),
-                });
-                p.push(&token);
-            }
-            Step::Key(rust) => {
-                let obj = at.and_then(Json::as_object);
-                let name = obj.and_then(|o| {
-                    if o.contains_key(rust) {
-                        Some(rust.clone())
-                    } else {
-                        let n = normalize(rust);
-                        o.keys().find(|k| normalize(k) == n).cloned()
-                    }
-                });
-                let name = name.unwrap_or_else(|| rust.clone());
-                at = obj.and_then(|o| o.get(&name));
-                p.push(&name);
-            }
+impl PartialEq for Folded<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.chars().eq(other.chars())
+    }
+}
+
+impl Eq for Folded<'_> {}
+
+impl Hash for Folded<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for c in self.chars() {
+            state.write_u32(u32::from(c));
+        }
+        // A terminator no character can be, so no name's hash is a prefix of another's.
+        state.write_u32(u32::MAX);
+    }
+}
+
+/// Objects with at most this many members are scanned; larger ones are indexed once.
+const SCAN_AT_MOST: usize = 16;
+
+/// Walks Rust-named paths through one request body, each costing its depth, however many
+/// members the body's objects hold: an object whose member must be found by its folded name
+/// is scanned if small, or else indexed by folded name the first time, and that index serves
+/// every later path through the object. So converting many errors costs at most the body's
+/// size once, not the body's size per error.
+pub(crate) struct Pointers<'a> {
+    body: &'a Json,
+    /// Per object (by address, stable while `body` is borrowed): each folded name's first
+    /// member in the body's order.
+    folded: HashMap<*const JsonMap, HashMap<Folded<'a>, &'a str>>,
+}
+
+type JsonMap = serde_json::Map<String, Json>;
+
+impl<'a> Pointers<'a> {
+    pub(crate) fn new(body: &'a Json) -> Self {
+        Pointers {
+            body,
+            folded: HashMap::new(),
         }
     }
-    p
+
+    /// The member of `o` that `rust` names: the member of that name, or else the first whose
+    /// name is equal ignoring case, `_` and `-`.
+    fn member(&mut self, o: &'a JsonMap, rust: &str) -> Option<&'a str> {
+        if let Some((k, _)) = o.get_key_value(rust) {
+            return Some(k);
+        }
+        let want = Folded(rust);
+        if o.len() <= SCAN_AT_MOST {
+            return o.keys().find(|k| Folded(k) == want).map(String::as_str);
+        }
+        let index = self.folded.entry(std::ptr::from_ref(o)).or_insert_with(|| {
+            let mut index = HashMap::with_capacity(o.len());
+            for k in o.keys() {
+                index.entry(Folded(k.as_str())).or_insert(k.as_str());
+            }
+            index
+        });
+        index.get(&want).copied()
+    }
+
+    /// The JSON Pointer of a Rust-named path within the body.
+    pub(crate) fn pointer(&mut self, steps: &[Step]) -> JsonPointer {
+        let mut p = JsonPointer::root();
+        let mut at = Some(self.body);
+        for step in steps {
+            match step {
+                Step::Index(i) => {
+                    let token = i.to_string();
+                    // An index into an array, or an integer key of a map (`HashMap<usize, _>`).
+                    at = at.and_then(|v| match v {
+                        Json::Object(o) => o.get(&token),
+                        v => v.get(*i),
+                    });
+                    p.push(&token);
+                }
+                Step::Key(rust) => {
+                    let obj = at.and_then(Json::as_object);
+                    match obj.and_then(|o| self.member(o, rust).map(|name| (o, name))) {
+                        Some((o, name)) => {
+                            at = o.get(name);
+                            p.push(name);
+                        }
+                        None => {
+                            at = None;
+                            p.push(rust);
+                        }
+                    }
+                }
+            }
+        }
+        p
+    }
 }
 
 /// The field-error bound of the errcat layer serving this request, or the default outside one.
@@ -178,13 +253,14 @@ pub mod garde {
         body: &Json,
         max: usize,
     ) -> (Vec<FieldError>, usize) {
+        let mut pointers = Pointers::new(body);
         let mut errors = report.iter();
         let kept = errors
             .by_ref()
             .take(max)
             .map(|(path, err)| {
                 FieldError::at(
-                    FieldSource::Pointer(pointer_in(body, &steps(path))),
+                    FieldSource::Pointer(pointers.pointer(&steps(path))),
                     err.message().to_string(),
                 )
             })
@@ -220,13 +296,14 @@ pub mod validator {
     use ::validator::{ValidationErrors, ValidationErrorsKind};
 
     /// Field errors as they are converted: at most `max`, the rest counted.
-    struct Sink {
+    struct Sink<'a> {
+        pointers: Pointers<'a>,
         out: Vec<FieldError>,
         max: usize,
         omitted: usize,
     }
 
-    fn walk(errors: &ValidationErrors, prefix: &mut Vec<Step>, body: &Json, sink: &mut Sink) {
+    fn walk(errors: &ValidationErrors, prefix: &mut Vec<Step>, sink: &mut Sink<'_>) {
         // HashMap order is arbitrary: sort by field name so responses are stable.
         let mut entries: Vec<_> = errors.errors().iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
@@ -239,7 +316,7 @@ pub mod validator {
                         sink.omitted = sink.omitted.saturating_add(list.len() - room);
                     }
                     if room > 0 {
-                        let pointer = pointer_in(body, prefix);
+                        let pointer = sink.pointers.pointer(prefix);
                         for e in list.iter().take(room) {
                             let message = e
                                 .message
@@ -252,11 +329,11 @@ pub mod validator {
                         }
                     }
                 }
-                ValidationErrorsKind::Struct(inner) => walk(inner, prefix, body, sink),
+                ValidationErrorsKind::Struct(inner) => walk(inner, prefix, sink),
                 ValidationErrorsKind::List(items) => {
                     for (i, inner) in items {
                         prefix.push(Step::Index(*i));
-                        walk(inner, prefix, body, sink);
+                        walk(inner, prefix, sink);
                         prefix.pop();
                     }
                 }
@@ -321,11 +398,12 @@ pub mod validator {
         max: usize,
     ) -> (Vec<FieldError>, usize) {
         let mut sink = Sink {
+            pointers: Pointers::new(body),
             out: Vec::new(),
             max,
             omitted: 0,
         };
-        walk(errors, &mut Vec::new(), body, &mut sink);
+        walk(errors, &mut Vec::new(), &mut sink);
         (sink.out, sink.omitted)
     }
 
