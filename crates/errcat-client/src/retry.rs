@@ -1,6 +1,6 @@
 //! When to retry: the catalog's advice for the code, else the status; exponential backoff with
 //! full jitter; `Retry-After` honoured exactly up to a cap, given up on beyond it; attempts and
-//! an overall deadline capped.
+//! an overall deadline capped; each attempt bounded in time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +51,11 @@ pub enum GiveUpReason {
 /// cannot park a client for years when it has no deadline. Past the overall deadline,
 /// [`GiveUpReason::Deadline`] is reported first.
 ///
+/// Each attempt, too, is bounded in time ([`attempt_limit`](Self::attempt_limit)): by the
+/// [`attempt_timeout`](Self::attempt_timeout) (30 s by default), and by the time left before the
+/// deadline when there is one, so that a server trickling its answer cannot hold the client
+/// past either.
+///
 /// ```
 /// use std::time::Duration;
 /// use errcat_client::{Decision, GiveUpReason, RetryPolicy, parse};
@@ -87,8 +92,14 @@ pub struct RetryPolicy {
     /// The longest server-given delay (`Retry-After`, or a delay in the body) the client waits;
     /// a longer one makes it give up ([`GiveUpReason::RetryAfterTooLong`]).
     pub max_retry_after: Duration,
-    /// The time after the first attempt by which every attempt must have started.
+    /// The time after the first attempt by which every attempt must have started, and ended:
+    /// `RetryClient` (the `reqwest` feature) cuts an attempt still running then.
     pub deadline: Option<Duration>,
+    /// The longest one attempt may take, from sending the request to reading the whole error
+    /// body, clamped to [`MIN_ATTEMPT_TIMEOUT`](Self::MIN_ATTEMPT_TIMEOUT)..=
+    /// [`MAX_ATTEMPT_TIMEOUT`](Self::MAX_ATTEMPT_TIMEOUT); see
+    /// [`attempt_limit`](Self::attempt_limit).
+    pub attempt_timeout: Duration,
     /// The API's catalog, for its retry advice per code.
     pub catalog: Option<Arc<Catalog>>,
     /// Whether `RetryClient` (the `reqwest` feature) sets an `Idempotency-Key` on a POST or
@@ -98,7 +109,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     /// 3 attempts, a 100 ms base, a 10 s maximum backoff, at most 60 s waited for a
-    /// `Retry-After`, a 30 s deadline, no catalog, keys set.
+    /// `Retry-After`, a 30 s deadline, 30 s per attempt, no catalog, keys set.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -106,6 +117,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(60),
             deadline: Some(Duration::from_secs(30)),
+            attempt_timeout: Self::DEFAULT_ATTEMPT_TIMEOUT,
             catalog: None,
             idempotency_keys: true,
         }
@@ -113,6 +125,13 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The default [`attempt_timeout`](Self::attempt_timeout): 30 s.
+    pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The shortest attempt limit: 1 ms (a zero timeout would fail every attempt unsent).
+    pub const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1);
+    /// The longest attempt timeout: 24 hours.
+    pub const MAX_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// Sets the number of attempts (the first included).
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n;
@@ -141,6 +160,54 @@ impl RetryPolicy {
     pub fn deadline(mut self, d: Option<Duration>) -> Self {
         self.deadline = d;
         self
+    }
+
+    /// Sets the longest one attempt may take, clamped to
+    /// [`MIN_ATTEMPT_TIMEOUT`](Self::MIN_ATTEMPT_TIMEOUT)..=
+    /// [`MAX_ATTEMPT_TIMEOUT`](Self::MAX_ATTEMPT_TIMEOUT). An attempt that takes longer fails
+    /// as a timeout, which is retried as any transport error is.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errcat_client::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default().attempt_timeout(Duration::from_secs(5));
+    /// assert_eq!(policy.attempt_timeout, Duration::from_secs(5));
+    /// // Absurd values are clamped.
+    /// assert_eq!(RetryPolicy::default().attempt_timeout(Duration::ZERO).attempt_timeout, RetryPolicy::MIN_ATTEMPT_TIMEOUT);
+    /// assert_eq!(RetryPolicy::default().attempt_timeout(Duration::MAX).attempt_timeout, RetryPolicy::MAX_ATTEMPT_TIMEOUT);
+    /// ```
+    pub fn attempt_timeout(mut self, d: Duration) -> Self {
+        self.attempt_timeout = d.clamp(Self::MIN_ATTEMPT_TIMEOUT, Self::MAX_ATTEMPT_TIMEOUT);
+        self
+    }
+
+    /// How long the attempt that starts `elapsed` after the first may take: the
+    /// [`attempt_timeout`](Self::attempt_timeout) (clamped), or the time left before the
+    /// [`deadline`](Self::deadline) when that is shorter; never less than
+    /// [`MIN_ATTEMPT_TIMEOUT`](Self::MIN_ATTEMPT_TIMEOUT).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errcat_client::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default()
+    ///     .deadline(Some(Duration::from_secs(10)))
+    ///     .attempt_timeout(Duration::from_secs(4));
+    /// assert_eq!(policy.attempt_limit(Duration::ZERO), Duration::from_secs(4));
+    /// assert_eq!(policy.attempt_limit(Duration::from_secs(7)), Duration::from_secs(3));
+    /// assert_eq!(policy.attempt_limit(Duration::from_secs(11)), RetryPolicy::MIN_ATTEMPT_TIMEOUT);
+    /// let no_deadline = policy.deadline(None);
+    /// assert_eq!(no_deadline.attempt_limit(Duration::from_secs(3600)), Duration::from_secs(4));
+    /// ```
+    pub fn attempt_limit(&self, elapsed: Duration) -> Duration {
+        let own = self
+            .attempt_timeout
+            .clamp(Self::MIN_ATTEMPT_TIMEOUT, Self::MAX_ATTEMPT_TIMEOUT);
+        let left = self
+            .deadline
+            .map_or(own, |d| d.saturating_sub(elapsed).min(own));
+        left.max(Self::MIN_ATTEMPT_TIMEOUT)
     }
 
     /// Follows this catalog's retry advice.

@@ -1,7 +1,7 @@
 //! A reqwest wrapper that retries as a [`RetryPolicy`] decides.
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
@@ -19,6 +19,18 @@ pub enum ClientError {
     Remote(RemoteError),
     /// No response: connection, timeout, or a request reqwest could not build.
     Transport(reqwest::Error),
+    /// An attempt ran out of time, as [`RetryPolicy::attempt_limit`] bounds it: no response
+    /// head came, or an error response's body did not arrive whole. The connection is closed.
+    /// The retry policy treats it as any transport error; when it gives up on one, this is
+    /// the error returned.
+    Timeout {
+        /// The limit that ran out: the attempt timeout, or the time that was left before the
+        /// deadline.
+        limit: Duration,
+        /// The status of the error response whose body did not arrive in time; `None` when no
+        /// response head came.
+        status: Option<u16>,
+    },
 }
 
 impl ClientError {
@@ -26,7 +38,26 @@ impl ClientError {
     pub fn remote(&self) -> Option<&RemoteError> {
         match self {
             ClientError::Remote(e) => Some(e),
-            ClientError::Transport(_) => None,
+            ClientError::Transport(_) | ClientError::Timeout { .. } => None,
+        }
+    }
+
+    /// Whether the request timed out: an attempt limit ([`ClientError::Timeout`]) or a
+    /// timeout of reqwest's own.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use errcat_client::ClientError;
+    ///
+    /// let err = ClientError::Timeout { limit: Duration::from_secs(30), status: Some(500) };
+    /// assert!(err.is_timeout());
+    /// assert_eq!(err.to_string(), "status 500, but its error body did not arrive within 30s");
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            ClientError::Remote(_) => false,
+            ClientError::Transport(e) => e.is_timeout(),
+            ClientError::Timeout { .. } => true,
         }
     }
 }
@@ -36,6 +67,17 @@ impl fmt::Display for ClientError {
         match self {
             ClientError::Remote(e) => e.fmt(f),
             ClientError::Transport(e) => write!(f, "transport error: {e}"),
+            ClientError::Timeout {
+                limit,
+                status: None,
+            } => write!(f, "timed out: no response within {limit:?}"),
+            ClientError::Timeout {
+                limit,
+                status: Some(status),
+            } => write!(
+                f,
+                "status {status}, but its error body did not arrive within {limit:?}"
+            ),
         }
     }
 }
@@ -45,6 +87,7 @@ impl std::error::Error for ClientError {
         match self {
             ClientError::Remote(e) => Some(e),
             ClientError::Transport(e) => Some(e),
+            ClientError::Timeout { .. } => None,
         }
     }
 }
@@ -63,6 +106,13 @@ impl std::error::Error for ClientError {
 /// headers, and the connection is closed. How long the client waits before a retry is bounded
 /// by the policy ([`RetryPolicy::max_retry_after`]), whatever the server asks.
 ///
+/// Each attempt, from sending the request to reading the whole error body, is bounded by
+/// [`RetryPolicy::attempt_limit`]: the [`attempt_timeout`](RetryPolicy::attempt_timeout) (30 s
+/// by default), or the time left before the policy's deadline when that is shorter. An attempt
+/// that runs out fails as a transport error, [`ClientError::Timeout`], with its connection
+/// closed, and the policy decides as for any transport error (past the deadline it gives up).
+/// The body of a response below 400 is the caller's to read, under no limit of this client's.
+///
 /// ```no_run
 /// use errcat_client::{ClientError, RetryClient, RetryPolicy};
 /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
@@ -74,6 +124,7 @@ impl std::error::Error for ClientError {
 ///     Ok(res) => println!("sent: {}", res.status()),
 ///     Err(ClientError::Remote(e)) => println!("{e}; quote {:?}", e.request_id),
 ///     Err(ClientError::Transport(e)) => println!("no answer: {e}"),
+///     Err(e @ ClientError::Timeout { .. }) => println!("too slow: {e}"),
 /// }
 /// # Ok(()) }
 /// ```
@@ -163,21 +214,45 @@ impl RetryClient {
         loop {
             attempt += 1;
             let next = req.try_clone();
-            let (decision, error) = match self.client.execute(req).await {
-                Ok(res) if res.status().as_u16() < 400 => return Ok(res),
-                Ok(res) => {
+            // The send and the error body's read share one limit; dropping the response on
+            // time-out closes its connection.
+            let limit = self.policy.attempt_limit(start.elapsed());
+            let now = tokio::time::Instant::now();
+            let until = now.checked_add(limit).unwrap_or(now);
+            let timed_out = |status| {
+                let d =
+                    self.policy
+                        .decide_transport(attempt, unsafe_method, has_key, start.elapsed());
+                (d, ClientError::Timeout { limit, status })
+            };
+            let (decision, error) = match tokio::time::timeout_at(until, self.client.execute(req))
+                .await
+            {
+                Err(_) => timed_out(None),
+                Ok(Ok(res)) if res.status().as_u16() < 400 => return Ok(res),
+                Ok(Ok(res)) => {
                     let status = res.status().as_u16();
                     let headers = res.headers().clone();
-                    let err = match error_body(res, self.max_error_body).await {
-                        Some(body) => self.parser.parse_bytes(status, &headers, body),
-                        None => super::parse::too_large(status, &headers),
-                    };
-                    let d =
-                        self.policy
-                            .decide(&err, attempt, unsafe_method, has_key, start.elapsed());
-                    (d, ClientError::Remote(err))
+                    match tokio::time::timeout_at(until, error_body(res, self.max_error_body)).await
+                    {
+                        Err(_) => timed_out(Some(status)),
+                        Ok(body) => {
+                            let err = match body {
+                                Some(body) => self.parser.parse_bytes(status, &headers, body),
+                                None => super::parse::too_large(status, &headers),
+                            };
+                            let d = self.policy.decide(
+                                &err,
+                                attempt,
+                                unsafe_method,
+                                has_key,
+                                start.elapsed(),
+                            );
+                            (d, ClientError::Remote(err))
+                        }
+                    }
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     let d = if e.is_connect() || e.is_timeout() {
                         self.policy.decide_transport(
                             attempt,
@@ -192,7 +267,13 @@ impl RetryClient {
                 }
             };
             let code = error.remote().and_then(|e| e.code.as_deref()).unwrap_or("");
-            let status = error.remote().map_or(0, |e| e.status);
+            let status = match &error {
+                ClientError::Remote(e) => e.status,
+                ClientError::Timeout {
+                    status: Some(s), ..
+                } => *s,
+                _ => 0,
+            };
             match (decision, next) {
                 (Decision::Retry(delay), Some(next)) => {
                     tracing::info!(

@@ -1,7 +1,8 @@
 //! The retry client (the `reqwest` feature) against a hostile server on 127.0.0.1: error bodies
 //! of 20 MiB, chunked and with a `Content-Length`; a `Retry-After` of three years, as seconds and
-//! as an HTTP-date; a field map built to be copied. The client's memory is counted on the test's
-//! thread, which runs the client, its connections and the server (a current-thread runtime).
+//! as an HTTP-date; a field map built to be copied; an error body trickled a byte at a time and
+//! a response that never comes. The client's memory is counted on the test's thread, which runs
+//! the client, its connections and the server (a current-thread runtime).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -137,7 +138,7 @@ fn hits(seen: &Seen, path: &str) -> u32 {
 fn remote(err: ClientError) -> RemoteError {
     match err {
         ClientError::Remote(e) => e,
-        ClientError::Transport(e) => panic!("transport error: {e}"),
+        other => panic!("not a remote error: {other}"),
     }
 }
 
@@ -265,5 +266,231 @@ async fn a_copied_name_is_capped_through_the_client() {
         growth < 8 << 20,
         "the client's memory grew by {growth} bytes"
     );
+    task.abort();
+}
+
+/// What a raw server's connection did, in order.
+#[derive(Debug, PartialEq)]
+enum Event {
+    /// A connection was accepted.
+    Accepted,
+    /// The response head and the body's first byte were written.
+    FirstByte,
+    /// The connection's work ended: `sent` body bytes of `of` written; `cut_off` when a write
+    /// failed (or, with no answer, the client closed) before the end.
+    Ended {
+        sent: usize,
+        of: usize,
+        cut_off: bool,
+    },
+}
+
+/// A 500 with `Content-Length: 1000` sent one byte every 100 ms: 100 s for the whole body.
+const TRICKLED_LEN: usize = 1000;
+
+/// A server on 127.0.0.1 speaking raw HTTP/1.1: it reads each request's head, then, `trickle`
+/// true, writes a 500 head and trickles the body; `trickle` false, answers nothing and waits
+/// for the client to close. It reports each connection's events.
+async fn raw_server(
+    trickle: bool,
+) -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<Event>,
+    tokio::task::JoinHandle<()>,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let tx = tx.clone();
+            let _ = tx.send(Event::Accepted);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                if !trickle {
+                    // No answer: hold the connection until the client gives up on it.
+                    while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+                    let _ = tx.send(Event::Ended {
+                        sent: 0,
+                        of: 0,
+                        cut_off: true,
+                    });
+                    return;
+                }
+                let head = format!(
+                    "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n\
+                     content-length: {TRICKLED_LEN}\r\n\r\n{{"
+                );
+                if s.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let _ = tx.send(Event::FirstByte);
+                let mut sent = 1;
+                let mut ticks = tokio::time::interval(Duration::from_millis(100));
+                ticks.tick().await;
+                while sent < TRICKLED_LEN {
+                    ticks.tick().await;
+                    if s.write_all(b" ").await.is_err() {
+                        break;
+                    }
+                    sent += 1;
+                }
+                let cut_off = sent < TRICKLED_LEN;
+                let _ = tx.send(Event::Ended {
+                    sent,
+                    of: TRICKLED_LEN,
+                    cut_off,
+                });
+            });
+        }
+    });
+    (format!("http://{addr}"), rx, task)
+}
+
+/// The events of `connections` connections, up to each one's end. The bound is for a broken
+/// client only (the server would take 100 s per connection): far above any busy machine's
+/// delay, far below the trickle.
+async fn events(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    connections: usize,
+) -> Vec<Event> {
+    let mut seen = Vec::new();
+    let all = async {
+        while seen
+            .iter()
+            .filter(|e| matches!(e, Event::Ended { .. }))
+            .count()
+            < connections
+        {
+            match rx.recv().await {
+                Some(e) => seen.push(e),
+                None => break,
+            }
+        }
+    };
+    let finished = tokio::time::timeout(Duration::from_secs(30), all).await;
+    assert!(
+        finished.is_ok(),
+        "the server's connections did not end: {seen:?}"
+    );
+    seen
+}
+
+/// The client's answer. The bound is for a broken client only, which the trickle would hold
+/// for 100 s per attempt; a working one answers in about its attempt limit.
+async fn within_30_s<T>(f: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(30), f).await {
+        Ok(out) => out,
+        Err(_) => panic!("the client was still waiting after 30 s"),
+    }
+}
+
+/// Every connection was cut off by the client before the server could finish.
+fn assert_cut_off(seen: &[Event], connections: usize, trickle: bool) {
+    let count = |f: fn(&Event) -> bool| seen.iter().filter(|e| f(e)).count();
+    assert_eq!(count(|e| *e == Event::Accepted), connections, "{seen:?}");
+    if trickle {
+        assert_eq!(count(|e| *e == Event::FirstByte), connections, "{seen:?}");
+    }
+    for e in seen {
+        if let Event::Ended { sent, of, cut_off } = e {
+            assert!(*cut_off && sent < of.max(&1), "not cut off: {e:?}");
+        }
+    }
+}
+
+/// A trickled error body (1000 bytes at one a 100 ms) against a 300 ms attempt timeout and no
+/// deadline: each attempt fails as a timeout carrying the status, its connection is closed (the
+/// server's send loop is cut off far from its end), and the timeout is retried as a transport
+/// error is: two attempts, then the last timeout.
+#[tokio::test]
+async fn a_trickled_error_body_meets_the_attempt_timeout() {
+    let (base, mut rx, task) = raw_server(true).await;
+    let client = RetryClient::new(
+        reqwest::Client::new(),
+        RetryPolicy::default()
+            .max_attempts(2)
+            .base_delay(Duration::from_millis(1))
+            .deadline(None)
+            .attempt_timeout(Duration::from_millis(300)),
+    );
+    let err = within_30_s(client.send(client.inner().get(format!("{base}/x"))))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    match err {
+        ClientError::Timeout { limit, status } => {
+            assert_eq!((limit, status), (Duration::from_millis(300), Some(500)));
+        }
+        other => panic!("not an attempt timeout: {other}"),
+    }
+    let seen = events(&mut rx, 2).await;
+    assert_cut_off(&seen, 2, true);
+    task.abort();
+}
+
+/// The review's reproduction: a 1 s deadline, the default 30 s attempt timeout and five
+/// attempts allowed. The trickled body is cut at the deadline, and the client gives up
+/// (`GiveUpReason::Deadline`): one attempt, not five.
+#[tokio::test]
+async fn a_trickled_error_body_cannot_hold_the_client_past_its_deadline() {
+    let (base, mut rx, task) = raw_server(true).await;
+    let client = RetryClient::new(
+        reqwest::Client::new(),
+        RetryPolicy::default()
+            .max_attempts(5)
+            .deadline(Some(Duration::from_secs(1))),
+    );
+    assert_eq!(client.policy().attempt_timeout, Duration::from_secs(30));
+    let err = within_30_s(client.send(client.inner().get(format!("{base}/x"))))
+        .await
+        .unwrap_err();
+    match err {
+        ClientError::Timeout { limit, status } => {
+            assert!(limit <= Duration::from_secs(1), "{limit:?}");
+            assert_eq!(status, Some(500));
+        }
+        other => panic!("not an attempt timeout: {other}"),
+    }
+    let seen = events(&mut rx, 1).await;
+    assert_cut_off(&seen, 1, true);
+    // No second connection was opened: the client gave up at the deadline.
+    assert!(rx.try_recv().is_err());
+    task.abort();
+}
+
+/// A server that reads the request and never answers: the attempt times out with no status and
+/// the client closes the connection.
+#[tokio::test]
+async fn a_response_that_never_comes_meets_the_attempt_timeout() {
+    let (base, mut rx, task) = raw_server(false).await;
+    let client = RetryClient::new(
+        reqwest::Client::new(),
+        RetryPolicy::default()
+            .max_attempts(1)
+            .attempt_timeout(Duration::from_millis(300)),
+    );
+    let err = within_30_s(client.send(client.inner().get(format!("{base}/x"))))
+        .await
+        .unwrap_err();
+    match err {
+        ClientError::Timeout { limit, status } => {
+            assert_eq!((limit, status), (Duration::from_millis(300), None));
+        }
+        other => panic!("not an attempt timeout: {other}"),
+    }
+    let seen = events(&mut rx, 1).await;
+    assert_cut_off(&seen, 1, false);
     task.abort();
 }
