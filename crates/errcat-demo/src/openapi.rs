@@ -415,17 +415,45 @@ fn rate_limit_headers() -> Value {
 /// The base64 alphabet, by 6-bit value.
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// A regex character class of the base64 characters whose 6-bit values `keep` accepts.
+/// A regex character class of the base64 characters whose 6-bit values `keep` accepts, with
+/// runs of letters or digits written as ranges (`[A-Za-z0-9+/]`).
 fn b64_class(keep: impl Fn(u8) -> bool) -> String {
-    let chars: String = (0u8..64)
+    let mut chars: Vec<u8> = (0u8..64)
         .filter(|v| keep(*v))
-        .map(|v| char::from(B64[usize::from(v)]))
+        .map(|v| B64[usize::from(v)])
         .collect();
-    if chars.len() == 1 {
-        regex_literal(&chars)
-    } else {
-        format!("[{chars}]")
+    if let [only] = chars[..] {
+        return regex_literal(&char::from(only).to_string());
     }
+    chars.sort_unstable();
+    let kind = |b: u8| {
+        (
+            b.is_ascii_uppercase(),
+            b.is_ascii_lowercase(),
+            b.is_ascii_digit(),
+        )
+    };
+    let mut out = String::from("[");
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i;
+        while j + 1 < chars.len()
+            && chars[j + 1] == chars[j] + 1
+            && kind(chars[j + 1]) == kind(chars[i])
+        {
+            j += 1;
+        }
+        out.push(char::from(chars[i]));
+        if j >= i + 2 {
+            out.push('-');
+        }
+        if j > i {
+            out.push(char::from(chars[j]));
+        }
+        i = j + 1;
+    }
+    out.push(']');
+    out
 }
 
 /// `s` as a regex that matches it literally (base64 has one metacharacter outside a class).
@@ -789,6 +817,14 @@ mod tests {
         base64::engine::general_purpose::STANDARD
             .decode(b64)
             .is_ok_and(|d| !d.is_empty() && magics.iter().any(|m| d.starts_with(m)))
+    }
+
+    #[test]
+    fn classes_are_written_as_ranges() {
+        assert_eq!(b64_class(|_| true), "[+/0-9A-Za-z]");
+        assert_eq!(b64_class(|v| v & 0b1111 == 0), "[AQgw]");
+        assert_eq!(b64_class(|v| v >> 4 == 0), "[A-P]");
+        assert_eq!(b64_class(|v| v == 62), "\\+");
     }
 
     #[test]
