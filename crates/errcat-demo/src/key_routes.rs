@@ -21,6 +21,66 @@ pub const MAX_NETWORKS: usize = 16;
 /// The longest key name.
 pub const MAX_NAME: usize = 64;
 
+/// The characters of a key name, as the OpenAPI document states them (with 1 to [`MAX_NAME`]
+/// characters): no ASCII control character, and no space at either end. [`is_name`] checks
+/// the same rule.
+pub(crate) const NAME_PATTERN: &str = r"^[^\x00-\x20\x7f](?:[^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?$";
+
+/// Whether `name` is a key name: 1 to [`MAX_NAME`] characters, [`NAME_PATTERN`].
+pub(crate) fn is_name(name: &str) -> bool {
+    (1..=MAX_NAME).contains(&name.chars().count())
+        && !name.chars().any(|c| c.is_ascii_control())
+        && !name.starts_with(' ')
+        && !name.ends_with(' ')
+}
+
+/// An IPv4 address in dotted decimal (no leading zeros), as in RFC 3986's `IPv4address`.
+const IPV4: &str = r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+
+/// An allowed network, as the OpenAPI document states it: an IPv4 or IPv6 address (RFC 4291
+/// §2.2 text, as Rust's `IpAddr` reads it), optionally `/` and a prefix length (0 to 32 or
+/// 0 to 128, no leading zeros). [`parse_network`] reads the same language.
+pub(crate) fn network_pattern() -> String {
+    let h16 = "[0-9A-Fa-f]{1,4}";
+    let ls32 = format!("(?:{h16}:{h16}|{IPV4})");
+    // RFC 3986 §3.2.2's IPv6address, the nine ways `::` may sit.
+    let ipv6 = [
+        format!("(?:{h16}:){{6}}{ls32}"),
+        format!("::(?:{h16}:){{5}}{ls32}"),
+        format!("(?:{h16})?::(?:{h16}:){{4}}{ls32}"),
+        format!("(?:(?:{h16}:){{0,1}}{h16})?::(?:{h16}:){{3}}{ls32}"),
+        format!("(?:(?:{h16}:){{0,2}}{h16})?::(?:{h16}:){{2}}{ls32}"),
+        format!("(?:(?:{h16}:){{0,3}}{h16})?::{h16}:{ls32}"),
+        format!("(?:(?:{h16}:){{0,4}}{h16})?::{ls32}"),
+        format!("(?:(?:{h16}:){{0,5}}{h16})?::{h16}"),
+        format!("(?:(?:{h16}:){{0,6}}{h16})?::"),
+    ]
+    .join("|");
+    format!(
+        "^(?:{IPV4}(?:/(?:3[0-2]|[12]?[0-9]))?|(?:{ipv6})(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"
+    )
+}
+
+/// Reads an allowed network: an address (a network of one), or an address, `/` and a prefix
+/// length written without leading zeros: [`network_pattern`].
+pub(crate) fn parse_network(text: &str) -> Option<IpNet> {
+    let (addr, prefix) = match text.split_once('/') {
+        Some((addr, prefix)) => (addr, Some(prefix)),
+        None => (text, None),
+    };
+    let addr: std::net::IpAddr = addr.parse().ok()?;
+    let Some(prefix) = prefix else {
+        return Some(IpNet::from(addr));
+    };
+    let canonical = prefix.bytes().all(|b| b.is_ascii_digit())
+        && !prefix.is_empty()
+        && (prefix == "0" || !prefix.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    IpNet::new(addr, prefix.parse().ok()?).ok()
+}
+
 /// Where the key routes find the keys.
 #[derive(Clone)]
 pub(crate) struct Keys {
@@ -32,18 +92,41 @@ pub(crate) struct Keys {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
-    /// A name for the key, 1 to 64 characters.
+    /// A name for the key, 1 to 64 characters: no control character, no space at either end.
     pub name: String,
     /// Its scopes: `faxes:read`, `faxes:write`.
     pub scopes: Vec<String>,
     /// `test` or `live`.
     pub environment: String,
-    /// Seconds until it expires, 1 to ten years; never when absent.
-    #[serde(default)]
+    /// Seconds until it expires, 1 to ten years; never when absent or null. Any JSON number
+    /// that is whole counts (`3600.0` too, as JSON Schema's `integer` says); a negative one
+    /// reads as 0, so it is out of range.
+    #[serde(default, deserialize_with = "whole_seconds")]
     pub expires_in: Option<u64>,
     /// Networks it may be used from (CIDRs, at most 16); anywhere when absent.
     #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
+}
+
+/// A whole JSON number as seconds, saturating at 0 and `u64::MAX` (both out of range); a
+/// fraction is a type error.
+fn whole_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(secs) = n.as_u64() {
+        return Ok(Some(secs));
+    }
+    if n.is_i64() {
+        return Ok(Some(0));
+    }
+    match n.as_f64() {
+        // `as` saturates: negative to 0, past u64::MAX to u64::MAX.
+        Some(f) if f.fract() == 0.0 => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::custom(
+            "invalid type: expected a whole number of seconds",
+        )),
+    }
 }
 
 /// A key as listed: never its secret nor its hash.
@@ -96,11 +179,13 @@ fn at(pointer: &str, message: &'static str) -> FieldError {
 
 fn check(new: &NewKey) -> Result<Vec<IpNet>, ApiError> {
     let mut fields = Vec::new();
-    let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME {
+    if !is_name(&new.name) {
         fields.push(
-            FieldError::pointer("/name", "The name must be 1 to 64 characters.")
-                .with_code("invalid_name"),
+            FieldError::pointer(
+                "/name",
+                format!("The name must be 1 to {MAX_NAME} characters, without control characters or spaces at either end."),
+            )
+            .with_code("invalid_name"),
         );
     }
     if !matches!(new.environment.as_str(), "test" | "live") {
@@ -143,12 +228,9 @@ fn check(new: &NewKey) -> Result<Vec<IpNet>, ApiError> {
         );
     }
     for (i, n) in ips.iter().take(MAX_NETWORKS).enumerate() {
-        let parsed = n
-            .parse::<IpNet>()
-            .or_else(|_| n.parse::<std::net::IpAddr>().map(IpNet::from));
-        match parsed {
-            Ok(net) => networks.push(net),
-            Err(_) => fields.push(
+        match parse_network(n) {
+            Some(net) => networks.push(net),
+            None => fields.push(
                 at(
                     &format!("/allowed_ips/{i}"),
                     "Write a network as 10.0.0.0/8, 2001:db8::/32 or one address.",
@@ -172,7 +254,7 @@ pub(crate) async fn create(
     let networks = check(&new)?;
     let secret = ApiKeySecret::generate(PREFIX, &new.environment)
         .map_err(|e| ApiError::role(Role::Internal).with_source(e))?;
-    let mut record = KeyRecord::new(&secret, &keys.hasher, new.name.trim(), who.owner())
+    let mut record = KeyRecord::new(&secret, &keys.hasher, &new.name, who.owner())
         .scopes(new.scopes)
         .networks(networks);
     if let Some(secs) = new.expires_in {

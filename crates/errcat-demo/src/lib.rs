@@ -94,6 +94,10 @@ pub struct DemoConfig {
     /// The longest wait for the store on any one decision (authentication, limits,
     /// idempotency) before the store counts as down (`fail_open` then decides).
     pub store_timeout: Duration,
+    /// The sandbox's credits at start (a fax costs 2; live starts with none). Tests that send
+    /// many faxes, such as the schema-driven fuzzer, raise it so that a valid request is never
+    /// refused for want of credit.
+    pub sandbox_credits: i64,
 }
 
 /// Where the demo keeps rate limits and idempotency keys.
@@ -123,6 +127,7 @@ impl Default for DemoConfig {
             auth_failures_per_minute: 20,
             debug_routes: false,
             store_timeout: Duration::from_millis(250),
+            sandbox_credits: 5,
         }
     }
 }
@@ -168,7 +173,11 @@ pub async fn app(
         hasher: hasher.clone(),
     };
     let docs = docs_routes(&catalog, errcat.renderer().style());
-    let state = Arc::new(routes::State::new(config.gate.clone(), keys));
+    let state = Arc::new(routes::State::new(
+        config.gate.clone(),
+        keys,
+        config.sandbox_credits,
+    ));
     let spec = Arc::new(openapi::document(
         errcat.renderer().style(),
         config.debug_routes,

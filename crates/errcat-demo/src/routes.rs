@@ -32,10 +32,11 @@ struct Fax {
 
 impl Fax {
     fn status(&self) -> &'static str {
+        let [queued, delivered] = FAX_STATUSES;
         if self.created.elapsed() >= DELIVERY_TIME {
-            "delivered"
+            delivered
         } else {
-            "queued"
+            queued
         }
     }
 }
@@ -54,13 +55,17 @@ impl axum::extract::FromRef<Arc<State>> for crate::key_routes::Keys {
 }
 
 impl State {
-    pub(crate) fn new(gate: Option<crate::Gate>, keys: crate::key_routes::Keys) -> State {
+    pub(crate) fn new(
+        gate: Option<crate::Gate>,
+        keys: crate::key_routes::Keys,
+        sandbox_credits: i64,
+    ) -> State {
         State {
             gate,
             keys,
             faxes: Mutex::new(HashMap::new()),
             balances: Mutex::new(HashMap::from([
-                (Environment::Sandbox, 5),
+                (Environment::Sandbox, sandbox_credits),
                 (Environment::Live, 0),
             ])),
         }
@@ -123,19 +128,52 @@ fn view(id: &str, f: &Fax) -> FaxView {
     }
 }
 
-fn is_e164(s: &str) -> bool {
+/// The `to` rule, as the OpenAPI document states it (`NewFax.to`): `+`, then 2 to 15 digits, the
+/// first not 0. [`is_e164`] checks the same rule.
+pub(crate) const E164_PATTERN: &str = r"^\+[1-9][0-9]{1,14}$";
+
+/// Whether `to` is an E.164 number: [`E164_PATTERN`].
+pub(crate) fn is_e164(s: &str) -> bool {
     s.strip_prefix('+').is_some_and(|d| {
         (2..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
     })
 }
 
+/// The document types a fax may carry, each with the bytes its content must start with (any
+/// of them). The validation and the OpenAPI document (a pattern per type on
+/// `content_base64`) both read this table.
+pub(crate) const FILE_TYPES: [(&str, &[&[u8]]); 3] = [
+    ("application/pdf", &[b"%PDF-"]),
+    ("image/tiff", &[b"II*\0", b"MM\0*"]),
+    ("image/jpeg", &[&[0xFF, 0xD8, 0xFF]]),
+];
+
+/// A fax's pages: one per started [`BYTES_PER_PAGE`] of its document.
+pub(crate) const BYTES_PER_PAGE: usize = 100_000;
+
+/// The most pages a fax can have: that of the largest document.
+pub(crate) const MAX_PAGES: u32 = 1 + (MAX_FILE_BYTES / BYTES_PER_PAGE) as u32;
+
+/// A fax's statuses, as `GET /faxes?status=` takes them and a fax shows them.
+pub(crate) const FAX_STATUSES: [&str; 2] = ["queued", "delivered"];
+
+/// The id of a fax: this prefix, then a ULID.
+pub(crate) const FAX_ID_PREFIX: &str = "fax_";
+
+/// The pattern of a fax id, as the OpenAPI document states it: [`FAX_ID_PREFIX`] and a ULID
+/// (26 characters of Crockford's base32, upper case, as `ulid` writes them).
+pub(crate) const FAX_ID_PATTERN: &str = "^fax_[0-9A-HJKMNP-TV-Z]{26}$";
+
+/// `GET /faxes`'s `limit` when there is none.
+pub(crate) const DEFAULT_LIMIT: u32 = 20;
+/// `GET /faxes`'s largest `limit`.
+pub(crate) const MAX_LIMIT: u32 = 100;
+
 fn matches_magic(content_type: &str, data: &[u8]) -> bool {
-    match content_type {
-        "application/pdf" => data.starts_with(b"%PDF-"),
-        "image/tiff" => data.starts_with(b"II*\0") || data.starts_with(b"MM\0*"),
-        "image/jpeg" => data.starts_with(&[0xFF, 0xD8, 0xFF]),
-        _ => false,
-    }
+    FILE_TYPES
+        .iter()
+        .filter(|(t, _)| *t == content_type)
+        .any(|(_, magic)| magic.iter().any(|m| data.starts_with(m)))
 }
 
 /// Checks every field and reports every failure at once.
@@ -152,8 +190,9 @@ fn validate(fax: &NewFax) -> Result<Vec<u8>, ApiError> {
             .with_code("invalid_phone"),
         );
     }
-    let allowed = ["application/pdf", "image/tiff", "image/jpeg"];
-    let type_ok = allowed.contains(&fax.file.content_type.as_str());
+    let type_ok = FILE_TYPES
+        .iter()
+        .any(|(t, _)| *t == fax.file.content_type.as_str());
     if !type_ok {
         fields.push(
             FieldError::pointer(
@@ -210,11 +249,11 @@ pub(crate) async fn send_fax(
         }
         *balance -= FAX_COST;
     }
-    let id = format!("fax_{}", ulid::Ulid::new());
+    let id = format!("{FAX_ID_PREFIX}{}", ulid::Ulid::new());
     let fax = Fax {
         env,
         to: fax.to,
-        pages: 1 + (data.len() / 100_000) as u32,
+        pages: 1 + (data.len() / BYTES_PER_PAGE) as u32,
         created: Instant::now(),
         created_at: humantime_now(),
     };
@@ -231,7 +270,7 @@ fn humantime_now() -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    /// At most this many faxes (1 to 100).
+    /// At most this many faxes (1 to `MAX_LIMIT`, 100; `DEFAULT_LIMIT`, 20, when absent).
     pub limit: Option<u32>,
     /// Only faxes in this status.
     pub status: Option<FaxStatus>,
@@ -252,10 +291,10 @@ pub(crate) async fn list_faxes(
     AxumState(state): St,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Vec<FaxView>>, ApiError> {
-    let limit = p.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::new(Code::ValidationFailed).field(
-            FieldError::parameter("limit", "limit must be between 1 and 100.")
+            FieldError::parameter("limit", format!("limit must be between 1 and {MAX_LIMIT}."))
                 .with_code("out_of_range"),
         ));
     }
@@ -302,9 +341,16 @@ pub(crate) async fn get_page(
     AxumState(state): St,
     Path((id, page)): Path<(String, u32)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    // A page no fax can have is a bad parameter; one past this fax's last is not found.
+    if !(1..=MAX_PAGES).contains(&page) {
+        return Err(ApiError::role(errcat::Role::InvalidParameter).field(
+            FieldError::parameter("page", format!("page must be between 1 and {MAX_PAGES}."))
+                .with_code("out_of_range"),
+        ));
+    }
     let faxes = state.faxes()?;
     let fax = find(&faxes, &id, env)?;
-    if page == 0 || page > fax.pages {
+    if page > fax.pages {
         return Err(Code::NotFound.into());
     }
     Ok(Json(
@@ -375,7 +421,7 @@ pub(crate) async fn slow(
 ) -> Result<&'static str, ApiError> {
     if p.ms > MAX_SLOW_MS {
         return Err(ApiError::role(errcat::Role::InvalidParameter).field(
-            FieldError::parameter("ms", "ms must be between 0 and 60000.")
+            FieldError::parameter("ms", format!("ms must be between 0 and {MAX_SLOW_MS}."))
                 .with_code("out_of_range"),
         ));
     }

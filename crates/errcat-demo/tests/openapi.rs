@@ -74,13 +74,36 @@ fn concrete(path: &str) -> String {
 }
 
 /// Checks a value against the JSON Schema subset the document uses (type, const, enum,
-/// required, properties, additionalProperties, items, minItems, $ref), collecting every error.
+/// required, properties, additionalProperties, items, minItems, maxItems, minLength,
+/// maxLength, minimum, maximum, pattern, oneOf, $ref), collecting every error.
 fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
     if let Some(r) = schema["$ref"].as_str() {
         let target = doc
             .pointer(r.trim_start_matches('#'))
             .unwrap_or_else(|| panic!("dangling $ref {r}"));
-        return check_schema(doc, target, v, at, errors);
+        check_schema(doc, target, v, at, errors);
+        // OpenAPI 3.1 allows siblings of $ref: they narrow it.
+        let mut rest = schema.clone();
+        if let Some(o) = rest.as_object_mut() {
+            o.remove("$ref");
+            if !o.is_empty() {
+                check_schema(doc, &rest, v, at, errors);
+            }
+        }
+        return;
+    }
+    if let Some(variants) = schema["oneOf"].as_array() {
+        let fitting = variants
+            .iter()
+            .filter(|s| {
+                let mut e = Vec::new();
+                check_schema(doc, s, v, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if fitting != 1 {
+            errors.push(format!("{at}: {v} fits {fitting} of the oneOf's schemas"));
+        }
     }
     if let Some(c) = schema.get("const")
         && v != c
@@ -92,20 +115,49 @@ fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut V
     {
         errors.push(format!("{at}: {v} is not one of {e:?}"));
     }
-    if let Some(t) = schema["type"].as_str() {
-        let ok = match t {
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !types.is_empty() {
+        let ok = types.iter().any(|t| match *t {
             "object" => v.is_object(),
             "array" => v.is_array(),
             "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
+            // JSON Schema's integers are the numbers without a fraction, 1.0 included.
+            "integer" => v.as_f64().is_some_and(|n| n.fract() == 0.0),
             "number" => v.is_number(),
             "boolean" => v.is_boolean(),
             "null" => v.is_null(),
             other => panic!("the schema uses type {other}, which this checker does not know"),
-        };
+        });
         if !ok {
-            errors.push(format!("{at}: {v} is not of type {t}"));
+            errors.push(format!("{at}: {v} is not of type {types:?}"));
             return;
+        }
+    }
+    if let Some(text) = v.as_str() {
+        let len = text.chars().count() as u64;
+        if schema["minLength"].as_u64().is_some_and(|m| len < m) {
+            errors.push(format!("{at}: {v} is shorter than minLength"));
+        }
+        if schema["maxLength"].as_u64().is_some_and(|m| len > m) {
+            errors.push(format!("{at}: {v} is longer than maxLength"));
+        }
+        if let Some(p) = schema["pattern"].as_str() {
+            let re = regex::Regex::new(p).unwrap_or_else(|e| panic!("pattern {p}: {e}"));
+            if !re.is_match(text) {
+                errors.push(format!("{at}: {v} does not match {p}"));
+            }
+        }
+    }
+    if let Some(n) = v.as_f64() {
+        if schema["minimum"].as_f64().is_some_and(|m| n < m) {
+            errors.push(format!("{at}: {v} is below the minimum"));
+        }
+        if schema["maximum"].as_f64().is_some_and(|m| n > m) {
+            errors.push(format!("{at}: {v} is above the maximum"));
         }
     }
     if let Some(obj) = v.as_object() {
@@ -137,12 +189,28 @@ fn check_schema(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut V
         {
             errors.push(format!("{at}: fewer than {min} items"));
         }
+        if let Some(max) = schema["maxItems"].as_u64()
+            && (items.len() as u64) > max
+        {
+            errors.push(format!("{at}: more than {max} items"));
+        }
         if let Some(s) = schema.get("items") {
             for (i, x) in items.iter().enumerate() {
                 check_schema(doc, s, x, &format!("{at}/{i}"), errors);
             }
         }
     }
+}
+
+/// Asserts that `v` fits `schema` (a schema of the document `doc`).
+fn assert_fits(doc: &Value, schema: &Value, v: &Value, what: &str) {
+    let mut errors = Vec::new();
+    check_schema(doc, schema, v, "", &mut errors);
+    assert!(
+        errors.is_empty(),
+        "{what} does not fit its schema:\n{}\nvalue: {v}",
+        errors.join("\n")
+    );
 }
 
 fn assert_fits_error_schema(doc: &Value, body: &Value, what: &str) {
@@ -228,12 +296,88 @@ async fn document_describes_the_server(style: StyleKind) {
             responses.keys().any(|s| s.starts_with('2')),
             "[{style}] {method} {path} documents no success"
         );
-        // The failures every route can meet (timeout, load shedding, panic) are documented.
-        for role in [
+        // Who may call it: a key with a scope, or anyone (an explicit empty list).
+        let security = op["security"]
+            .as_array()
+            .unwrap_or_else(|| panic!("[{style}] {method} {path}: no security requirement"));
+        let public =
+            ["/healthz", "/openapi.json"].contains(&path.as_str()) || path.starts_with("/debug/");
+        assert_eq!(security.is_empty(), public, "[{style}] {method} {path}");
+        for requirement in security {
+            let scopes = requirement["bearer"].as_array().expect("bearer scopes");
+            assert_eq!(scopes.len(), 1, "[{style}] {method} {path}: one scope");
+        }
+        // Every parameter and body has an example that fits its schema (the server accepts
+        // them: `documented_examples_are_accepted`).
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let name = &p["name"];
+            let example = p
+                .get("example")
+                .unwrap_or_else(|| panic!("[{style}] {method} {path}: {name} has no example"));
+            assert_fits(
+                &doc,
+                &p["schema"],
+                example,
+                &format!("[{style}] {method} {path}: the example of {name}"),
+            );
+        }
+        if let Some(body) = op.get("requestBody") {
+            let media = &body["content"]["application/json"];
+            let examples = media["examples"]
+                .as_object()
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| panic!("[{style}] {method} {path}: a body without examples"));
+            for (name, example) in examples {
+                assert_fits(
+                    &doc,
+                    &media["schema"],
+                    &example["value"],
+                    &format!("[{style}] {method} {path}: body example {name}"),
+                );
+            }
+        }
+        // The failures of the layers: every route's (rate limits, timeout, load shedding,
+        // panic), authentication's, a body's and an idempotency key's, where they apply.
+        let mut roles = vec![
+            errcat::Role::RateLimited,
             errcat::Role::Timeout,
             errcat::Role::Unavailable,
             errcat::Role::Internal,
-        ] {
+        ];
+        if !public {
+            roles.extend([
+                errcat::Role::MissingCredentials,
+                errcat::Role::MalformedCredentials,
+                errcat::Role::InvalidCredentials,
+                errcat::Role::RevokedCredentials,
+                errcat::Role::ExpiredCredentials,
+                errcat::Role::AddressNotAllowed,
+            ]);
+        }
+        if op.get("requestBody").is_some() {
+            roles.extend([
+                errcat::Role::InvalidJson,
+                errcat::Role::ValidationFailed,
+                errcat::Role::UnsupportedMediaType,
+                errcat::Role::PayloadTooLarge,
+            ]);
+        }
+        if method == "post" {
+            roles.extend([
+                errcat::Role::IdempotencyKeyInvalid,
+                errcat::Role::IdempotencyKeyReused,
+                errcat::Role::IdempotencyKeyInProgress,
+            ]);
+        }
+        if op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["in"] != "header")
+        {
+            roles.push(errcat::Role::InvalidParameter);
+        }
+        for role in roles {
             let (code, status) = common::role(role);
             let listed = &responses
                 .get(&status.to_string())
@@ -242,6 +386,15 @@ async fn document_describes_the_server(style: StyleKind) {
                 listed.as_array().unwrap().contains(&json!(code)),
                 "[{style}] {method} {path} lacks {code} under {status}"
             );
+        }
+        if !public {
+            for status in ["401", "403"] {
+                assert_eq!(
+                    responses[status]["headers"]["WWW-Authenticate"]["$ref"],
+                    "#/components/headers/WWW-Authenticate",
+                    "[{style}] {method} {path} {status}"
+                );
+            }
         }
         for (status, response) in responses {
             let status: u16 = status
@@ -599,6 +752,34 @@ async fn observed_codes_are_documented() {
                 .header(AUTHORIZATION, &read_only)
                 .json(&good_fax("+15551234567")),
         ),
+        // Pages no fax can have, and rules of a new key's members.
+        (
+            "get",
+            "/faxes/{id}/pages/{page}",
+            c.get(server.url(&format!("{fax}/pages/0")))
+                .header(AUTHORIZATION, &sandbox),
+        ),
+        (
+            "get",
+            "/faxes/{id}/pages/{page}",
+            c.get(server.url(&format!("{fax}/pages/106")))
+                .header(AUTHORIZATION, &sandbox),
+        ),
+        (
+            "post",
+            "/account/keys",
+            c.post(server.url("/account/keys"))
+                .header(AUTHORIZATION, &account)
+                .json(&json!({"name": " padded", "scopes": ["faxes:read"], "environment": "test", "expires_in": 1.5, "allowed_ips": ["010.0.0.0/8"]})),
+        ),
+        (
+            "post",
+            "/faxes",
+            c.post(server.url("/faxes"))
+                .header(AUTHORIZATION, &sandbox)
+                .header("Idempotency-Key", "not a key")
+                .json(&good_fax("+15551234567")),
+        ),
         ("get", "/debug/fail", c.get(server.url("/debug/fail"))),
         ("get", "/debug/panic", c.get(server.url("/debug/panic"))),
         ("get", "/debug/slow", c.get(server.url("/debug/slow"))),
@@ -624,13 +805,35 @@ async fn observed_codes_are_documented() {
             r.text
         );
         let code = code_of(StyleKind::Flat, r.json());
-        let listed =
-            &doc["paths"][path][method]["responses"][r.status.to_string()]["x-error-codes"];
+        let response = &doc["paths"][path][method]["responses"][r.status.to_string()];
+        let listed = &response["x-error-codes"];
         assert!(
             listed.as_array().is_some_and(|l| l.contains(&json!(code))),
             "{method} {path} answered {} `{code}`, which the document does not list there (it lists {listed})",
             r.status
         );
+        // Every header it sent, but HTTP's own, is documented for that response.
+        for name in r.headers.keys() {
+            if [
+                "content-type",
+                "content-length",
+                "date",
+                "connection",
+                "vary",
+            ]
+            .contains(&name.as_str())
+            {
+                continue;
+            }
+            let documented = response["headers"]
+                .as_object()
+                .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(name.as_str())));
+            assert!(
+                documented,
+                "{method} {path} {} sent `{name}`, which the document does not list there",
+                r.status
+            );
+        }
         seen.insert(code);
     }
     // The cases reach a broad set of codes, so this test means something.
@@ -688,5 +891,500 @@ async fn openapi_spec_validator_accepts_every_style() {
             "no OK for {}:\n{stdout}\n{stderr}",
             file.display()
         );
+    }
+}
+
+/// The key an operation's security requirement names, if any: the account key for
+/// `account`, the sandbox key for the fax scopes.
+fn key_for<'a>(server: &'a Server, op: &Value) -> Option<&'a str> {
+    match op["security"][0]["bearer"][0].as_str() {
+        None => None,
+        Some("account") => Some(server.keys.account.expose()),
+        Some(_) => Some(server.keys.sandbox.expose()),
+    }
+}
+
+/// Every documented example, sent as documented (the path, query and header parameters'
+/// examples, then each body example) with the key the operation's security requirement
+/// names, is accepted: the documented success, or, where the path names a resource (the
+/// examples' ids name none), the documented 404 `not_found`. An example `Idempotency-Key`
+/// sent again with the same request replays the answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn documented_examples_are_accepted() {
+    let server = demo(DemoConfig::default()).await;
+    let doc = fetch_document(&server).await;
+    let c = client();
+    let mut sent = 0;
+    for (method, path, op) in operations(&doc) {
+        let mut target = path.clone();
+        let mut query = Vec::new();
+        let mut headers = Vec::new();
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let name = p["name"].as_str().expect("a name");
+            let text = match &p["example"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            match p["in"].as_str().expect("in") {
+                "path" => target = target.replace(&format!("{{{name}}}"), &text),
+                "query" => query.push((name.to_string(), text)),
+                "header" => headers.push((name.to_string(), text)),
+                other => panic!("{method} {path}: a parameter in {other}"),
+            }
+        }
+        let bodies: Vec<Option<Value>> =
+            match op["requestBody"]["content"]["application/json"]["examples"].as_object() {
+                Some(examples) => examples
+                    .values()
+                    .map(|e| Some(e["value"].clone()))
+                    .collect(),
+                None => vec![None],
+            };
+        let success: u16 = op["responses"]
+            .as_object()
+            .expect("responses")
+            .keys()
+            .find(|s| s.starts_with('2'))
+            .expect("a success")
+            .parse()
+            .expect("a status");
+        let names_a_resource = path.contains('{');
+        let method_upper = method.to_ascii_uppercase();
+        for (i, body) in bodies.iter().enumerate() {
+            let request = |with_headers: bool| {
+                let mut req = c
+                    .request(method_upper.parse().expect("a method"), server.url(&target))
+                    .query(&query);
+                if let Some(k) = key_for(&server, op) {
+                    req = req.header(AUTHORIZATION, bearer(k));
+                }
+                if with_headers {
+                    for (n, v) in &headers {
+                        req = req.header(n, v);
+                    }
+                }
+                if let Some(b) = body {
+                    req = req.json(b);
+                }
+                req
+            };
+            // An idempotency key is for one request: the documented one goes with the first.
+            let r = send(request(i == 0)).await;
+            let what = format!("{method} {target} with example {i}");
+            if names_a_resource {
+                assert_eq!(r.status, 404, "{what}: {}", r.text);
+                assert_eq!(code_of(StyleKind::Flat, r.json()), "not_found", "{what}");
+            } else {
+                assert_eq!(r.status, success, "{what}: {}", r.text);
+            }
+            if i == 0 && !headers.is_empty() && r.status < 300 {
+                let again = send(request(true)).await;
+                assert_eq!(
+                    (again.status, again.header("idempotent-replayed")),
+                    (r.status, "true"),
+                    "{what}, again: {}",
+                    again.text
+                );
+            }
+            sent += 1;
+        }
+    }
+    assert!(sent >= 12, "only {sent} requests");
+}
+
+/// Asserts that a success is documented for its operation, with its media type, and that its
+/// body fits the documented schema.
+fn assert_documented_success(doc: &Value, method: &str, path: &str, r: &Reply) {
+    let what = format!("{method} {path} {}", r.status);
+    assert!(r.status < 300, "{what}: {}", r.text);
+    let response = &doc["paths"][path][method]["responses"][r.status.to_string()];
+    assert!(response.is_object(), "{what} is not documented");
+    let Some(content) = response["content"].as_object() else {
+        assert!(
+            r.text.is_empty(),
+            "{what}: a body the document does not describe"
+        );
+        return;
+    };
+    let media = content
+        .get(&r.content_type())
+        .unwrap_or_else(|| panic!("{what}: {} is not documented", r.content_type()));
+    let body = if r.content_type() == "application/json" {
+        r.json().clone()
+    } else {
+        Value::String(r.text.clone())
+    };
+    assert_fits(doc, &media["schema"], &body, &what);
+}
+
+/// What every operation answers when it succeeds is documented, with a schema the real body
+/// fits (the fuzzer checks the same, with `response_schema_conformance`).
+#[tokio::test(flavor = "multi_thread")]
+async fn success_bodies_fit_their_schemas() {
+    let server = demo(config(StyleKind::Flat)).await;
+    let doc = fetch_document(&server).await;
+    let c = client();
+    let sandbox = bearer(server.keys.sandbox.expose());
+    let account = bearer(server.keys.account.expose());
+    let r = send(
+        c.post(server.url("/faxes"))
+            .header(AUTHORIZATION, &sandbox)
+            .json(&good_fax("+15551234567")),
+    )
+    .await;
+    assert_documented_success(&doc, "post", "/faxes", &r);
+    let fax = format!("/faxes/{}", r.json()["id"].as_str().expect("an id"));
+    let r = send(
+        c.post(server.url("/account/keys"))
+            .header(AUTHORIZATION, &account)
+            .json(&json!({"name": "Front office", "scopes": ["faxes:read"], "environment": "live", "expires_in": 60, "allowed_ips": ["192.0.2.0/24", "::1"]})),
+    )
+    .await;
+    assert_documented_success(&doc, "post", "/account/keys", &r);
+    let key = format!("/account/keys/{}", r.json()["id"].as_str().expect("an id"));
+    let cases: Vec<(&str, &str, reqwest::RequestBuilder)> = vec![
+        (
+            "get",
+            "/faxes",
+            c.get(server.url("/faxes?limit=100"))
+                .header(AUTHORIZATION, &sandbox),
+        ),
+        (
+            "get",
+            "/faxes/{id}",
+            c.get(server.url(&fax)).header(AUTHORIZATION, &sandbox),
+        ),
+        (
+            "get",
+            "/faxes/{id}/pages/{page}",
+            c.get(server.url(&format!("{fax}/pages/1")))
+                .header(AUTHORIZATION, &sandbox),
+        ),
+        (
+            "get",
+            "/account/balance",
+            c.get(server.url("/account/balance"))
+                .header(AUTHORIZATION, &account),
+        ),
+        (
+            "get",
+            "/account/keys",
+            c.get(server.url("/account/keys"))
+                .header(AUTHORIZATION, &account),
+        ),
+        (
+            "delete",
+            "/account/keys/{id}",
+            c.delete(server.url(&key)).header(AUTHORIZATION, &account),
+        ),
+        ("get", "/healthz", c.get(server.url("/healthz"))),
+        ("get", "/openapi.json", c.get(server.url("/openapi.json"))),
+        ("get", "/debug/slow", c.get(server.url("/debug/slow?ms=0"))),
+    ];
+    for (method, path, req) in cases {
+        assert_documented_success(&doc, method, path, &send(req).await);
+    }
+}
+
+/// A 422 with 150 field errors shows 100 and counts the other 50 in `omitted_field_errors`,
+/// where each style puts it; the body fits the documented envelope, and the envelope
+/// documents the count there.
+#[tokio::test(flavor = "multi_thread")]
+async fn many_field_errors_fit_the_error_schema() {
+    for style in styles() {
+        let server = demo(config(style)).await;
+        let doc = fetch_document(&server).await;
+        let scopes = vec!["nope"; 150];
+        let r = send(
+            client()
+                .post(server.url("/account/keys"))
+                .header(AUTHORIZATION, bearer(server.keys.account.expose()))
+                .json(&json!({"name": "ci", "scopes": scopes, "environment": "test"})),
+        )
+        .await;
+        assert_eq!(r.status, 422, "[{style}] {}", r.text);
+        let body = r.json();
+        assert_fits_error_schema(&doc, body, &format!("[{style}] 150 field errors"));
+        assert_eq!(fields_of(style, body).len(), 100, "[{style}] {}", r.text);
+        let error = &doc["components"]["schemas"]["Error"];
+        let (count, declared) = match style {
+            StyleKind::Flat | StyleKind::Simple => (
+                &body["context"]["omitted_field_errors"],
+                &error["properties"]["context"]["properties"]["omitted_field_errors"],
+            ),
+            StyleKind::Nested => (
+                &body["error"]["omitted_field_errors"],
+                &error["properties"]["error"]["properties"]["omitted_field_errors"],
+            ),
+            StyleKind::Problem => (
+                &body["omitted_field_errors"],
+                &error["properties"]["omitted_field_errors"],
+            ),
+            StyleKind::JsonApi => (
+                &body["meta"]["omitted_field_errors"],
+                &error["properties"]["meta"]["properties"]["omitted_field_errors"],
+            ),
+            StyleKind::Google => (
+                body["error"]["details"]
+                    .as_array()
+                    .and_then(|d| d.iter().find(|d| d["metadata"].is_object()))
+                    .map_or(&Value::Null, |d| &d["metadata"]["omitted_field_errors"]),
+                &error["properties"]["error"]["properties"]["details"]["items"]["properties"]["metadata"]
+                    ["properties"]["omitted_field_errors"],
+            ),
+            StyleKind::Custom => unreachable!("mintfax has no custom template"),
+        };
+        let expected = if style == StyleKind::Google {
+            json!("50")
+        } else {
+            json!(50)
+        };
+        assert_eq!(count, &expected, "[{style}] {}", r.text);
+        assert!(
+            declared["description"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "[{style}] the envelope does not describe omitted_field_errors"
+        );
+        assert_fits(
+            &doc,
+            declared,
+            count,
+            &format!("[{style}] omitted_field_errors"),
+        );
+    }
+}
+
+/// Whether the document's schema takes `v`.
+fn fits(doc: &Value, schema: &Value, v: &Value) -> bool {
+    let mut errors = Vec::new();
+    check_schema(doc, schema, v, "", &mut errors);
+    errors.is_empty()
+}
+
+/// Each rule the server checks, on values on both sides of it: the document's schema and the
+/// server give the same verdict, and the server's refusal names the field.
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_and_server_agree_on_each_rule() {
+    let server = demo(DemoConfig {
+        sandbox_credits: 1_000,
+        ..config(StyleKind::Flat)
+    })
+    .await;
+    let doc = fetch_document(&server).await;
+    let c = client();
+    let sandbox = bearer(server.keys.sandbox.expose());
+    let account = bearer(server.keys.account.expose());
+    let schemas = &doc["components"]["schemas"];
+
+    // Bodies: a change to a valid body, the member it touches, and what the schema says.
+    let key = json!({"name": "ci", "scopes": ["faxes:read"], "environment": "test"});
+    let with = |base: &Value, member: &str, v: Value| {
+        let mut b = base.clone();
+        b[member] = v;
+        b
+    };
+    let pdf = |b64: &str| json!({"to": "+15551234567", "file": {"content_type": "application/pdf", "content_base64": b64}});
+    let name_64 = "n".repeat(64);
+    let name_65 = "n".repeat(65);
+    let bodies: Vec<(&str, Value, &str)> = vec![
+        (
+            "/account/keys",
+            with(&key, "name", json!(" padded")),
+            "/name",
+        ),
+        (
+            "/account/keys",
+            with(&key, "name", json!("padded ")),
+            "/name",
+        ),
+        ("/account/keys", with(&key, "name", json!("in side")), ""),
+        (
+            "/account/keys",
+            with(&key, "name", json!("tab\there")),
+            "/name",
+        ),
+        (
+            "/account/keys",
+            with(&key, "name", json!("\u{e9}t\u{e9} \u{1F600}")),
+            "",
+        ),
+        ("/account/keys", with(&key, "name", json!(name_64)), ""),
+        ("/account/keys", with(&key, "name", json!(name_65)), "/name"),
+        ("/account/keys", with(&key, "expires_in", json!(3600)), ""),
+        ("/account/keys", with(&key, "expires_in", json!(3600.0)), ""),
+        ("/account/keys", with(&key, "expires_in", json!(null)), ""),
+        (
+            "/account/keys",
+            with(&key, "expires_in", json!(315_360_000)),
+            "",
+        ),
+        (
+            "/account/keys",
+            with(&key, "expires_in", json!(315_360_001)),
+            "/expires_in",
+        ),
+        (
+            "/account/keys",
+            with(&key, "expires_in", json!(0)),
+            "/expires_in",
+        ),
+        (
+            "/account/keys",
+            with(&key, "expires_in", json!(-5)),
+            "/expires_in",
+        ),
+        (
+            "/account/keys",
+            with(
+                &key,
+                "allowed_ips",
+                json!(["10.0.0.0/8", "::1", "2001:db8::/128"]),
+            ),
+            "",
+        ),
+        ("/account/keys", with(&key, "allowed_ips", json!(null)), ""),
+        (
+            "/account/keys",
+            with(&key, "allowed_ips", json!(["010.0.0.0/8"])),
+            "/allowed_ips/0",
+        ),
+        (
+            "/account/keys",
+            with(&key, "allowed_ips", json!(["10.0.0.0/08"])),
+            "/allowed_ips/0",
+        ),
+        (
+            "/account/keys",
+            with(&key, "allowed_ips", json!(["10.0.0.0/33"])),
+            "/allowed_ips/0",
+        ),
+        (
+            "/account/keys",
+            with(&key, "allowed_ips", json!(vec!["::1"; 16])),
+            "",
+        ),
+        (
+            "/account/keys",
+            with(&key, "allowed_ips", json!(vec!["::1"; 17])),
+            "/allowed_ips",
+        ),
+        ("/account/keys", with(&key, "scopes", json!([])), "/scopes"),
+        (
+            "/account/keys",
+            with(&key, "scopes", json!(["account"])),
+            "/scopes/0",
+        ),
+        (
+            "/account/keys",
+            with(&key, "environment", json!("acct")),
+            "/environment",
+        ),
+        ("/faxes", pdf("JVBERi0xLjQ="), ""),
+        ("/faxes", pdf("JVBERi0="), ""),
+        ("/faxes", pdf("JVBERi1="), "/file/content_base64"),
+        ("/faxes", pdf("JVBERi0xLjQ"), "/file/content_base64"),
+        ("/faxes", pdf("/9j/4AAQ"), "/file/content_base64"),
+        ("/faxes", pdf(""), "/file/content_base64"),
+        ("/faxes", with(&pdf("JVBERi0="), "to", json!("+1")), "/to"),
+        ("/faxes", with(&pdf("JVBERi0="), "to", json!("+12")), ""),
+        (
+            "/faxes",
+            with(&pdf("JVBERi0="), "to", json!("+123456789012345")),
+            "",
+        ),
+        (
+            "/faxes",
+            with(&pdf("JVBERi0="), "to", json!("+1234567890123456")),
+            "/to",
+        ),
+        (
+            "/faxes",
+            with(&pdf("JVBERi0="), "to", json!("+0123")),
+            "/to",
+        ),
+        (
+            "/faxes",
+            json!({"to": "+15551234567", "file": {"content_type": "image/tiff", "content_base64": "TU0AKg=="}}),
+            "",
+        ),
+        (
+            "/faxes",
+            json!({"to": "+15551234567", "file": {"content_type": "text/plain", "content_base64": "aGk="}}),
+            "/file/content_type",
+        ),
+    ];
+    for (path, body, refused_at) in bodies {
+        let (schema, auth) = if path == "/faxes" {
+            (&schemas["NewFax"], &sandbox)
+        } else {
+            (&schemas["NewKey"], &account)
+        };
+        let r = send(
+            c.post(server.url(path))
+                .header(AUTHORIZATION, auth)
+                .json(&body),
+        )
+        .await;
+        let what = format!("POST {path} {body}");
+        assert_eq!(
+            fits(&doc, schema, &body),
+            refused_at.is_empty(),
+            "{what}: the schema's verdict"
+        );
+        if refused_at.is_empty() {
+            assert_eq!(r.status, 201, "{what}: {}", r.text);
+        } else {
+            assert_eq!(r.status, 422, "{what}: {}", r.text);
+            let at = location(StyleKind::Flat, refused_at);
+            assert!(
+                fields_of(StyleKind::Flat, r.json()).contains(&at),
+                "{what}: {at} in {}",
+                r.text
+            );
+        }
+    }
+
+    // Parameters: pages and limits.
+    let r = send(
+        c.post(server.url("/faxes"))
+            .header(AUTHORIZATION, &sandbox)
+            .json(&good_fax("+15551234567")),
+    )
+    .await;
+    let fax = format!("/faxes/{}", r.json()["id"].as_str().expect("an id"));
+    let page = &doc["paths"]["/faxes/{id}/pages/{page}"]["get"]["parameters"][1]["schema"];
+    let limit = &doc["paths"]["/faxes"]["get"]["parameters"][0]["schema"];
+    let params: Vec<(String, &Value, Value, u16)> = vec![
+        (format!("{fax}/pages/1"), page, json!(1), 200),
+        // Within the range, past this fax's last page: documented as 404.
+        (format!("{fax}/pages/105"), page, json!(105), 404),
+        (format!("{fax}/pages/0"), page, json!(0), 400),
+        (format!("{fax}/pages/106"), page, json!(106), 400),
+        ("/faxes?limit=1".into(), limit, json!(1), 200),
+        ("/faxes?limit=100".into(), limit, json!(100), 200),
+        ("/faxes?limit=0".into(), limit, json!(0), 422),
+        ("/faxes?limit=101".into(), limit, json!(101), 422),
+    ];
+    for (target, schema, value, status) in params {
+        let r = send(c.get(server.url(&target)).header(AUTHORIZATION, &sandbox)).await;
+        assert_eq!(r.status, status, "GET {target}: {}", r.text);
+        assert_eq!(
+            fits(&doc, schema, &value),
+            status != 400 && status != 422,
+            "GET {target}: the schema's verdict"
+        );
+        if status == 400 || status == 422 {
+            let name = if target.contains("pages") {
+                "page"
+            } else {
+                "limit"
+            };
+            assert_eq!(
+                fields_of(StyleKind::Flat, r.json()),
+                vec![name.to_string()],
+                "GET {target}"
+            );
+        }
     }
 }

@@ -97,8 +97,8 @@ pub(crate) fn schema() -> Value {
             "action": {"type": "string", "description": "The programmatic next step."},
             "docs": {"type": "string", "format": "uri", "description": "The code's documentation."},
             "request_id": {"type": "string", "description": "The request id, also in `X-Request-Id`."},
-            "context": {"type": "object", "description": "The error's context values; `errors` maps each invalid field to its messages.",
-                "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": s}}}},
+            "context": {"type": "object", "description": "The error's context values; `errors` maps each invalid field to its messages, `omitted_field_errors` counts those left out.",
+                "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": s}}, "omitted_field_errors": super::writer::omitted_schema()}},
         },
     })
 }

@@ -127,6 +127,7 @@ pub(crate) fn schema() -> Value {
             }}},
             "meta": {"type": "object", "required": ["request_id"], "properties": {
                 "version": s, "api_version": s, "request_id": s, "datetime": {"type": "object"},
+                "omitted_field_errors": super::writer::omitted_schema(),
             }},
         },
     })

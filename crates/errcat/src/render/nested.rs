@@ -6,9 +6,9 @@
 //!  "meta":{"requestId":"req_01J9XYZQ8KH7B3R0WXAZP8VW6F","timestamp":"2025-01-01T00:00:00Z"}}
 //! ```
 
-#[cfg(feature = "openapi")]
-use super::writer::field_list_schema;
 use super::writer::{JSON, Writer};
+#[cfg(feature = "openapi")]
+use super::writer::{field_list_schema, omitted_schema};
 use crate::json;
 #[cfg(feature = "openapi")]
 use crate::openapi::{code_enum, code_schema};
@@ -72,6 +72,7 @@ pub(crate) fn schema() -> Value {
                 "field": {"type": "string", "description": "The first invalid field."},
                 "retryAfter": {"type": "integer", "description": "Seconds to wait before retrying."},
                 "fields": field_list,
+                "omitted_field_errors": omitted_schema(),
             }},
             "meta": {"type": "object", "required": ["requestId", "timestamp"], "properties": {
                 "requestId": s,

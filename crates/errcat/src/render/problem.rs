@@ -104,6 +104,7 @@ pub(crate) fn schema() -> Value {
             "errors": {"type": "array", "items": {"type": "object", "required": ["detail"], "properties": {
                 "detail": s, "pointer": s, "parameter": s, "header": s, "code": s,
             }}},
+            "omitted_field_errors": super::writer::omitted_schema(),
         },
     })
 }

@@ -6,9 +6,9 @@
 //!  "request_id":"req_01J9XYZQ8KH7B3R0WXAZP8VW6F"}
 //! ```
 
-#[cfg(feature = "openapi")]
-use super::writer::field_list_schema;
 use super::writer::{JSON, Writer};
+#[cfg(feature = "openapi")]
+use super::writer::{field_list_schema, omitted_schema};
 use crate::json;
 #[cfg(feature = "openapi")]
 use crate::openapi::{code_enum, code_schema, status_enum};
@@ -70,7 +70,8 @@ pub(crate) fn schema() -> Value {
             "code": {"type": "integer", "description": "The HTTP status."},
             "field": {"type": "string", "description": "The first invalid field."},
             "fields": field_list,
-            "context": {"type": "object", "description": "The error's context values."},
+            "context": {"type": "object", "description": "The error's context values; `omitted_field_errors` counts the field errors left out.",
+                "properties": {"omitted_field_errors": omitted_schema()}},
             "request_id": s,
         },
     })

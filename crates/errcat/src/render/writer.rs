@@ -332,6 +332,17 @@ impl<'a> Iterator for Members<'a> {
     }
 }
 
+/// The schema of the `omitted_field_errors` count, where a style puts it
+/// ([`Renderer::with_max_field_errors`](super::Renderer::with_max_field_errors)).
+#[cfg(feature = "openapi")]
+pub(crate) fn omitted_schema() -> serde_json::Value {
+    serde_json::json!({"type": "integer", "minimum": 1, "description": OMITTED_DESCRIPTION})
+}
+
+/// What `omitted_field_errors` means, for the schemas.
+#[cfg(feature = "openapi")]
+pub(crate) const OMITTED_DESCRIPTION: &str = "How many field errors this body leaves out: past the bound on field errors a body shows (100 by default), or never kept. Absent when none are.";
+
 /// The schema of [`Writer::field_list`]'s array.
 #[cfg(feature = "openapi")]
 pub(crate) fn field_list_schema() -> serde_json::Value {
