@@ -7,8 +7,32 @@ use errcat_catalog::{Catalog, Role};
 
 /// A reference to a catalog code: checked against a catalog, generated from one at compile
 /// time, or a framework role resolved when rendering.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Code(CodeRepr);
+#[derive(Debug, Clone)]
+pub struct Code(CodeRepr, Hint);
+
+/// Where the code was found in the catalog it was checked against: tried first when resolving,
+/// and confirmed by comparing the name, so resolving a checked code hashes nothing. Not part of
+/// the code's identity.
+#[derive(Debug, Clone, Copy)]
+struct Hint(u32);
+
+impl Hint {
+    const NONE: Hint = Hint(u32::MAX);
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Code) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Code {}
+
+impl std::hash::Hash for Code {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum CodeRepr {
@@ -25,7 +49,7 @@ impl Code {
     /// assert_eq!(c.role_of(), Some(Role::NotFound));
     /// ```
     pub const fn role(role: Role) -> Code {
-        Code(CodeRepr::Role(role))
+        Code(CodeRepr::Role(role), Hint::NONE)
     }
 
     /// A code checked against a catalog loaded at run time.
@@ -37,8 +61,11 @@ impl Code {
     /// assert_eq!(err.to_string(), "`gnoe` is not a code of the catalog `x`");
     /// ```
     pub fn checked(catalog: &Catalog, code: &str) -> Result<Code, UnknownCode> {
-        match catalog.get(code) {
-            Some(e) => Ok(Code(CodeRepr::Name(Cow::Owned(e.code.clone())))),
+        match catalog.index_of(code) {
+            Some(i) => Ok(Code(
+                CodeRepr::Name(Cow::Owned(catalog.entries()[i].code.clone())),
+                Hint(u32::try_from(i).unwrap_or(u32::MAX)),
+            )),
             None => Err(UnknownCode {
                 code: code.to_string(),
                 catalog: catalog.meta.name.clone(),
@@ -49,7 +76,7 @@ impl Code {
     /// Used by code that `errcat::codes!` generates; the macro has checked the name.
     #[doc(hidden)]
     pub const fn __generated(code: &'static str) -> Code {
-        Code(CodeRepr::Name(Cow::Borrowed(code)))
+        Code(CodeRepr::Name(Cow::Borrowed(code)), Hint::NONE)
     }
 
     /// The code's name, unless it is a role.
@@ -71,7 +98,13 @@ impl Code {
     /// The catalog index of this code.
     pub(crate) fn resolve(&self, catalog: &Catalog) -> Option<usize> {
         match &self.0 {
-            CodeRepr::Name(n) => catalog.index_of(n),
+            CodeRepr::Name(n) => {
+                let hint = self.1.0 as usize;
+                match catalog.entries().get(hint) {
+                    Some(e) if e.code == **n => Some(hint),
+                    _ => catalog.index_of(n),
+                }
+            }
             CodeRepr::Role(r) => Some(catalog.role_index(*r)),
         }
     }

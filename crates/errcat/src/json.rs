@@ -44,13 +44,22 @@ fn word_needs_escape(w: u64) -> bool {
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut clean = 0;
-    while clean + 8 <= bytes.len() {
+    while let Some(chunk) = bytes.get(clean..clean + 8) {
         let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[clean..clean + 8]);
+        word.copy_from_slice(chunk);
         if word_needs_escape(u64::from_le_bytes(word)) {
             break;
         }
         clean += 8;
+    }
+    // Fewer than eight bytes left: checked as one word, padded with a byte that needs no escape.
+    if let Some(tail) = bytes.get(clean..).filter(|t| t.len() < 8) {
+        let mut word = [b'a'; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        if !word_needs_escape(u64::from_le_bytes(word)) {
+            out.extend_from_slice(bytes);
+            return;
+        }
     }
     while clean < bytes.len() && ESCAPE[bytes[clean] as usize] == 0 {
         clean += 1;

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::headers::X_REQUEST_ID;
 use crate::json;
 use crate::locale::{Locale, Negotiator};
-use writer::{Msg, Writer, check_vars, compile_msg};
+use writer::{Args, Msg, Writer, check_vars, compile_msg};
 
 pub(crate) mod custom;
 pub(crate) mod flat;
@@ -237,6 +237,9 @@ struct Compiled {
     docs: Option<Box<str>>,
     category: Box<str>,
     messages: Vec<Msg>,
+    /// Each declared context key as a JSON member name with its colon, `"size":`, indexed like
+    /// the entry's `context`.
+    context_keys: Vec<Box<str>>,
 }
 
 /// Renders errors of one catalog in one style.
@@ -313,7 +316,12 @@ impl Renderer {
                     docs,
                     category: json::quoted(&e.category),
                     messages: (0..meta.locales.len())
-                        .map(|l| compile_msg(e.message(l, meta.default_locale).parts()))
+                        .map(|l| compile_msg(e.message(l, meta.default_locale).parts(), &e.context))
+                        .collect(),
+                    context_keys: e
+                        .context
+                        .iter()
+                        .map(|k| format!("{}:", json::quoted(&k.name)).into())
                         .collect(),
                 }
             })
@@ -432,13 +440,20 @@ impl Renderer {
             }
             (Some(s), Some(_)) | (None, Some(s)) => s,
         };
-        for (k, v) in err.context() {
-            let Some(decl) = entry.context_key(k) else {
+        // Which declared key each context value is, found once: the writers then use the
+        // key's pre-escaped name.
+        let mut declared = [0u8; writer::DECLARED_INLINE];
+        for (i, (k, v)) in err.context().iter().enumerate() {
+            let Some(j) = entry.context.iter().position(|d| d.name == **k) else {
                 return Err(RenderError::UndeclaredContext {
                     code: entry.code.clone(),
                     key: k.to_string(),
                 });
             };
+            let decl = &entry.context[j];
+            if let (Some(slot), Ok(j)) = (declared.get_mut(i), u8::try_from(j)) {
+                *slot = j;
+            }
             if !v.fits(decl.ty) {
                 return Err(RenderError::ContextType {
                     code: entry.code.clone(),
@@ -454,9 +469,15 @@ impl Renderer {
             .unwrap_or(self.negotiator.default_locale());
         let c = &self.codes[idx];
         let default = self.negotiator.default_locale().0;
-        check_vars(&c.messages[locale.0], err, &entry.code)?;
+        let args = Args {
+            err,
+            declared: declared
+                .get(..err.context().len())
+                .filter(|_| entry.context.len() <= usize::from(u8::MAX)),
+        };
+        check_vars(&c.messages[locale.0], &args, &entry.code)?;
         if self.style == StyleKind::Google {
-            check_vars(&c.messages[default], err, &entry.code)?;
+            check_vars(&c.messages[default], &args, &entry.code)?;
         }
 
         // The one place the bound applies: every style writes `fields` and counts `omitted`.
@@ -475,6 +496,7 @@ impl Renderer {
             locale,
             fields,
             omitted,
+            args,
         };
         match self.style {
             StyleKind::Flat => w.flat(out),

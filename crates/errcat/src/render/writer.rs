@@ -6,7 +6,7 @@ use std::collections::hash_map::Entry;
 use std::io::Write as _;
 use std::time::SystemTime;
 
-use errcat_catalog::Part;
+use errcat_catalog::{ContextKey, Part};
 
 use super::{Compiled, RenderError, Renderer, RequestInfo};
 use crate::error::{ApiError, FieldError, FieldSource, Value};
@@ -29,14 +29,16 @@ pub(super) enum Msg {
 #[derive(Debug, Clone)]
 pub(super) enum MsgPart {
     Lit(Box<str>),
-    Var(Box<str>),
+    /// A placeholder: its name, and the index of the context key it names among the code's
+    /// declared keys (`None` for `retry_after` or a key not declared).
+    Var(Box<str>, Option<u8>),
 }
 
 pub(super) fn inner(quoted: &str) -> Box<str> {
     quoted[1..quoted.len() - 1].into()
 }
 
-pub(super) fn compile_msg(parts: &[Part]) -> Msg {
+pub(super) fn compile_msg(parts: &[Part], context: &[ContextKey]) -> Msg {
     if let [Part::Lit(l)] = parts {
         return Msg::Static(json::quoted(l));
     }
@@ -48,17 +50,23 @@ pub(super) fn compile_msg(parts: &[Part]) -> Msg {
             .iter()
             .map(|p| match p {
                 Part::Lit(l) => MsgPart::Lit(inner(&json::quoted(l))),
-                Part::Var(v) => MsgPart::Var(v.as_str().into()),
+                Part::Var(v) => MsgPart::Var(
+                    v.as_str().into(),
+                    context
+                        .iter()
+                        .position(|k| k.name == *v)
+                        .and_then(|j| u8::try_from(j).ok()),
+                ),
             })
             .collect(),
     )
 }
 
-pub(super) fn check_vars(msg: &Msg, err: &ApiError, code: &str) -> Result<(), RenderError> {
+pub(super) fn check_vars(msg: &Msg, args: &Args<'_>, code: &str) -> Result<(), RenderError> {
     if let Msg::Parts(parts) = msg {
         for p in parts {
-            if let MsgPart::Var(v) = p
-                && lookup(err, v).is_none()
+            if let MsgPart::Var(v, decl) = p
+                && args.get(v, *decl).is_none()
             {
                 return Err(RenderError::MissingContext {
                     code: code.to_string(),
@@ -70,16 +78,36 @@ pub(super) fn check_vars(msg: &Msg, err: &ApiError, code: &str) -> Result<(), Re
     Ok(())
 }
 
-enum Found<'a> {
+pub(super) enum Found<'a> {
     Value(&'a Value),
     Secs(u32),
 }
 
-fn lookup<'a>(err: &'a ApiError, key: &str) -> Option<Found<'a>> {
-    match err.context_value(key) {
-        Some(v) => Some(Found::Value(v)),
-        None if key == "retry_after" => err.retry_after_secs().map(Found::Secs),
-        None => None,
+/// The values a message's placeholders read: the error's context, and its retry-after.
+#[derive(Clone, Copy)]
+pub(super) struct Args<'a> {
+    pub(super) err: &'a ApiError,
+    /// For each context value, the index of its declared key; `None` when not all were found
+    /// ahead (then values are found by name).
+    pub(super) declared: Option<&'a [u8]>,
+}
+
+impl<'a> Args<'a> {
+    /// The value of placeholder `key`, whose declared index is `decl`.
+    pub(super) fn get(&self, key: &str, decl: Option<u8>) -> Option<Found<'a>> {
+        let value = match (decl, self.declared) {
+            (Some(j), Some(declared)) => declared
+                .iter()
+                .position(|&d| d == j)
+                .and_then(|i| self.err.context().get(i))
+                .map(|(_, v)| v),
+            _ => self.err.context_value(key),
+        };
+        match value {
+            Some(v) => Some(Found::Value(v)),
+            None if key == "retry_after" => self.err.retry_after_secs().map(Found::Secs),
+            None => None,
+        }
     }
 }
 
@@ -96,7 +124,12 @@ pub(super) struct Writer<'a> {
     pub(super) fields: &'a [FieldError],
     /// How many field errors the body leaves out: beyond the bound, and never kept.
     pub(super) omitted: usize,
+    /// The placeholders' values.
+    pub(super) args: Args<'a>,
 }
+
+/// How many context values have their declared key found ahead of writing.
+pub(super) const DECLARED_INLINE: usize = 16;
 
 impl Writer<'_> {
     pub(super) fn raw(out: &mut Vec<u8>, s: &str) {
@@ -111,7 +144,7 @@ impl Writer<'_> {
                 for p in parts {
                     match p {
                         MsgPart::Lit(l) => Self::raw(out, l),
-                        MsgPart::Var(v) => match lookup(self.err, v) {
+                        MsgPart::Var(v, decl) => match self.args.get(v, *decl) {
                             Some(Found::Value(v)) => json::value_text(out, v),
                             Some(Found::Secs(s)) => json::uint(out, u64::from(s)),
                             None => {}
@@ -125,13 +158,23 @@ impl Writer<'_> {
 
     /// `"k":v` pairs of the context, each preceded by a comma when `lead` or not first.
     pub(super) fn context_members(&self, out: &mut Vec<u8>, mut first: bool) -> bool {
-        for (k, v) in self.err.context() {
+        for (i, (k, v)) in self.err.context().iter().enumerate() {
             if !first {
                 out.push(b',');
             }
             first = false;
-            json::string(out, k);
-            out.push(b':');
+            match self
+                .args
+                .declared
+                .and_then(|d| d.get(i))
+                .and_then(|&j| self.c.context_keys.get(usize::from(j)))
+            {
+                Some(key) => Self::raw(out, key),
+                None => {
+                    json::string(out, k);
+                    out.push(b':');
+                }
+            }
             json::value(out, v);
         }
         first
@@ -322,7 +365,9 @@ impl<'a> Iterator for Members<'a> {
 
     fn next(&mut self) -> Option<&'a FieldError> {
         match self {
-            Members::Scan { source, rest } => rest.find(|g| g.source == **source),
+            Members::Scan { source, rest } => {
+                rest.find(|g| std::ptr::eq(&g.source, *source) || g.source == **source)
+            }
             Members::Chain { fields, next, at } => {
                 let f = fields.get(*at)?;
                 *at = next.get(*at).copied().unwrap_or(fields.len());
