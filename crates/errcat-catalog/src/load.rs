@@ -238,6 +238,7 @@ pub(crate) fn build(report: &mut Report, files: Vec<(FileId, RawFile)>) -> Optio
 
     Some(Catalog {
         meta,
+        names: entries.iter().map(|e| e.code.as_str().into()).collect(),
         entries,
         index,
         roles,

@@ -32,6 +32,8 @@ pub struct Catalog {
     /// Catalog-level settings.
     pub meta: Meta,
     pub(crate) entries: Vec<Entry>,
+    /// Each entry's code, shared: a value that names a code clones this, not the text.
+    pub(crate) names: Vec<std::sync::Arc<str>>,
     pub(crate) index: CodeIndex,
     pub(crate) roles: [usize; Role::ALL.len()],
     pub(crate) report: Report,
@@ -41,6 +43,19 @@ impl Catalog {
     /// Looks a code up.
     pub fn get(&self, code: &str) -> Option<&Entry> {
         self.index.get(code).map(|&i| &self.entries[i])
+    }
+
+    /// The code of the entry at `index` in [`Catalog::entries`], shared: cloning it copies no
+    /// text.
+    ///
+    /// ```
+    /// # let catalog = errcat_catalog::Catalog::from_toml_str("c.toml", "[catalog]\nname='x'\naction_required=false\n[codes.gone]\nstatus=410\ncategory='x'\nmessage.en='Gone.'").unwrap();
+    /// let i = catalog.index_of("gone").unwrap();
+    /// assert_eq!(catalog.shared_code(i).as_deref(), Some("gone"));
+    /// assert_eq!(catalog.shared_code(catalog.entries().len()), None);
+    /// ```
+    pub fn shared_code(&self, index: usize) -> Option<std::sync::Arc<str>> {
+        self.names.get(index).cloned()
     }
 
     /// The position of a code in [`Catalog::entries`].

@@ -36,8 +36,41 @@ impl std::hash::Hash for Code {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum CodeRepr {
-    Name(Cow<'static, str>),
+    Name(Name),
     Role(Role),
+}
+
+/// A code's name: written in the program, or shared with the catalog it was checked against.
+/// Equal and hashed as its text, whichever it is.
+#[derive(Debug, Clone)]
+enum Name {
+    Static(&'static str),
+    Shared(std::sync::Arc<str>),
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Name::Static(s) => s,
+            Name::Shared(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
 }
 
 impl Code {
@@ -61,9 +94,12 @@ impl Code {
     /// assert_eq!(err.to_string(), "`gnoe` is not a code of the catalog `x`");
     /// ```
     pub fn checked(catalog: &Catalog, code: &str) -> Result<Code, UnknownCode> {
-        match catalog.index_of(code) {
-            Some(i) => Ok(Code(
-                CodeRepr::Name(Cow::Owned(catalog.entries()[i].code.clone())),
+        match catalog
+            .index_of(code)
+            .and_then(|i| Some((i, catalog.shared_code(i)?)))
+        {
+            Some((i, name)) => Ok(Code(
+                CodeRepr::Name(Name::Shared(name)),
                 Hint(u32::try_from(i).unwrap_or(u32::MAX)),
             )),
             None => Err(UnknownCode {
@@ -76,7 +112,7 @@ impl Code {
     /// Used by code that `errcat::codes!` generates; the macro has checked the name.
     #[doc(hidden)]
     pub const fn __generated(code: &'static str) -> Code {
-        Code(CodeRepr::Name(Cow::Borrowed(code)), Hint::NONE)
+        Code(CodeRepr::Name(Name::Static(code)), Hint::NONE)
     }
 
     /// The code's name, unless it is a role.
@@ -232,6 +268,16 @@ impl From<u64> for Value {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct JsonPointer(Cow<'static, str>);
 
+/// Whether `s` is a JSON Pointer (RFC 6901): empty, or `/` tokens with `~` only in `~0`, `~1`.
+fn is_pointer(s: &str) -> bool {
+    (s.is_empty() || s.starts_with('/')) && {
+        let b = s.as_bytes();
+        b.iter()
+            .enumerate()
+            .all(|(i, &c)| c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
+    }
+}
+
 /// A string that is not a JSON Pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidPointer(pub String);
@@ -256,13 +302,7 @@ impl JsonPointer {
 
     /// Checks and wraps an encoded pointer.
     pub fn parse(s: &str) -> Result<JsonPointer, InvalidPointer> {
-        let ok = (s.is_empty() || s.starts_with('/')) && {
-            let b = s.as_bytes();
-            b.iter()
-                .enumerate()
-                .all(|(i, &c)| c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
-        };
-        if ok {
+        if is_pointer(s) {
             Ok(JsonPointer(Cow::Owned(s.to_string())))
         } else {
             Err(InvalidPointer(s.to_string()))
@@ -273,9 +313,10 @@ impl JsonPointer {
     ///
     /// A string that is not a JSON Pointer is escaped as one token instead.
     pub fn from_static(s: &'static str) -> JsonPointer {
-        match JsonPointer::parse(s) {
-            Ok(_) => JsonPointer(Cow::Borrowed(s)),
-            Err(_) => JsonPointer::from_tokens([s]),
+        if is_pointer(s) {
+            JsonPointer(Cow::Borrowed(s))
+        } else {
+            JsonPointer::from_tokens([s])
         }
     }
 

@@ -38,6 +38,12 @@ fn word_needs_escape(w: u64) -> bool {
     (below_space | quote | backslash) != 0
 }
 
+/// Whether byte `b` is written escaped in a JSON string.
+#[inline]
+pub(crate) fn is_escaped(b: u8) -> bool {
+    ESCAPE[b as usize] != 0
+}
+
 /// Writes `s` escaped, without the surrounding quotes.
 ///
 /// Text that needs no escape (the common case) is found eight bytes at a time and copied whole.

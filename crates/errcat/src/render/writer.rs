@@ -186,11 +186,7 @@ impl Writer<'_> {
 
     pub(super) fn timestamp(&self, out: &mut Vec<u8>) {
         out.push(b'"');
-        let _ = write!(
-            out,
-            "{}",
-            humantime::format_rfc3339_seconds(self.req.time.unwrap_or_else(SystemTime::now))
-        );
+        timestamp_text(out, self.req.time.unwrap_or_else(SystemTime::now));
         out.push(b'"');
     }
 
@@ -199,6 +195,27 @@ impl Writer<'_> {
             FieldSource::Pointer(p) => {
                 let p = p.as_str();
                 out.push(b'"');
+                // The common case, one pass: no `~` escapes in the pointer, nothing to escape
+                // in JSON; each `/` but the first becomes a `.`.
+                let start = out.len();
+                let rest = p.strip_prefix('/').unwrap_or_default();
+                out.reserve(rest.len() + 1);
+                let mut plain = true;
+                for &b in rest.as_bytes() {
+                    if b == b'/' {
+                        out.push(b'.');
+                    } else if b == b'~' || json::is_escaped(b) {
+                        plain = false;
+                        break;
+                    } else {
+                        out.push(b);
+                    }
+                }
+                if plain {
+                    out.push(b'"');
+                    return;
+                }
+                out.truncate(start);
                 if p.contains('~') {
                     json::escape_into(
                         out,
@@ -275,6 +292,32 @@ impl Writer<'_> {
         out.push(b':');
         json::uint(out, self.omitted as u64);
         false
+    }
+}
+
+/// `time` as RFC 3339 to the second (`2026-12-07T09:30:00Z`). The text of the last second
+/// written on this thread is kept, so a server answering many errors in one second formats
+/// the time once.
+fn timestamp_text(out: &mut Vec<u8>, time: SystemTime) {
+    /// The length of an RFC 3339 time to the second, in years 0000 to 9999.
+    const LEN: usize = 20;
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(u64, [u8; LEN])>> = const { std::cell::Cell::new(None) };
+    }
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .ok();
+    if let (Some(secs), Ok(Some((last, text)))) = (secs, LAST.try_with(std::cell::Cell::get))
+        && last == secs
+    {
+        out.extend_from_slice(&text);
+        return;
+    }
+    let start = out.len();
+    let _ = write!(out, "{}", humantime::format_rfc3339_seconds(time));
+    if let (Some(secs), Some(Ok(text))) = (secs, out.get(start..).map(<[u8; LEN]>::try_from)) {
+        let _ = LAST.try_with(|l| l.set(Some((secs, text))));
     }
 }
 
@@ -442,6 +485,22 @@ mod tests {
         assert_eq!(groups(&fields, false), want);
         assert_eq!(groups(&fields, true), want);
         assert!(groups(&[], true).is_empty());
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_whether_kept_or_not() {
+        let at = |secs| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        for (secs, want) in [
+            (1_796_000_000, "2026-11-30T00:53:20Z"),
+            (1_796_000_000, "2026-11-30T00:53:20Z"),
+            (1_796_000_001, "2026-11-30T00:53:21Z"),
+            (0, "1970-01-01T00:00:00Z"),
+            (1_796_000_001, "2026-11-30T00:53:21Z"),
+        ] {
+            let mut out = b"x".to_vec();
+            timestamp_text(&mut out, at(secs));
+            assert_eq!(std::str::from_utf8(&out[1..]), Ok(want));
+        }
     }
 
     proptest! {
