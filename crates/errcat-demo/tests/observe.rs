@@ -199,6 +199,22 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
         requests += 1;
     }
 
+    // The free plan (2 a second, 30 an hour): requests until the first 429, which its
+    // hourly window makes certain however slow the machine.
+    let free = bearer(server.keys.free.expose());
+    let mut free_allowed = 0;
+    loop {
+        let r = send(c.get(server.url("/faxes")).header(AUTHORIZATION, &free)).await;
+        requests += 1;
+        if r.status == 429 {
+            expect(&r, Role::RateLimited, "GET", Some("/faxes"), None);
+            break;
+        }
+        assert_eq!(r.status, 200, "{}", r.text);
+        free_allowed += 1;
+        assert!(free_allowed <= 30, "the free plan never limited");
+    }
+
     let scrape = send(c.get(metrics.url("/metrics"))).await;
     assert_eq!(scrape.status, 200);
     assert_eq!(scrape.header("content-type"), PROMETHEUS_TEXT);
@@ -235,6 +251,8 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
         BTreeMap::from([
             ("{policy=\"ip\",outcome=\"allowed\"}".to_string(), f64::from(requests)),
             ("{policy=\"keys\",outcome=\"allowed\"}".to_string(), 5.0),
+            ("{policy=\"free\",outcome=\"allowed\"}".to_string(), f64::from(free_allowed)),
+            ("{policy=\"free\",outcome=\"limited\"}".to_string(), 1.0),
         ]),
         "{text}"
     );
