@@ -228,6 +228,11 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
     }
     assert_eq!(samples(&text, "errcat_errors_total"), want, "{text}");
     assert_eq!(
+        samples(&text, "errcat_requests_total"),
+        BTreeMap::from([(String::new(), f64::from(requests))]),
+        "{text}"
+    );
+    assert_eq!(
         samples(&text, "errcat_auth_failures_total"),
         BTreeMap::from([
             ("{reason=\"malformed\"}".to_string(), 1.0),

@@ -3,6 +3,7 @@
 //!
 //! | name | labels | counts |
 //! |---|---|---|
+//! | [`REQUESTS_TOTAL`] | none | every request [`ErrcatLayer`](crate::axum::ErrcatLayer) serves (the denominator of error ratios) |
 //! | [`ERRORS_TOTAL`] | `code`, `status` | every error response [`ErrcatLayer`](crate::axum::ErrcatLayer) renders, once: handlers' errors and the framework's failures (unknown route, wrong method, body too large, timeout, panic, rejections) |
 //! | [`RATE_LIMIT_DECISIONS_TOTAL`] | `policy`, `outcome` | each rate-limit policy's decision: `allowed`, `limited`, or `error` (the store failed or was late) |
 //! | [`IDEMPOTENCY_TOTAL`] | `outcome` | requests with an `Idempotency-Key`: `executed`, `replayed`, `in_progress`, `reused`, `invalid`, `full` (a cap), `error` (the store failed or was late) |
@@ -27,6 +28,8 @@ use ::metrics::{Key, Label, Level, Metadata};
 
 use crate::Catalog;
 
+/// Requests served by the layer, without labels.
+pub const REQUESTS_TOTAL: &str = "errcat_requests_total";
 /// Error responses, labelled `code` and `status`.
 pub const ERRORS_TOTAL: &str = "errcat_errors_total";
 /// Rate-limit decisions, labelled `policy` and `outcome` (`allowed`, `limited`, `error`).
@@ -39,6 +42,7 @@ pub const AUTH_FAILURES_TOTAL: &str = "errcat_auth_failures_total";
 /// Describes errcat's metrics to the installed recorder (their help texts), the stores'
 /// too when errcat-store is built in. Call it once after installing the recorder.
 pub fn describe() {
+    ::metrics::describe_counter!(REQUESTS_TOTAL, "Requests errcat's layer served.");
     ::metrics::describe_counter!(
         ERRORS_TOTAL,
         "Error responses errcat rendered, by catalog code and status."
@@ -66,6 +70,14 @@ static METADATA: Metadata<'static> =
 #[inline]
 pub(crate) fn increment(key: &Key) {
     ::metrics::with_recorder(|r| r.register_counter(key, &METADATA).increment(1));
+}
+
+static REQUESTS_KEY: Key = Key::from_static_name(REQUESTS_TOTAL);
+
+/// Counts a request the layer serves.
+#[inline]
+pub(crate) fn request() {
+    increment(&REQUESTS_KEY);
 }
 
 /// The keys of [`ERRORS_TOTAL`], made once per catalog: one per code and status it can carry.

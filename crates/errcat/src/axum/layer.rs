@@ -306,6 +306,8 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        #[cfg(feature = "metrics")]
+        crate::metrics::request();
         // The clock is only read when an error could be logged with its latency.
         let start = tracing::level_enabled!(tracing::Level::ERROR).then(Instant::now);
         let (incoming_id, accept_language) = request_headers(req.headers());
