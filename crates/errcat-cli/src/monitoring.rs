@@ -66,7 +66,11 @@ pub(crate) fn run(args: &MonitoringArgs, color: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let alerts = catalog.entries().iter().filter(|e| e.alert.is_some()).count();
+    let alerts = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.alert.is_some())
+        .count();
     println!(
         "wrote {} and {} (the 5xx ratio and {alerts} code alert{})",
         display(&args.out, DASHBOARD),

@@ -81,7 +81,10 @@ fn the_dashboard_and_the_rules_parse_and_say_what_the_catalog_implies() {
     assert_eq!(dashboard["uid"], "errcat-shop");
     assert_eq!(dashboard["templating"]["list"][0]["type"], "datasource");
     let panels = dashboard["panels"].as_array().expect("panels");
-    let titles: Vec<&str> = panels.iter().map(|p| p["title"].as_str().unwrap_or("")).collect();
+    let titles: Vec<&str> = panels
+        .iter()
+        .map(|p| p["title"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(
         titles,
         [
@@ -94,7 +97,10 @@ fn the_dashboard_and_the_rules_parse_and_say_what_the_catalog_implies() {
             "Store errors"
         ]
     );
-    let ids: Vec<u64> = panels.iter().map(|p| p["id"].as_u64().unwrap_or(0)).collect();
+    let ids: Vec<u64> = panels
+        .iter()
+        .map(|p| p["id"].as_u64().unwrap_or(0))
+        .collect();
     assert_eq!(ids, [1, 2, 3, 4, 5, 6, 7], "unique panel ids");
     // Each category sums its own codes (the built-in ones have a category of their own).
     let by_category = exprs(&panels[0]);
@@ -124,18 +130,38 @@ fn the_dashboard_and_the_rules_parse_and_say_what_the_catalog_implies() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), refs.len(), "unique refIds: {refs:?}");
-    assert!(exprs(&panels[2]).iter().any(|(e, l)| *l == "5xx" && e.contains("status=~\"5..\"")));
-    assert!(exprs(&panels[3])[0].0.contains("errcat_rate_limit_decisions_total"));
+    assert!(
+        exprs(&panels[2])
+            .iter()
+            .any(|(e, l)| *l == "5xx" && e.contains("status=~\"5..\""))
+    );
+    assert!(
+        exprs(&panels[3])[0]
+            .0
+            .contains("errcat_rate_limit_decisions_total")
+    );
     assert!(exprs(&panels[4])[0].0.contains("errcat_idempotency_total"));
 
     let group = &rules["groups"][0];
     assert_eq!(group["name"].as_str(), Some("errcat-shop"));
     let rules = group["rules"].as_sequence().expect("rules");
-    let names: Vec<&str> = rules.iter().map(|r| r["alert"].as_str().unwrap_or("")).collect();
-    assert_eq!(names, ["ErrcatHigh5xxRatio", "ErrcatCardDeclined", "ErrcatOutOfStock"]);
+    let names: Vec<&str> = rules
+        .iter()
+        .map(|r| r["alert"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ErrcatHigh5xxRatio",
+            "ErrcatCardDeclined",
+            "ErrcatOutOfStock"
+        ]
+    );
     assert_eq!(
         rules[0]["expr"].as_str(),
-        Some("sum(rate(errcat_errors_total{status=~\"5..\"}[5m])) / sum(rate(errcat_requests_total[5m])) > 0.05")
+        Some(
+            "sum(rate(errcat_errors_total{status=~\"5..\"}[5m])) / sum(rate(errcat_requests_total[5m])) > 0.05"
+        )
     );
     assert_eq!(rules[0]["labels"]["severity"].as_str(), Some("critical"));
     let card = &rules[1];
@@ -148,9 +174,17 @@ fn the_dashboard_and_the_rules_parse_and_say_what_the_catalog_implies() {
     assert_eq!(card["labels"]["code"].as_str(), Some("card_declined"));
     assert_eq!(card["labels"]["category"].as_str(), Some("Payments"));
     let summary = card["annotations"]["summary"].as_str().expect("summary");
-    assert!(summary.starts_with("Card declined: 'soft' (card_declined)"), "{summary}");
-    let description = card["annotations"]["description"].as_str().expect("description");
-    assert!(!description.contains("{{"), "no template opens: {description}");
+    assert!(
+        summary.starts_with("Card declined: 'soft' (card_declined)"),
+        "{summary}"
+    );
+    let description = card["annotations"]["description"]
+        .as_str()
+        .expect("description");
+    assert!(
+        !description.contains("{{"),
+        "no template opens: {description}"
+    );
     // Defaults: five minutes, warning.
     let stock = &rules[2];
     assert_eq!(
@@ -202,13 +236,21 @@ fn bad_arguments_fail_clearly() {
     let catalog = dir.join("shop.toml");
     std::fs::write(&catalog, CATALOG).expect("write the catalog");
     let catalog = catalog.to_str().expect("utf-8 path");
-    let err = cli().fails(&["monitoring", catalog, "--out", "x", "--max-5xx-ratio", "5"], 2);
+    let err = cli().fails(
+        &["monitoring", catalog, "--out", "x", "--max-5xx-ratio", "5"],
+        2,
+    );
     assert!(err.contains("not a ratio between 0 and 1"), "{err}");
     // An output path that is a file.
     let file = dir.join("file");
     std::fs::write(&file, "").expect("write");
     let err = cli().fails(
-        &["monitoring", catalog, "--out", file.to_str().expect("utf-8 path")],
+        &[
+            "monitoring",
+            catalog,
+            "--out",
+            file.to_str().expect("utf-8 path"),
+        ],
         1,
     );
     assert!(err.contains("cannot create"), "{err}");
@@ -216,7 +258,12 @@ fn bad_arguments_fail_clearly() {
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, CATALOG.replace("rate = 2", "rate = -1")).expect("write");
     let err = cli().fails(
-        &["monitoring", bad.to_str().expect("utf-8 path"), "--out", "x"],
+        &[
+            "monitoring",
+            bad.to_str().expect("utf-8 path"),
+            "--out",
+            "x",
+        ],
         1,
     );
     assert!(err.contains("invalid-alert"), "{err}");

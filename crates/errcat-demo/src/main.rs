@@ -91,9 +91,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let metrics_addr = metrics_listener
-        .local_addr()
-        .unwrap_or(args.metrics_addr);
+    let metrics_addr = metrics_listener.local_addr().unwrap_or(args.metrics_addr);
     {
         // The recorder's summaries roll over time: keep them current.
         let metrics = metrics.clone();

@@ -16,7 +16,9 @@ use std::time::Duration;
 use common::*;
 use errcat::Role;
 use errcat_demo::DemoConfig;
-use errcat_demo::observe::{LogFormat, PROMETHEUS_TEXT, log_subscriber, metrics_router, prometheus_recorder};
+use errcat_demo::observe::{
+    LogFormat, PROMETHEUS_TEXT, log_subscriber, metrics_router, prometheus_recorder,
+};
 use metrics_exporter_prometheus::PrometheusHandle;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
@@ -33,7 +35,10 @@ struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -54,7 +59,9 @@ impl Buffer {
         String::from_utf8(bytes)
             .expect("logs are UTF-8")
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"))
+            })
             .collect()
     }
 }
@@ -128,7 +135,11 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
     };
 
     for _ in 0..3 {
-        let r = send(c.get(server.url("/nope")).header("traceparent", TRACEPARENT)).await;
+        let r = send(
+            c.get(server.url("/nope"))
+                .header("traceparent", TRACEPARENT),
+        )
+        .await;
         expect(&r, Role::NotFound, "GET", None, Some(TRACE_ID));
         requests += 1;
     }
@@ -147,7 +158,11 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
         expect(&r, Role::MissingCredentials, "GET", Some("/faxes"), None);
         requests += 1;
     }
-    let r = send(c.get(server.url("/faxes")).header(AUTHORIZATION, "Bearer mfx_test_typo")).await;
+    let r = send(
+        c.get(server.url("/faxes"))
+            .header(AUTHORIZATION, "Bearer mfx_test_typo"),
+    )
+    .await;
     expect(&r, Role::MalformedCredentials, "GET", Some("/faxes"), None);
     requests += 1;
     let r = send(
@@ -168,8 +183,18 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
     .await;
     expect(&r, Role::PayloadTooLarge, "POST", Some("/faxes"), None);
     requests += 1;
-    let r = send(c.get(server.url("/debug/panic")).header("traceparent", TRACEPARENT)).await;
-    expect(&r, Role::Internal, "GET", Some("/debug/panic"), Some(TRACE_ID));
+    let r = send(
+        c.get(server.url("/debug/panic"))
+            .header("traceparent", TRACEPARENT),
+    )
+    .await;
+    expect(
+        &r,
+        Role::Internal,
+        "GET",
+        Some("/debug/panic"),
+        Some(TRACE_ID),
+    );
     requests += 1;
     // The handler would answer after 60 s: only the timeout answers sooner.
     let r = send(c.get(server.url("/debug/slow?ms=60000"))).await;
@@ -185,7 +210,13 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
             .json(&fax),
     )
     .await;
-    expect(&r, Role::IdempotencyKeyInvalid, "POST", Some("/faxes"), None);
+    expect(
+        &r,
+        Role::IdempotencyKeyInvalid,
+        "POST",
+        Some("/faxes"),
+        None,
+    );
     requests += 1;
     for _ in 0..2 {
         let r = send(
@@ -254,9 +285,15 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
     assert_eq!(
         samples(&text, "errcat_rate_limit_decisions_total"),
         BTreeMap::from([
-            ("{policy=\"ip\",outcome=\"allowed\"}".to_string(), f64::from(requests)),
+            (
+                "{policy=\"ip\",outcome=\"allowed\"}".to_string(),
+                f64::from(requests)
+            ),
             ("{policy=\"keys\",outcome=\"allowed\"}".to_string(), 5.0),
-            ("{policy=\"free\",outcome=\"allowed\"}".to_string(), f64::from(free_allowed)),
+            (
+                "{policy=\"free\",outcome=\"allowed\"}".to_string(),
+                f64::from(free_allowed)
+            ),
             ("{policy=\"free\",outcome=\"limited\"}".to_string(), 1.0),
         ]),
         "{text}"
@@ -264,10 +301,15 @@ async fn burst(handle: PrometheusHandle) -> Vec<Expected> {
     // The memory store answered every decision, and none failed.
     let store_calls = samples(&text, "errcat_store_duration_seconds_count");
     assert!(
-        store_calls.get("{store=\"memory\"}").is_some_and(|n| *n >= f64::from(requests)),
+        store_calls
+            .get("{store=\"memory\"}")
+            .is_some_and(|n| *n >= f64::from(requests)),
         "{text}"
     );
-    assert!(samples(&text, "errcat_store_errors_total").is_empty(), "{text}");
+    assert!(
+        samples(&text, "errcat_store_errors_total").is_empty(),
+        "{text}"
+    );
     expected
 }
 
@@ -292,7 +334,10 @@ fn check_logs(lines: &[Value], expected: &[Expected]) {
         assert_eq!(line["status"], e.status, "{line}");
         assert_eq!(line["method"], e.method, "{line}");
         assert_eq!(line["route"].as_str(), e.route, "{line}");
-        assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{line}");
+        assert!(
+            line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{line}"
+        );
         assert_eq!(line["trace_id"].as_str(), e.trace_id, "{line}");
         let expected_level = if e.status >= 500 { "ERROR" } else { "INFO" };
         assert_eq!(line["level"], expected_level, "{line}");
@@ -307,7 +352,9 @@ fn check_logs(lines: &[Value], expected: &[Expected]) {
         .find(|l| l["status"] == 500)
         .expect("the panic's line");
     assert!(
-        panic["source"].as_str().is_some_and(|s| s.starts_with("panic: ")),
+        panic["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("panic: ")),
         "{panic}"
     );
 }

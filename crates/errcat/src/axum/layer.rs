@@ -20,8 +20,8 @@ use tracing::Instrument as _;
 use tracing::instrument::Instrumented;
 
 use super::request_id::{MakeRequestId, is_safe_request_id};
-use super::trace::TraceId;
 use super::status::{PENDING_STATUS, Pending, bare_internal_error, role_for_status};
+use super::trace::TraceId;
 use crate::headers::{IDEMPOTENT_REPLAYED, X_REQUEST_ID};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,

@@ -97,9 +97,9 @@ pub mod rate_limit;
 mod request_id;
 mod response;
 mod status;
-mod trace;
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod store;
+mod trace;
 
 // The entry points a quickstart names, also at `errcat::axum::` (the modules hold the rest).
 #[cfg(feature = "idempotency")]
