@@ -82,8 +82,11 @@ pub(crate) fn request() {
 
 /// The keys of [`ERRORS_TOTAL`], made once per catalog: one per code and status it can carry.
 pub(crate) struct ErrorKeys {
-    by_code: Box<[Box<[(u16, Key)]>]>,
+    by_code: Box<[StatusKeys]>,
 }
+
+/// One code's keys, by status.
+type StatusKeys = Box<[(u16, Key)]>;
 
 /// What a response no catalog code could render counts as.
 static BARE_INTERNAL: [Label; 2] = [
