@@ -1,4 +1,4 @@
-//! The stores' metrics (feature `metrics`), through the [`metrics`](::metrics) facade: every
+//! The stores' metrics (feature `metrics`), through the [`metrics`] facade: every
 //! call a store makes is timed into [`STORE_DURATION_SECONDS`] and, when it fails,
 //! counted in [`STORE_ERRORS_TOTAL`], each labelled `store` = `memory` or `redis`.
 //!

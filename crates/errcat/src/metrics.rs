@@ -1,4 +1,4 @@
-//! errcat's metrics (feature `metrics`), through the [`metrics`](::metrics) facade, so any
+//! errcat's metrics (feature `metrics`), through the [`metrics`] facade, so any
 //! exporter collects them (the demo serves them with `metrics-exporter-prometheus`):
 //!
 //! | name | labels | counts |
