@@ -50,8 +50,9 @@ pub use code::CatalogCode;
 pub use diag::{Diagnostic, FileId, Label, Report, Rule, Severity, SourceFile, Sources, Span};
 pub use lint::{BUILTIN_PLACEHOLDERS, MAX_CODE_LEN, RESERVED_CONTEXT_KEYS, RULES};
 pub use model::{
-    CaseStyle, Catalog, ContextKey, ContextType, Docs, Entry, EntrySpans, Lifecycle, Meta, Origin,
-    RequestIdFormat, RequestIdSpec, RetryAdvice, Role, StyleKind, anchor_of,
+    Alert, AlertSeverity, CaseStyle, Catalog, ContextKey, ContextType, Docs, Entry, EntrySpans,
+    Lifecycle, Meta, Origin, RequestIdFormat, RequestIdSpec, RetryAdvice, Role, StyleKind,
+    anchor_of,
 };
 pub use template::{CustomPart, CustomTemplate, Part, Slot, Template, TemplateError};
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, FileId, Report, Span, inner_span};
 use crate::model::*;
-use crate::raw::{RawEntry, RawFile, RawMeta, S, SpannedTable};
+use crate::raw::{RawAlert, RawEntry, RawFile, RawMeta, S, SpannedTable};
 use crate::registry as rule;
 use crate::template::{CustomTemplate, Template};
 
@@ -457,6 +457,58 @@ fn build_meta(
     }
 }
 
+/// A code's `alert`, or `None` (with a diagnostic) when a part of it is out of shape.
+fn build_alert(
+    report: &mut Report,
+    code: &str,
+    raw: &RawAlert,
+    sp: &impl Fn(std::ops::Range<usize>) -> Span,
+) -> Option<Alert> {
+    let mut bad = |span: std::ops::Range<usize>, what: String, label: &str| {
+        report.diagnostics.push(
+            Diagnostic::error(rule::INVALID_ALERT, format!("the alert of `{code}` {what}"))
+                .primary(&sp(span), label.to_string()),
+        );
+    };
+    let rate = *raw.rate.get_ref();
+    let mut ok = true;
+    if !(rate.is_finite() && rate > 0.0) {
+        bad(
+            raw.rate.span(),
+            format!("has the rate {rate}"),
+            "expected errors per second, a number above 0",
+        );
+        ok = false;
+    }
+    let mut alert = Alert::new(rate);
+    if let Some(d) = &raw.for_duration {
+        if Alert::is_valid_duration(d.get_ref()) {
+            alert.for_duration = d.get_ref().clone();
+        } else {
+            bad(
+                d.span(),
+                format!("holds for `{}`, which is not a duration", d.get_ref()),
+                "expected a Prometheus duration such as `5m` or `1h30m`",
+            );
+            ok = false;
+        }
+    }
+    if let Some(s) = &raw.severity {
+        match AlertSeverity::parse(s.get_ref()) {
+            Some(severity) => alert.severity = severity,
+            None => {
+                bad(
+                    s.span(),
+                    format!("has the unknown severity `{}`", s.get_ref()),
+                    "expected `critical`, `warning` or `info`",
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(alert)
+}
+
 fn build_entry(
     report: &mut Report,
     meta: &Meta,
@@ -593,6 +645,11 @@ fn build_entry(
             .map_or(RetryAdvice::Never, |&s| RetryAdvice::default_for(s)),
     };
 
+    let alert = raw
+        .alert
+        .as_ref()
+        .and_then(|a| build_alert(report, &code, a.get_ref(), &sp));
+
     let lifecycle = if raw.retired {
         Lifecycle::Retired
     } else if raw.deprecated {
@@ -624,6 +681,7 @@ fn build_entry(
             notes: raw.notes,
         },
         retry,
+        alert,
         variant_of: raw.variant_of.as_ref().map(|v| v.get_ref().clone()),
         replaced_by: raw.replaced_by.as_ref().map(|v| v.get_ref().clone()),
         lifecycle,

@@ -507,6 +507,105 @@ pub struct ContextKey {
     pub description: Option<String>,
 }
 
+/// A code's `alert` setting: the rate of its error responses above which an alerting rule
+/// fires (`errcat monitoring` writes one rule per code that has it).
+///
+/// ```
+/// use errcat_catalog::{Alert, AlertSeverity};
+///
+/// let alert = Alert::new(0.5);
+/// assert_eq!(alert.rate, 0.5);
+/// assert_eq!(alert.for_duration, "5m");
+/// assert_eq!(alert.severity, AlertSeverity::Warning);
+/// assert!(Alert::is_valid_duration("1h30m"));
+/// assert!(!Alert::is_valid_duration("5 minutes"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// Error responses per second (averaged over five minutes) above which the rule fires:
+    /// finite and above zero.
+    pub rate: f64,
+    /// How long the rate must stay above `rate` before the alert fires, as a Prometheus
+    /// duration (`5m`, `1h30m`); `5m` when the catalog leaves it out.
+    pub for_duration: String,
+    /// The rule's `severity` label.
+    pub severity: AlertSeverity,
+}
+
+impl Alert {
+    /// An alert at `rate` errors per second, held for five minutes, of severity `warning`.
+    pub fn new(rate: f64) -> Alert {
+        Alert {
+            rate,
+            for_duration: "5m".to_string(),
+            severity: AlertSeverity::Warning,
+        }
+    }
+
+    /// Whether `s` is a Prometheus duration: one or more whole numbers each followed by a unit
+    /// (`ms`, `s`, `m`, `h`, `d`, `w`, `y`), such as `90s` or `1h30m`.
+    pub fn is_valid_duration(s: &str) -> bool {
+        let mut rest = s.as_bytes();
+        if rest.is_empty() || s.len() > 32 {
+            return false;
+        }
+        while !rest.is_empty() {
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 {
+                return false;
+            }
+            rest = &rest[digits..];
+            let unit = if rest.starts_with(b"ms") {
+                2
+            } else if rest
+                .first()
+                .is_some_and(|b| matches!(b, b's' | b'm' | b'h' | b'd' | b'w' | b'y'))
+            {
+                1
+            } else {
+                return false;
+            };
+            rest = &rest[unit..];
+        }
+        true
+    }
+}
+
+/// The `severity` label of a code's alerting rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertSeverity {
+    /// Wake someone up.
+    Critical,
+    /// Look at it soon (the default).
+    Warning,
+    /// For the record.
+    Info,
+}
+
+impl AlertSeverity {
+    /// The name used in catalogs and on the rule's label.
+    ///
+    /// ```
+    /// assert_eq!(errcat_catalog::AlertSeverity::Critical.name(), "critical");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertSeverity::Critical => "critical",
+            AlertSeverity::Warning => "warning",
+            AlertSeverity::Info => "info",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<AlertSeverity> {
+        Some(match s {
+            "critical" => AlertSeverity::Critical,
+            "warning" => AlertSeverity::Warning,
+            "info" => AlertSeverity::Info,
+            _ => return None,
+        })
+    }
+}
+
 /// Retry advice for a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryAdvice {
@@ -619,6 +718,8 @@ pub struct Entry {
     pub docs: Docs,
     /// Retry advice.
     pub retry: RetryAdvice,
+    /// When an alerting rule should fire on this code's error rate (`alert`), if ever.
+    pub alert: Option<Alert>,
     /// The code this one is a variant of.
     pub variant_of: Option<String>,
     /// Its successor, for a deprecated or retired code.

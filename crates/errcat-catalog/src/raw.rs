@@ -91,6 +91,7 @@ pub(crate) struct RawEntry {
     #[serde(default)]
     pub notes: Vec<String>,
     pub retry: Option<S<String>>,
+    pub alert: Option<S<RawAlert>>,
     pub variant_of: Option<S<String>>,
     #[serde(default)]
     pub deprecated: bool,
@@ -99,6 +100,16 @@ pub(crate) struct RawEntry {
     pub replaced_by: Option<S<String>>,
     #[serde(default)]
     pub attributes: IndexMap<String, String>,
+}
+
+/// `alert = { rate = 0.5, for = "10m", severity = "critical" }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlert {
+    pub rate: S<f64>,
+    #[serde(rename = "for")]
+    pub for_duration: Option<S<String>>,
+    pub severity: Option<S<String>>,
 }
 
 /// `status = 404` or `status = [500, 503]`.

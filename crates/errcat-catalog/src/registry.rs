@@ -338,6 +338,22 @@ never retry).
     # good
     retry = "backoff""#,
         },
+        INVALID_ALERT {
+            id: "invalid-alert",
+            severity: Error,
+            summary: "a code's alert setting is out of shape",
+            explanation: r#"A code's `alert` tells `errcat monitoring` to write an alerting rule on that
+code's error rate: `rate` is the error responses per second (averaged over five minutes)
+above which it fires, a number above 0; `for`, how long the rate must stay above it, a
+Prometheus duration (`5m` by default); `severity`, the rule's label: `critical`, `warning`
+(the default) or `info`.
+
+    # bad
+    alert = { rate = 0, for = "ten minutes", severity = "urgent" }
+
+    # good
+    alert = { rate = 0.5, for = "10m", severity = "critical" }"#,
+        },
         UNKNOWN_ROLE {
             id: "unknown-role",
             severity: Error,

@@ -14,6 +14,7 @@ mod docs;
 mod explain;
 mod import;
 mod keys;
+mod monitoring;
 mod openapi;
 mod render;
 
@@ -71,6 +72,8 @@ enum Command {
     Serve(docs::ServeArgs),
     /// Print OpenAPI 3.1 components for the catalog's error responses.
     Openapi(openapi::OpenapiArgs),
+    /// Write a Grafana dashboard and Prometheus alerting rules for the catalog's metrics.
+    Monitoring(monitoring::MonitoringArgs),
     /// Report what changed between two catalog versions, and whether it breaks clients.
     Diff(diff::DiffArgs),
     /// Bootstrap a catalog from a Markdown error table or a JSON list.
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Docs(args) => docs::run(&args, color),
         Command::Serve(args) => docs::serve(&args, color),
         Command::Openapi(args) => openapi::run(&args, color),
+        Command::Monitoring(args) => monitoring::run(&args, color),
         Command::Diff(args) => diff::run(&args, color),
         Command::Import(args) => import::run(&args, color),
         Command::Keys(command) => keys::run(&command),

@@ -26,6 +26,7 @@
 pub mod auth;
 mod gate;
 pub mod key_routes;
+pub mod observe;
 pub mod openapi;
 mod routes;
 
@@ -262,7 +263,12 @@ pub async fn app(
             .route("/debug/panic", get(routes::panic))
             .route("/debug/slow", get(routes::slow));
     }
-    let router = api.merge(public).with_state(state).merge(docs);
+    // Each route tells errcat's layer (outside the router) which route matched, for the logs.
+    let router = api
+        .merge(public)
+        .with_state(state)
+        .merge(docs)
+        .route_layer(errcat::axum::record_route());
     // The layers, outermost first:
     // - lingering: what a layer or handler left of the request body is read and thrown away
     //   (within bounds) before the answer goes out, so clients that write first read it;

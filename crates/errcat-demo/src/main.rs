@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Parser;
 use errcat::StyleKind;
 use errcat::store::{MemoryStore, RedisConfig, RedisStore};
+use errcat_demo::observe::{self, LogFormat};
 use errcat_demo::{DemoConfig, DemoStore, app};
 
 /// A fax-sending API whose every error speaks seed 000's catalog.
@@ -44,6 +45,17 @@ struct Args {
     /// machine only), to see the internal, panic, timeout and load-shedding answers.
     #[arg(long)]
     debug_routes: bool,
+    /// Where to serve Prometheus metrics (GET /metrics), on a listener apart from the API.
+    #[arg(long, default_value = observe::DEFAULT_METRICS_ADDR, value_name = "ADDR")]
+    metrics_addr: SocketAddr,
+    /// The log format: text, or json (one JSON object per line; every error response is one,
+    /// with its request id, code, status, method, route, latency and trace id).
+    #[arg(long, default_value = "text", value_parser = parse_log_format)]
+    log_format: LogFormat,
+}
+
+fn parse_log_format(s: &str) -> Result<LogFormat, String> {
+    LogFormat::parse(s).ok_or_else(|| "expected text or json".to_string())
 }
 
 fn parse_style(s: &str) -> Result<StyleKind, String> {
@@ -54,12 +66,48 @@ fn parse_style(s: &str) -> Result<StyleKind, String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let args = Args::parse();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = observe::log_subscriber(args.log_format, filter, std::io::stdout);
+    if let Err(e) = tracing::subscriber::set_global_default(logs) {
+        eprintln!("error: cannot install the logger: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let recorder = observe::prometheus_recorder();
+    let metrics = recorder.handle();
+    if let Err(e) = metrics::set_global_recorder(recorder) {
+        eprintln!("error: cannot install the metrics recorder: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    errcat::metrics::describe();
+    let metrics_listener = match tokio::net::TcpListener::bind(args.metrics_addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "error: cannot serve metrics on {}: {e}; pick another address with --metrics-addr",
+                args.metrics_addr
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let metrics_addr = metrics_listener.local_addr().unwrap_or(args.metrics_addr);
+    {
+        // The recorder's summaries roll over time: keep them current.
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.run_upkeep();
+            }
+        });
+    }
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(metrics_listener, observe::metrics_router(metrics)).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
     let store = match &args.redis {
         None => DemoStore::Memory(MemoryStore::new()),
         Some(url) => match RedisStore::connect(url, RedisConfig::new()).await {
@@ -113,6 +161,7 @@ async fn main() -> std::process::ExitCode {
     println!(
         "errcat demo: a fax API on seed 000's catalog, listening on http://{addr} (style: {style}; limits and idempotency keys {state})"
     );
+    println!("Metrics: http://{metrics_addr}/metrics");
     println!();
     println!("Keys, new each run (shown here only):");
     println!("  sandbox  {}", keys.sandbox.expose());

@@ -40,6 +40,28 @@ use std::time::Duration;
 
 pub mod keys;
 mod memory;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+/// Without the `metrics` feature: hooks that compile to nothing.
+#[cfg(not(feature = "metrics"))]
+mod metrics {
+    #[derive(Clone, Copy)]
+    #[allow(dead_code)]
+    pub(crate) enum Store {
+        Memory,
+        Redis,
+    }
+    pub(crate) struct Timer;
+    impl Timer {
+        #[inline(always)]
+        pub(crate) fn start() -> Timer {
+            Timer
+        }
+        #[inline(always)]
+        pub(crate) fn finish(self, _store: Store, _ok: bool) {}
+    }
+}
 #[cfg(feature = "redis")]
 mod redis_store;
 

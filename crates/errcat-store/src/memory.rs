@@ -13,6 +13,7 @@ use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::keys::{KeyRecord, KeyStore};
+use crate::metrics::{Store, Timer};
 use crate::{
     Begin, Cap, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore,
     StoreError, StoreFuture, StoredResponse, Window, WindowState,
@@ -279,7 +280,9 @@ impl MemoryLimiter {
 
 impl Limiter for MemoryLimiter {
     fn check<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Decision> {
+        let timer = Timer::start();
         let decision = self.decide(key);
+        timer.finish(Store::Memory, true);
         Box::pin(std::future::ready(Ok(decision)))
     }
 }
@@ -612,6 +615,7 @@ impl IdempotencyStore for MemoryStore {
         fingerprint: &'a Fingerprint,
         lock_ttl: Duration,
     ) -> StoreFuture<'a, Begin> {
+        let timer = Timer::start();
         let now = self.clock.now();
         let mut table = self.table();
         table.sweep(now);
@@ -638,6 +642,7 @@ impl IdempotencyStore for MemoryStore {
                 )),
             },
         };
+        timer.finish(Store::Memory, true);
         Box::pin(std::future::ready(Ok(answer)))
     }
 
@@ -649,11 +654,14 @@ impl IdempotencyStore for MemoryStore {
         response: &'a StoredResponse,
         retention: Duration,
     ) -> StoreFuture<'a, bool> {
+        let timer = Timer::start();
         let now = self.clock.now();
         let mut table = self.table();
         // An expired lock is swept first, so it is no longer held.
         table.sweep(now);
         let held = table.record(scope, key, token, response, now.saturating_add(retention));
+        drop(table);
+        timer.finish(Store::Memory, true);
         Box::pin(std::future::ready(Ok(held)))
     }
 
@@ -663,6 +671,7 @@ impl IdempotencyStore for MemoryStore {
         key: &'a str,
         token: &'a LockToken,
     ) -> StoreFuture<'a, ()> {
+        let timer = Timer::start();
         let mut table = self.table();
         if table
             .get(scope, key)
@@ -670,6 +679,8 @@ impl IdempotencyStore for MemoryStore {
         {
             table.remove(scope, key);
         }
+        drop(table);
+        timer.finish(Store::Memory, true);
         Box::pin(std::future::ready(Ok::<(), StoreError>(())))
     }
 }
@@ -685,7 +696,9 @@ impl MemoryStore {
 
 impl KeyStore for MemoryStore {
     fn get<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<KeyRecord>> {
+        let timer = Timer::start();
         let found = self.api_keys().get(id).cloned();
+        timer.finish(Store::Memory, true);
         Box::pin(std::future::ready(Ok(found)))
     }
 

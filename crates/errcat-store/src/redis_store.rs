@@ -309,13 +309,16 @@ impl RedisStore {
         what: &str,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.shared.call_timeout, call).await {
+        let timer = crate::metrics::Timer::start();
+        let answer = match tokio::time::timeout(self.shared.call_timeout, call).await {
             Ok(answer) => answer,
             Err(_) => Err(StoreError::new(format!(
                 "Redis at {} did not answer {what} within {:?}",
                 self.shared.target, self.shared.call_timeout
             ))),
-        }
+        };
+        timer.finish(crate::metrics::Store::Redis, answer.is_ok());
+        answer
     }
 
     pub(crate) fn failed(&self, what: &str, e: &redis::RedisError) -> StoreError {

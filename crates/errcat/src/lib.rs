@@ -46,6 +46,9 @@ pub mod example;
 pub mod headers;
 pub(crate) mod json;
 mod locale;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod render;

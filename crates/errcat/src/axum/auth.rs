@@ -341,6 +341,21 @@ impl Failure {
         }
     }
 
+    /// Counts the failure in `errcat_auth_failures_total`.
+    #[cfg(feature = "metrics")]
+    fn count(self) {
+        use crate::metrics::auth as m;
+        match self {
+            Failure::Missing => m::missing(),
+            Failure::Malformed => m::malformed(),
+            Failure::Invalid => m::invalid(),
+            Failure::Revoked => m::revoked(),
+            Failure::Expired => m::expired(),
+            Failure::Address => m::address(),
+            Failure::Environment => m::environment(),
+        }
+    }
+
     /// `WWW-Authenticate` for a 401 (RFC 6750 §3).
     fn challenge(self) -> Option<&'static str> {
         match self {
@@ -450,6 +465,8 @@ impl Shared {
 
     /// The answer to a failed attempt: its code, or the failure limit's once it is spent.
     async fn refuse(&self, failure: Failure, client: Option<&str>) -> Response {
+        #[cfg(feature = "metrics")]
+        failure.count();
         if let (Some(limiter), Some(client)) = (&self.failures, client) {
             match bounded(self.timeout, limiter.check(client)).await {
                 Ok(decision) => {
@@ -518,11 +535,13 @@ where
                         shared.refuse(failure, client.as_deref()).await,
                     ))
                 }
-                Err(None) => Ok(Refusal::mark(
+                Err(None) => Ok(Refusal::mark({
+                    #[cfg(feature = "metrics")]
+                    crate::metrics::auth::unavailable();
                     ApiError::role(Role::Unavailable)
                         .retry_after(1)
-                        .into_response(),
-                )),
+                        .into_response()
+                })),
             }
         })
     }
@@ -541,7 +560,11 @@ pub struct Scope(pub &'static str);
 
 impl Check for Scope {
     fn refuse(&self, principal: &Principal) -> Option<Response> {
-        (!principal.has_scope(self.0)).then(|| insufficient_scope(self.0))
+        (!principal.has_scope(self.0)).then(|| {
+            #[cfg(feature = "metrics")]
+            crate::metrics::auth::insufficient_scope();
+            insufficient_scope(self.0)
+        })
     }
 }
 
@@ -554,7 +577,11 @@ where
     F: Fn(&Principal) -> Option<ApiError> + Clone + Send + Sync + 'static,
 {
     fn refuse(&self, principal: &Principal) -> Option<Response> {
-        (self.0)(principal).map(axum::response::IntoResponse::into_response)
+        (self.0)(principal).map(|err| {
+            #[cfg(feature = "metrics")]
+            crate::metrics::auth::refused();
+            axum::response::IntoResponse::into_response(err)
+        })
     }
 }
 
@@ -686,6 +713,8 @@ where
 
 /// `missing_credentials`, with its challenge.
 fn missing() -> Response {
+    #[cfg(feature = "metrics")]
+    crate::metrics::auth::missing();
     let mut res = ApiError::role(Role::MissingCredentials).into_response();
     res.headers_mut()
         .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

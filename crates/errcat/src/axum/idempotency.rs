@@ -349,6 +349,8 @@ impl Shared {
         let key = match (keys.next().map(HeaderValue::to_str), keys.next()) {
             (Some(Ok(k)), None) if is_valid_idempotency_key(k) => k.to_owned(),
             _ => {
+                #[cfg(feature = "metrics")]
+                crate::metrics::idempotency::invalid();
                 let name = config.header.as_str().to_owned();
                 return ApiError::role(Role::IdempotencyKeyInvalid)
                     .field(FieldError::header(
@@ -400,6 +402,18 @@ impl Shared {
                 .begin(&scope, &key, &fingerprint, config.lock_timeout),
         )
         .await;
+        #[cfg(feature = "metrics")]
+        {
+            use crate::metrics::idempotency as m;
+            match &begun {
+                Ok(Begin::Acquired(_)) => m::executed(),
+                Ok(Begin::Completed(_)) => m::replayed(),
+                Ok(Begin::Mismatch) => m::reused(),
+                Ok(Begin::InProgress { .. }) => m::in_progress(),
+                Ok(Begin::Full { .. }) => m::full(),
+                Err(_) => m::error(),
+            }
+        }
         let token = match begun {
             Ok(Begin::Acquired(token)) => token,
             Ok(Begin::Completed(stored)) => return replay(stored),

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, MatchedPath, Request};
 use axum::response::Response;
 use futures_util::FutureExt as _;
 use futures_util::future::CatchUnwind;
@@ -21,6 +21,7 @@ use tracing::instrument::Instrumented;
 
 use super::request_id::{MakeRequestId, is_safe_request_id};
 use super::status::{PENDING_STATUS, Pending, bare_internal_error, role_for_status};
+use super::trace::TraceId;
 use crate::headers::{IDEMPOTENT_REPLAYED, X_REQUEST_ID};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
@@ -37,6 +38,12 @@ pub(crate) struct TaskScope {
     pub(crate) path: Option<String>,
     /// When the request came, if errors could be logged (with their latency).
     pub(crate) start: Option<std::time::Instant>,
+    /// The request's method, for the error log.
+    pub(crate) method: http::Method,
+    /// The route the router matched, once something inside it has said (see [`record_route`]).
+    pub(crate) route: std::cell::RefCell<Option<MatchedPath>>,
+    /// The trace id of a valid W3C `traceparent` on the request.
+    pub(crate) trace: Option<TraceId>,
     pub(crate) pending: std::cell::RefCell<Option<ApiError>>,
 }
 
@@ -64,6 +71,8 @@ struct Inner {
     renderer: Renderer,
     ids: Arc<dyn MakeRequestId>,
     trust_incoming: bool,
+    #[cfg(feature = "metrics")]
+    error_keys: Arc<crate::metrics::ErrorKeys>,
 }
 
 impl Errcat {
@@ -75,6 +84,8 @@ impl Errcat {
                 renderer: Renderer::new(catalog.clone(), catalog.meta.style),
                 ids: Arc::new(ids),
                 trust_incoming: true,
+                #[cfg(feature = "metrics")]
+                error_keys: Arc::new(crate::metrics::ErrorKeys::new(&catalog)),
             }),
         }
     }
@@ -295,6 +306,8 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        #[cfg(feature = "metrics")]
+        crate::metrics::request();
         // The clock is only read when an error could be logged with its latency.
         let start = tracing::level_enabled!(tracing::Level::ERROR).then(Instant::now);
         let (incoming_id, accept_language) = request_headers(req.headers());
@@ -305,8 +318,9 @@ where
             .renderer()
             .negotiator()
             .negotiate(accept_language);
+        let trace = TraceId::of(req.headers());
         // Fields are only evaluated when the span is enabled.
-        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(), trace_id = trace.as_ref().map(TraceId::as_str));
         let scope = TaskScope {
             path: (self.errcat.renderer().style() == StyleKind::Problem)
                 .then(|| req.uri().path().to_owned()),
@@ -314,6 +328,10 @@ where
             id,
             locale,
             start,
+            method: req.method().clone(),
+            // Known already when the layer sits inside the router (`Router::layer`).
+            route: std::cell::RefCell::new(req.extensions().get::<MatchedPath>().cloned()),
+            trace,
             pending: std::cell::RefCell::new(None),
         };
 
@@ -402,8 +420,8 @@ where
             Ok(Ok(res)) => finish(&scope, res, pending),
             Ok(Err(never)) => match never {},
             Err(panic) => {
+                // Logged once, as the error response's source.
                 let message = panic_message(&panic);
-                tracing::error!(request_id = %scope.id, panic = %message, "handler panicked");
                 let err = ApiError::role(Role::Internal).with_source(format!("panic: {message}"));
                 respond(&scope, &err, Response::new(Body::empty()))
             }
@@ -532,6 +550,8 @@ fn respond(scope: &TaskScope, err: &ApiError, mut res: Response) -> (Response, S
         scope.path.as_deref(),
     );
     let status = res.status().as_u16();
+    #[cfg(feature = "metrics")]
+    errcat.inner.error_keys.count(code_index, status);
     let server_error = status >= 500;
     if server_error || tracing::enabled!(tracing::Level::INFO) {
         let catalog = errcat.renderer().catalog();
@@ -539,15 +559,19 @@ fn respond(scope: &TaskScope, err: &ApiError, mut res: Response) -> (Response, S
         let latency_ms = scope
             .start
             .map_or(0.0, |start| start.elapsed().as_secs_f64() * 1000.0);
+        let route = scope.route.borrow();
+        let route = route.as_ref().map(MatchedPath::as_str);
+        let method = scope.method.as_str();
+        let trace_id = scope.trace.as_ref().map(TraceId::as_str);
         if server_error {
             // The hidden source goes to the log, never to the client.
             let source = err
                 .source_error()
                 .map(|s| s.to_string())
                 .unwrap_or_default();
-            tracing::error!(code, status, request_id = %scope.id, latency_ms, source = %source, "error response");
+            tracing::error!(code, status, request_id = %scope.id, method, route, latency_ms, trace_id, source = %source, "error response");
         } else {
-            tracing::info!(code, status, request_id = %scope.id, latency_ms, "error response");
+            tracing::info!(code, status, request_id = %scope.id, method, route, latency_ms, trace_id, "error response");
         }
     }
     (res, Settled::Raised(code_index))
@@ -574,6 +598,71 @@ impl<S: Send + Sync> FromRequestParts<S> for Locale {
         _state: &S,
     ) -> Result<Self, Infallible> {
         Ok(current_locale().unwrap_or(Locale(0)))
+    }
+}
+
+/// Notes the route the router matched for the current request, for its error log line.
+fn note_route(route: &MatchedPath) {
+    let _ = SCOPE.try_with(|s| {
+        if let Ok(mut slot) = s.route.try_borrow_mut() {
+            *slot = Some(route.clone());
+        }
+    });
+}
+
+/// A layer for `Router::route_layer` that tells [`ErrcatLayer`] which route matched (axum's
+/// [`MatchedPath`]), so each error's log line names it. Needed when the layer wraps the
+/// whole router ([`Errcat::service`]): it sees requests before routing. With
+/// [`RouterExt::with_errcat`] the layer already sits inside the router and sees the route.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use errcat::axum::{Errcat, record_route};
+///
+/// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+/// let router: Router = Router::new()
+///     .route("/faxes/{id}", get(|| async { "fax" }))
+///     .route_layer(record_route());
+/// let _app = Errcat::new(mintfax::catalog()).service(router);
+/// ```
+pub fn record_route() -> RecordRouteLayer {
+    RecordRouteLayer(())
+}
+
+/// The layer [`record_route`] makes.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRouteLayer(());
+
+impl<S> tower::Layer<S> for RecordRouteLayer {
+    type Service = RecordRoute<S>;
+    fn layer(&self, inner: S) -> RecordRoute<S> {
+        RecordRoute { inner }
+    }
+}
+
+/// The service [`RecordRouteLayer`] makes.
+#[derive(Debug, Clone)]
+pub struct RecordRoute<S> {
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for RecordRoute<S>
+where
+    S: tower::Service<Request>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        if let Some(route) = req.extensions().get::<MatchedPath>() {
+            note_route(route);
+        }
+        self.inner.call(req)
     }
 }
 

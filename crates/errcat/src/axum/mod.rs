@@ -44,7 +44,11 @@
 //! - [`ErrcatLayer`] gives every request an id ([`MakeRequestId`], [`is_safe_request_id`]),
 //!   negotiates its locale, catches panics, renders [`ApiError`](crate::ApiError)s returned by
 //!   handlers, turns the framework's own plain-text failures (unknown route, wrong method, body
-//!   too large, timeout…) into the catalog's codes, and logs one event per error response;
+//!   too large, timeout…) into the catalog's codes, and logs one event per error response
+//!   (`request_id`, `code`, `status`, `method`, `route`, `latency_ms`, and `trace_id` when the
+//!   request has a valid W3C `traceparent`; [`record_route`] names the route when the layer
+//!   wraps the whole router); with the `metrics` feature it counts each in
+//!   `errcat_errors_total` (see `errcat::metrics`);
 //! - [`Json`], [`Query`] and [`Path`] are drop-in extractors whose rejections are catalog errors
 //!   with JSON Pointers and parameter names;
 //! - [`handle_error`] maps tower's errors (timeouts, load shedding) for `HandleErrorLayer`;
@@ -95,6 +99,7 @@ mod response;
 mod status;
 #[cfg(any(feature = "rate-limit", feature = "idempotency", feature = "auth"))]
 mod store;
+mod trace;
 
 // The entry points a quickstart names, also at `errcat::axum::` (the modules hold the rest).
 #[cfg(feature = "idempotency")]
@@ -108,8 +113,8 @@ pub use store::{ConfigError, FailMode};
 
 pub use extract::{Json, Path, Query, from_json_slice};
 pub use layer::{
-    Errcat, ErrcatLayer, ErrcatService, ResponseFuture, RouterExt, current_locale,
-    current_request_id,
+    Errcat, ErrcatLayer, ErrcatService, RecordRoute, RecordRouteLayer, ResponseFuture, RouterExt,
+    current_locale, current_request_id, record_route,
 };
 pub use linger::{Linger, LingerService};
 pub use request_id::{MakeRequestId, X_REQUEST_ID, is_safe_request_id};

@@ -228,6 +228,8 @@ impl RateLimit {
             let policy_value = HeaderValue::try_from(policy_header.as_str())
                 .map_err(|e| ConfigError(format!("policy `{}`: {e}", policy.name)))?;
             policies.push(ResolvedPolicy {
+                #[cfg(feature = "metrics")]
+                metric: crate::metrics::PolicyKeys::new(&policy.name),
                 limiter: self.store.limiter(&policy.name, &policy.windows),
                 key: policy.key,
                 policy_header,
@@ -261,6 +263,9 @@ struct ResolvedPolicy {
     policy_header: String,
     /// `policy_header`, ready to send when this policy is the only one that applies.
     policy_value: HeaderValue,
+    /// Its decisions' counters.
+    #[cfg(feature = "metrics")]
+    metric: crate::metrics::PolicyKeys,
 }
 
 struct Shared {
@@ -361,8 +366,18 @@ impl Shared {
                 continue;
             };
             let decision = match bounded(self.timeout, policy.limiter.check(&key)).await {
-                Ok(d) => d,
+                Ok(d) => {
+                    #[cfg(feature = "metrics")]
+                    if d.rejected.is_some() {
+                        policy.metric.limited();
+                    } else {
+                        policy.metric.allowed();
+                    }
+                    d
+                }
                 Err(e) => {
+                    #[cfg(feature = "metrics")]
+                    policy.metric.error();
                     self.outages.report("rate-limit", self.fail, &e);
                     match self.fail {
                         FailMode::Open => continue,
