@@ -653,6 +653,41 @@ impl RedisCluster {
     }
 }
 
+impl RedisCluster {
+    /// Waits (up to 60 s) until every running node says `cluster_state:fail`: the nodes count a
+    /// stopped master as failing once it has been unreachable for the node timeout (5 s), and
+    /// then refuse every command (`CLUSTERDOWN`).
+    pub fn wait_failed(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + CLUSTER_READY_TIMEOUT;
+        loop {
+            let mut last = String::new();
+            let mut all_failed = true;
+            for node in &mut self.nodes {
+                if !node.is_running() {
+                    continue;
+                }
+                match command(node.port(), &["CLUSTER", "INFO"]) {
+                    Ok(Reply::Text(info))
+                        if info.lines().any(|l| l.trim() == "cluster_state:fail") => {}
+                    other => {
+                        last = format!("node {}: {other:?}", node.port());
+                        all_failed = false;
+                    }
+                }
+            }
+            if all_failed {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the cluster did not count the stopped node as failing within {CLUSTER_READY_TIMEOUT:?}: {last}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 /// The slot ranges of the `myself` line of `CLUSTER NODES`.
 fn own_slots(listing: &str) -> Vec<(u16, u16)> {
     let Some(line) = listing.lines().find(|l| l.contains("myself")) else {
