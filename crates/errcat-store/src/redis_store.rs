@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClientBuilder;
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, Script, ScriptInvocation, Value};
 
@@ -159,7 +159,7 @@ pub struct RedisStore {
 }
 
 struct Shared {
-    connection: Connection,
+    backend: Backend,
     scripts: Scripts,
     prefix: String,
     /// The URL without its password, for messages.
@@ -185,7 +185,79 @@ impl Scripts {
     }
 }
 
-/// One server's self-healing connection, or a cluster's: the scripts run on either.
+/// What the store holds: one server's self-healing connection, or a cluster's, renewed when
+/// calls fail.
+enum Backend {
+    Single(ConnectionManager),
+    Cluster(Box<ClusterBackend>),
+}
+
+/// A cluster connection, and the client to make a fresh one with.
+///
+/// The cluster client reconnects to nodes and refreshes its slots by itself; as a backstop
+/// against a connection that does not come back (seen under load after a master returned),
+/// a failed call starts a fresh connection in the background, at most one at a time and one
+/// per [`RENEW_INTERVAL`], which later calls then use.
+struct ClusterBackend {
+    client: ClusterClient,
+    current: std::sync::RwLock<ClusterConnection>,
+    /// When the last renewal started, if one did.
+    renewed: std::sync::Mutex<Option<std::time::Instant>>,
+    connect_timeout: Duration,
+}
+
+/// The least time between two renewals of a cluster connection.
+const RENEW_INTERVAL: Duration = Duration::from_secs(1);
+
+impl ClusterBackend {
+    fn connection(&self) -> ClusterConnection {
+        // A poisoned lock still holds a whole connection: every write is one assignment.
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Starts a fresh connection in the background unless one started within
+    /// [`RENEW_INTERVAL`]; it replaces the current one once it is made.
+    fn renew(shared: &Arc<Shared>) {
+        let Backend::Cluster(backend) = &shared.backend else {
+            return;
+        };
+        {
+            let mut renewed = backend
+                .renewed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if renewed.is_some_and(|at| at.elapsed() < RENEW_INTERVAL) {
+                return;
+            }
+            *renewed = Some(std::time::Instant::now());
+        }
+        let shared = Arc::downgrade(shared);
+        tokio::spawn(async move {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let Backend::Cluster(backend) = &shared.backend else {
+                return;
+            };
+            if let Ok(Ok(fresh)) = tokio::time::timeout(
+                backend.connect_timeout,
+                backend.client.get_async_connection(),
+            )
+            .await
+            {
+                *backend
+                    .current
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+            }
+        });
+    }
+}
+
+/// A connection for one call: a server's or a cluster's; the scripts run on either.
 #[derive(Clone)]
 pub(crate) enum Connection {
     Single(ConnectionManager),
@@ -222,9 +294,9 @@ impl ConnectionLike for Connection {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = match self.shared.connection {
-            Connection::Single(_) => "server",
-            Connection::Cluster(_) => "cluster",
+        let mode = match self.shared.backend {
+            Backend::Single(_) => "server",
+            Backend::Cluster(_) => "cluster",
         };
         f.debug_struct("RedisStore")
             .field("mode", &mode)
@@ -291,7 +363,7 @@ impl RedisStore {
                 )));
             }
         };
-        RedisStore::with_connection(Connection::Single(manager), target, &config).await
+        RedisStore::with_connection(Backend::Single(manager), target, &config).await
     }
 
     /// Connects to a Redis Cluster through its seed nodes (`redis://[[user]:password@]host:port`
@@ -389,18 +461,24 @@ impl RedisStore {
                 )));
             }
         };
-        RedisStore::with_connection(Connection::Cluster(connection), target, &config).await
+        let backend = Backend::Cluster(Box::new(ClusterBackend {
+            client,
+            current: std::sync::RwLock::new(connection),
+            renewed: std::sync::Mutex::new(None),
+            connect_timeout: config.connect_timeout,
+        }));
+        RedisStore::with_connection(backend, target, &config).await
     }
 
     /// The store on a connection, once the server (every node of a cluster) loaded the scripts.
     async fn with_connection(
-        connection: Connection,
+        backend: Backend,
         target: String,
         config: &RedisConfig,
     ) -> Result<RedisStore, StoreError> {
         let store = RedisStore {
             shared: Arc::new(Shared {
-                connection,
+                backend,
                 scripts: Scripts::new(),
                 prefix: config.prefix.clone(),
                 target,
@@ -439,7 +517,7 @@ impl RedisStore {
     /// # }
     /// ```
     pub fn is_cluster(&self) -> bool {
-        matches!(self.shared.connection, Connection::Cluster(_))
+        matches!(self.shared.backend, Backend::Cluster(_))
     }
 
     /// The prefix of every key this store writes.
@@ -480,13 +558,19 @@ impl RedisStore {
         what: &str,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.shared.call_timeout, call).await {
+        let answer = match tokio::time::timeout(self.shared.call_timeout, call).await {
             Ok(answer) => answer,
             Err(_) => Err(StoreError::new(format!(
                 "Redis at {} did not answer {what} within {:?}",
                 self.shared.target, self.shared.call_timeout
             ))),
+        };
+        if answer.is_err() {
+            // A cluster's connection is made afresh (in the background, now and then) while
+            // calls fail: the backstop behind the client's own reconnection.
+            ClusterBackend::renew(&self.shared);
         }
+        answer
     }
 
     pub(crate) fn failed(&self, what: &str, e: &redis::RedisError) -> StoreError {
@@ -514,7 +598,10 @@ impl RedisStore {
 
     /// A connection handle (cheap: the connection is shared).
     pub(crate) fn connection(&self) -> Connection {
-        self.shared.connection.clone()
+        match &self.shared.backend {
+            Backend::Single(manager) => Connection::Single(manager.clone()),
+            Backend::Cluster(backend) => Connection::Cluster(backend.connection()),
+        }
     }
 
     /// `{prefix}:idem:{{scope}}:{key}`: the scope is the hash tag, and it ends at its `}`, so
