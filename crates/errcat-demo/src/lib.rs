@@ -106,7 +106,8 @@ pub struct DemoConfig {
 pub enum DemoStore {
     /// In this process: nothing to install.
     Memory(MemoryStore),
-    /// On Redis, shared by every instance.
+    /// On Redis, shared by every instance: one server (`RedisStore::connect`) or a Redis
+    /// Cluster (`RedisStore::connect_cluster`), the same store either way.
     Redis(errcat::store::RedisStore),
 }
 

@@ -29,6 +29,10 @@ struct Args {
     /// every instance; without it they live in this process.
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
+    /// Keep them on a Redis Cluster instead, through its seed nodes (e.g.
+    /// redis://10.0.0.1:7000,redis://10.0.0.2:7000): one reachable node is enough.
+    #[arg(long, value_name = "URL[,URL...]", value_delimiter = ',', num_args = 1.., conflicts_with = "redis")]
+    redis_cluster: Option<Vec<String>>,
     /// When the store is down, let requests through unguarded instead of answering 503.
     #[arg(long)]
     fail_open: bool,
@@ -108,9 +112,8 @@ async fn main() -> std::process::ExitCode {
             tracing::error!(error = %e, "the metrics listener stopped");
         }
     });
-    let store = match &args.redis {
-        None => DemoStore::Memory(MemoryStore::new()),
-        Some(url) => match RedisStore::connect(url, RedisConfig::new()).await {
+    let store = match (&args.redis, &args.redis_cluster) {
+        (Some(url), _) => match RedisStore::connect(url, RedisConfig::new()).await {
             Ok(store) => DemoStore::Redis(store),
             Err(e) => {
                 eprintln!(
@@ -119,6 +122,16 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         },
+        (None, Some(urls)) => match RedisStore::connect_cluster(urls, RedisConfig::new()).await {
+            Ok(store) => DemoStore::Redis(store),
+            Err(e) => {
+                eprintln!(
+                    "error: cannot use the Redis Cluster: {e}; check that the cluster is up, fix --redis-cluster, or leave it out to keep state in memory"
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        (None, None) => DemoStore::Memory(MemoryStore::new()),
     };
     let config = DemoConfig {
         style: args.style,
@@ -154,10 +167,11 @@ async fn main() -> std::process::ExitCode {
     let style = args
         .style
         .map_or("flat (the catalog's)".to_string(), |s| s.name().to_string());
-    let state = args
-        .redis
-        .as_deref()
-        .map_or("in memory".to_string(), |url| format!("on Redis at {url}"));
+    let state = match (&args.redis, &args.redis_cluster) {
+        (Some(url), _) => format!("on Redis at {url}"),
+        (None, Some(urls)) => format!("on the Redis Cluster at {}", urls.join(",")),
+        (None, None) => "in memory".to_string(),
+    };
     println!(
         "errcat demo: a fax API on seed 000's catalog, listening on http://{addr} (style: {style}; limits and idempotency keys {state})"
     );

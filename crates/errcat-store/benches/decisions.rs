@@ -1,12 +1,14 @@
 //! Rate-limit decisions per second, on each store.
 //!
 //! `cargo bench -p errcat-store --all-features --bench decisions` (the Redis benches need the
-//! `redis` feature and `redis-server` on `PATH`; they start their own, with errcat-testkit's
-//! harness).
+//! `redis` feature, and `redis-server` and `redis-cli` on `PATH`; they start their own server
+//! and three-master cluster with errcat-testkit's harness, and are skipped with a message
+//! where those are missing).
 //!
 //! Every decision is over a two-window policy (100 per second, 100 000 per hour), as a typical
-//! API-key limit: memory on one hot key and on 10 000 rotating keys; Redis with sequential
-//! awaits on one connection, and with 64 checks in flight at once.
+//! API-key limit: memory on one hot key and on 10 000 rotating keys; Redis (one server, then a
+//! cluster, in the same run) with sequential awaits on one connection, and with 64 checks in
+//! flight at once.
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -63,26 +65,48 @@ fn memory(c: &mut Criterion) {
 
 #[cfg(feature = "redis")]
 fn redis(c: &mut Criterion) {
-    use std::sync::Arc;
-    use std::time::Instant;
-
     use errcat_store::{RedisConfig, RedisStore};
-    use errcat_testkit::redis::RedisServer;
+    use errcat_testkit::redis::{RedisCluster, RedisServer};
 
-    const IN_FLIGHT: u64 = 64;
-
-    let server = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let store = runtime
-        .block_on(RedisStore::connect(&server.url(), RedisConfig::new()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let limiter = store.limiter("bench", &windows());
+    // The skip messages say why; ERRCAT_REQUIRE_REDIS=1 makes a missing server fail instead.
+    if let Some(server) = RedisServer::start_or_skip() {
+        let store = runtime
+            .block_on(RedisStore::connect(&server.url(), RedisConfig::new()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        redis_group(c, "redis", &runtime, &store);
+    }
+    if let Some(cluster) = RedisCluster::start_or_skip() {
+        let store = runtime
+            .block_on(RedisStore::connect_cluster(
+                cluster.urls(),
+                RedisConfig::new(),
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+        redis_group(c, "redis cluster", &runtime, &store);
+    }
+}
 
-    let mut group = c.benchmark_group("redis");
+/// Sequential decisions on one key, and 64 in flight over 10 000 keys (on a cluster, spread
+/// over the masters).
+#[cfg(feature = "redis")]
+fn redis_group(
+    c: &mut Criterion,
+    name: &str,
+    runtime: &tokio::runtime::Runtime,
+    store: &errcat_store::RedisStore,
+) {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    const IN_FLIGHT: u64 = 64;
+
+    let limiter = store.limiter("bench", &windows());
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(1));
 
     group.bench_function("sequential", |b| {
@@ -123,7 +147,6 @@ fn redis(c: &mut Criterion) {
         });
     });
     group.finish();
-    drop(server);
 }
 
 #[cfg(not(feature = "redis"))]

@@ -1,14 +1,19 @@
-//! The Redis store: rate limits and idempotency keys shared by every instance on one Redis.
+//! The Redis store: rate limits and idempotency keys shared by every instance on one Redis or
+//! on a Redis Cluster.
 //!
 //! Every decision is one Lua script, so it is atomic on the server; the clock is Redis's own
-//! (`TIME`), so instances whose clocks disagree still agree on every limit.
+//! (`TIME`), so instances whose clocks disagree still agree on every limit. Every key a script
+//! touches carries the same hash tag (the limited key, or the idempotency scope), so on a
+//! cluster each script runs on the one node that owns that slot.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Script, ScriptInvocation, Value};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, Pipeline, RedisFuture, Script, ScriptInvocation, Value};
 
 use crate::{
     Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore, StoreError,
@@ -111,19 +116,26 @@ impl RedisConfig {
 }
 
 /// Rate limits and idempotency keys on Redis, shared by every instance that uses the same
-/// server and prefix.
+/// server (or cluster) and prefix.
 ///
 /// Each rate-limit decision and each idempotency step is one Lua script, atomic on the server,
-/// timed by Redis's clock. Keys are `{prefix}:rl:{policy}:{window}:{key}` (a string holding the
-/// window's theoretical arrival time, expiring once the window is full again) and
-/// `{prefix}:idem:{scope}:{key}` (a hash expiring with the lock or the retention). Durations
-/// are clamped (to about 300 years), never overflow. Redis caps nothing per scope: its records
+/// timed by Redis's clock. Keys are `{prefix}:rl:{{key}}:{policy}:{window}` (a string holding
+/// the window's theoretical arrival time, expiring once the window is full again) and
+/// `{prefix}:idem:{{scope}}:{key}` (a hash expiring with the lock or the retention). The part
+/// in braces is the key's hash tag: on a [cluster](RedisStore::connect_cluster) a policy's
+/// windows for one key, and the idempotency keys of one scope, live in one slot, so each
+/// script touches one node; a principal that keys both its limits and its scope (as errcat's
+/// layers do) has all of them on one slot, and different principals spread over the slots.
+/// In a tag, `%`, `{` and `}` are written `%25`, `%7B` and `%7D`, and an empty key is `%`, so
+/// every tag is well-formed and no two keys share one. Durations are clamped (to about 300
+/// years), never overflow. Redis caps nothing per scope: its records
 /// leave with their expiry, and its memory is Redis's to bound: with `maxmemory` and the
 /// `noeviction` policy a full Redis refuses new records (the layers then answer as their
 /// `FailMode` says) instead of dropping live ones.
 ///
-/// Cloning is cheap and shares one multiplexed connection, which reconnects by itself after
-/// Redis comes back; the scripts are loaded again if Redis lost them. No call waits longer than
+/// Cloning is cheap and shares one multiplexed connection (one per node on a cluster, which
+/// follows `MOVED` and `ASK` redirections), which reconnects by itself after Redis comes back;
+/// the scripts are loaded again if Redis lost them. No call waits longer than
 /// the connect timeout plus the response timeout: past that, or while Redis is down, calls
 /// return a [`StoreError`].
 ///
@@ -147,7 +159,7 @@ pub struct RedisStore {
 }
 
 struct Shared {
-    manager: ConnectionManager,
+    backend: Backend,
     scripts: Scripts,
     prefix: String,
     /// The URL without its password, for messages.
@@ -173,9 +185,121 @@ impl Scripts {
     }
 }
 
+/// What the store holds: one server's self-healing connection, or a cluster's, renewed when
+/// calls fail.
+enum Backend {
+    Single(ConnectionManager),
+    Cluster(Box<ClusterBackend>),
+}
+
+/// A cluster connection, and the client to make a fresh one with.
+///
+/// The cluster client reconnects to nodes and refreshes its slots by itself; as a backstop
+/// against a connection that does not come back (seen under load after a master returned),
+/// a failed call starts a fresh connection in the background, at most one at a time and one
+/// per [`RENEW_INTERVAL`], which later calls then use.
+struct ClusterBackend {
+    client: ClusterClient,
+    current: std::sync::RwLock<ClusterConnection>,
+    /// When the last renewal started, if one did.
+    renewed: std::sync::Mutex<Option<std::time::Instant>>,
+    connect_timeout: Duration,
+}
+
+/// The least time between two renewals of a cluster connection.
+const RENEW_INTERVAL: Duration = Duration::from_secs(1);
+
+impl ClusterBackend {
+    fn connection(&self) -> ClusterConnection {
+        // A poisoned lock still holds a whole connection: every write is one assignment.
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Starts a fresh connection in the background unless one started within
+    /// [`RENEW_INTERVAL`]; it replaces the current one once it is made.
+    fn renew(shared: &Arc<Shared>) {
+        let Backend::Cluster(backend) = &shared.backend else {
+            return;
+        };
+        {
+            let mut renewed = backend
+                .renewed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if renewed.is_some_and(|at| at.elapsed() < RENEW_INTERVAL) {
+                return;
+            }
+            *renewed = Some(std::time::Instant::now());
+        }
+        let shared = Arc::downgrade(shared);
+        tokio::spawn(async move {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let Backend::Cluster(backend) = &shared.backend else {
+                return;
+            };
+            if let Ok(Ok(fresh)) = tokio::time::timeout(
+                backend.connect_timeout,
+                backend.client.get_async_connection(),
+            )
+            .await
+            {
+                *backend
+                    .current
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+            }
+        });
+    }
+}
+
+/// A connection for one call: a server's or a cluster's; the scripts run on either.
+#[derive(Clone)]
+pub(crate) enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Single(c) => c.req_packed_command(cmd),
+            Connection::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Single(c) => c.get_db(),
+            Connection::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match self.shared.backend {
+            Backend::Single(_) => "server",
+            Backend::Cluster(_) => "cluster",
+        };
         f.debug_struct("RedisStore")
+            .field("mode", &mode)
             .field("target", &self.shared.target)
             .field("prefix", &self.shared.prefix)
             .field("call_timeout", &self.shared.call_timeout)
@@ -239,16 +363,130 @@ impl RedisStore {
                 )));
             }
         };
+        RedisStore::with_connection(Backend::Single(manager), target, &config).await
+    }
+
+    /// Connects to a Redis Cluster through its seed nodes (`redis://[[user]:password@]host:port`
+    /// each, or `rediss://` for TLS; one reachable node is enough, the client learns the others
+    /// from it) and loads the store's scripts on every node.
+    ///
+    /// The store then works as on one server: each decision is one script on the node that
+    /// owns its keys' slot, redirections (`MOVED`, `ASK`) are followed, and a node that is
+    /// down fails the calls that need it within the connect timeout plus the response timeout,
+    /// as a server that is down does. The prefix may not contain `{` or `}`: the store's own
+    /// hash tags spread the keys over the slots.
+    ///
+    /// Fails with a [`StoreError`] saying what is wrong if no URL is given, if one is not a
+    /// TCP Redis URL, if the prefix holds a brace, or if the cluster does not answer (and load
+    /// the scripts) in time. Must be called within a Tokio runtime.
+    ///
+    /// ```no_run
+    /// use errcat_store::{RedisConfig, RedisStore};
+    ///
+    /// # async fn run() -> Result<(), errcat_store::StoreError> {
+    /// let store = RedisStore::connect_cluster(
+    ///     ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000", "redis://10.0.0.3:7000"],
+    ///     RedisConfig::new().prefix("mintfax"),
+    /// )
+    /// .await?;
+    /// assert!(store.is_cluster());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_cluster<I, S>(
+        urls: I,
+        config: RedisConfig,
+    ) -> Result<RedisStore, StoreError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let urls: Vec<String> = urls.into_iter().map(|u| u.as_ref().to_owned()).collect();
+        let target = urls.iter().map(|u| redact(u)).collect::<Vec<_>>().join(",");
+        let invalid = |problem: String| {
+            StoreError::new(format!(
+                "invalid Redis Cluster URLs `{target}`: {problem}; expected one or more seed \
+                 nodes, each redis://[[user]:password@]host:port or rediss://… (TLS)"
+            ))
+        };
+        if urls.is_empty() {
+            return Err(invalid("no seed node is given".to_owned()));
+        }
+        for url in &urls {
+            if let Some(problem) = url_problem(url) {
+                return Err(invalid(format!("`{}`: {problem}", redact(url))));
+            }
+            if url
+                .split_once("://")
+                .is_some_and(|(scheme, _)| scheme.ends_with("unix"))
+            {
+                return Err(invalid(format!(
+                    "`{}`: a cluster is reached over TCP, not a Unix socket",
+                    redact(url)
+                )));
+            }
+        }
+        if config.prefix.contains(['{', '}']) {
+            return Err(StoreError::new(format!(
+                "the key prefix `{}` holds a brace: on a Redis Cluster it would be every key's \
+                 hash tag and put them all in one slot; choose a prefix without `{{` or `}}`",
+                config.prefix
+            )));
+        }
+        let client = ClusterClientBuilder::new(urls.clone())
+            .connection_timeout(config.connect_timeout)
+            .response_timeout(config.response_timeout)
+            .overall_response_timeout(Some(config.call_timeout()))
+            .retries(RECONNECT_RETRIES as u32)
+            .min_retry_wait(millis_ceil(RECONNECT_MIN_DELAY))
+            .max_retry_wait(millis_ceil(RECONNECT_MAX_DELAY))
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        let connection = match tokio::time::timeout(
+            config.connect_timeout,
+            client.get_async_connection(),
+        )
+        .await
+        {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(e)) => {
+                return Err(StoreError::new(format!(
+                    "cannot connect to the Redis Cluster at {target}: {e}"
+                )));
+            }
+            Err(_) => {
+                return Err(StoreError::new(format!(
+                    "cannot connect to the Redis Cluster at {target}: no connection within {:?}",
+                    config.connect_timeout
+                )));
+            }
+        };
+        let backend = Backend::Cluster(Box::new(ClusterBackend {
+            client,
+            current: std::sync::RwLock::new(connection),
+            renewed: std::sync::Mutex::new(None),
+            connect_timeout: config.connect_timeout,
+        }));
+        RedisStore::with_connection(backend, target, &config).await
+    }
+
+    /// The store on a connection, once the server (every node of a cluster) loaded the scripts.
+    async fn with_connection(
+        backend: Backend,
+        target: String,
+        config: &RedisConfig,
+    ) -> Result<RedisStore, StoreError> {
         let store = RedisStore {
             shared: Arc::new(Shared {
-                manager,
+                backend,
                 scripts: Scripts::new(),
                 prefix: config.prefix.clone(),
                 target,
                 call_timeout: config.call_timeout(),
             }),
         };
-        // Loading the scripts up front checks that the server runs them (and compiles them).
+        // Loading the scripts up front checks that the server runs them (and compiles them);
+        // a cluster loads them on every node.
         let scripts = &store.shared.scripts;
         for (name, script) in [
             ("rate-limit", &scripts.rate_limit),
@@ -256,7 +494,7 @@ impl RedisStore {
             ("idempotency complete", &scripts.complete),
             ("idempotency release", &scripts.release),
         ] {
-            let mut conn = store.shared.manager.clone();
+            let mut conn = store.connection();
             store
                 .bounded("loading the scripts", async {
                     script.load_async(&mut conn).await.map_err(|e| {
@@ -271,12 +509,23 @@ impl RedisStore {
         Ok(store)
     }
 
+    /// Whether the store is on a Redis Cluster ([`RedisStore::connect_cluster`]).
+    ///
+    /// ```no_run
+    /// # async fn run(store: errcat_store::RedisStore) {
+    /// println!("on a {}", if store.is_cluster() { "cluster" } else { "server" });
+    /// # }
+    /// ```
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.shared.backend, Backend::Cluster(_))
+    }
+
     /// The prefix of every key this store writes.
     pub fn prefix(&self) -> &str {
         &self.shared.prefix
     }
 
-    /// Asks Redis whether it is there, for readiness checks.
+    /// Asks Redis whether it is there (every node, on a cluster), for readiness checks.
     ///
     /// ```no_run
     /// # async fn run(store: errcat_store::RedisStore) {
@@ -286,7 +535,7 @@ impl RedisStore {
     /// # }
     /// ```
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.shared.manager.clone();
+        let mut conn = self.connection();
         let answer: Value = self
             .bounded("PING", async {
                 redis::cmd("PING")
@@ -318,6 +567,11 @@ impl RedisStore {
             ))),
         };
         timer.finish(crate::metrics::Store::Redis, answer.is_ok());
+        if answer.is_err() {
+            // A cluster's connection is made afresh (in the background, now and then) while
+            // calls fail: the backstop behind the client's own reconnection.
+            ClusterBackend::renew(&self.shared);
+        }
         answer
     }
 
@@ -334,7 +588,7 @@ impl RedisStore {
         what: &'static str,
         invocation: ScriptInvocation<'_>,
     ) -> Result<Value, StoreError> {
-        let mut conn = self.shared.manager.clone();
+        let mut conn = self.connection();
         self.bounded(what, async {
             invocation
                 .invoke_async::<Value>(&mut conn)
@@ -345,14 +599,40 @@ impl RedisStore {
     }
 
     /// A connection handle (cheap: the connection is shared).
-    pub(crate) fn connection(&self) -> ConnectionManager {
-        self.shared.manager.clone()
+    pub(crate) fn connection(&self) -> Connection {
+        match &self.shared.backend {
+            Backend::Single(manager) => Connection::Single(manager.clone()),
+            Backend::Cluster(backend) => Connection::Cluster(backend.connection()),
+        }
     }
 
-    /// `{prefix}:idem:{scope}:{key}`: a key has no `:`, so no two (scope, key) pairs meet.
+    /// `{prefix}:idem:{{scope}}:{key}`: the scope is the hash tag, and it ends at its `}`, so
+    /// no two (scope, key) pairs meet.
     fn idempotency_key(&self, scope: &str, key: &str) -> String {
-        format!("{}:idem:{scope}:{key}", self.shared.prefix)
+        let mut k = format!("{}:idem:", self.shared.prefix);
+        push_tag(&mut k, scope);
+        k.push(':');
+        k.push_str(key);
+        k
     }
+}
+
+/// Appends `{tag}`, a hash tag: `%`, `{` and `}` are written `%25`, `%7B` and `%7D`, and an
+/// empty tag `%`, so it is never empty, holds no brace, and no two tags are the same.
+pub(crate) fn push_tag(key: &mut String, tag: &str) {
+    key.push('{');
+    if tag.is_empty() {
+        key.push('%');
+    }
+    for c in tag.chars() {
+        match c {
+            '%' => key.push_str("%25"),
+            '{' => key.push_str("%7B"),
+            '}' => key.push_str("%7D"),
+            c => key.push(c),
+        }
+    }
+    key.push('}');
 }
 
 /// What is plainly wrong with a URL, in words the Redis client does not give.
@@ -527,8 +807,8 @@ return 0
 "#;
 
 struct RedisWindow {
-    /// `{prefix}:rl:{policy}:{window}:`
-    key_prefix: String,
+    /// `:{policy}:{window}`, after the key's tag.
+    key_suffix: String,
     /// The emission interval, µs.
     interval: u64,
     /// The tolerance, µs.
@@ -537,6 +817,8 @@ struct RedisWindow {
 
 struct RedisLimiter {
     store: RedisStore,
+    /// `{prefix}:rl:`, before the key's tag.
+    key_prefix: String,
     windows: Vec<RedisWindow>,
 }
 
@@ -547,7 +829,7 @@ impl RateLimitStore for RedisStore {
             .map(|w| {
                 let interval = micros(w.emission_interval()).max(1);
                 RedisWindow {
-                    key_prefix: format!("{}:rl:{policy}:{}:", self.shared.prefix, w.name()),
+                    key_suffix: format!(":{policy}:{}", w.name()),
                     interval,
                     tolerance: interval
                         .saturating_mul(u64::from(w.burst_size()))
@@ -557,6 +839,7 @@ impl RateLimitStore for RedisStore {
             .collect();
         Arc::new(RedisLimiter {
             store: self.clone(),
+            key_prefix: format!("{}:rl:", self.shared.prefix),
             windows,
         })
     }
@@ -610,10 +893,14 @@ impl Limiter for RedisLimiter {
                 });
             }
             let mut invocation = self.store.shared.scripts.rate_limit.prepare_invoke();
+            // `{prefix}:rl:{{key}}`: one tag for every window, so one slot.
+            let mut tagged = String::with_capacity(self.key_prefix.len() + key.len() + 2);
+            tagged.push_str(&self.key_prefix);
+            push_tag(&mut tagged, key);
             for w in &self.windows {
-                let mut redis_key = String::with_capacity(w.key_prefix.len() + key.len());
-                redis_key.push_str(&w.key_prefix);
-                redis_key.push_str(key);
+                let mut redis_key = String::with_capacity(tagged.len() + w.key_suffix.len());
+                redis_key.push_str(&tagged);
+                redis_key.push_str(&w.key_suffix);
                 invocation.key(redis_key).arg(w.interval).arg(w.tolerance);
             }
             let reply = self.store.eval("a rate-limit check", invocation).await?;
@@ -849,6 +1136,31 @@ mod tests {
             .ok(),
             Some(Begin::Acquired(token))
         );
+    }
+
+    #[test]
+    fn tags_are_well_formed_and_distinct() {
+        let tag = |t: &str| {
+            let mut k = String::new();
+            push_tag(&mut k, t);
+            k
+        };
+        assert_eq!(tag("acct_1"), "{acct_1}");
+        assert_eq!(tag(""), "{%}");
+        assert_eq!(tag("%"), "{%25}");
+        assert_eq!(tag("a}b{c"), "{a%7Db%7Bc}");
+        assert_eq!(tag("}"), "{%7D}");
+        let inputs = [
+            "", "%", "%25", "{", "%7B", "}", "%7D", "a", "a}", "a%7D", "é{",
+        ];
+        let tags: std::collections::BTreeSet<String> = inputs.iter().map(|t| tag(t)).collect();
+        assert_eq!(tags.len(), inputs.len(), "{tags:?}");
+        for t in &tags {
+            // One `{` first, one `}` last, something between: Redis hashes what is between.
+            assert_eq!(t.matches('{').count(), 1, "{t}");
+            assert_eq!(t.matches('}').count(), 1, "{t}");
+            assert!(t.starts_with('{') && t.ends_with('}') && t.len() > 2, "{t}");
+        }
     }
 
     #[test]

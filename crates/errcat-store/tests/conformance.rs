@@ -1,5 +1,6 @@
 //! One suite, every store: the checks are generic over the store and run once on
-//! `MemoryStore` and once on `RedisStore` (against a fresh `redis-server` per test).
+//! `MemoryStore`, once on `RedisStore` against a fresh `redis-server` per test, and once on
+//! `RedisStore` against a fresh three-master Redis Cluster per test.
 //!
 //! The Redis half needs the `redis` feature (`cargo test --all-features`) and `redis-server`
 //! on `PATH` (errcat-testkit's `RedisServer` starts it): without it those tests fail with the harness's message.
@@ -975,7 +976,8 @@ mod redis {
             .get_multiplexed_async_connection()
             .await
             .expect("connection");
-        let rl_key = format!("conformance:rl:{policy}:hourly:tenant");
+        // The limited key, then the scope, are the hash tags.
+        let rl_key = format!("conformance:rl:{{tenant}}:{policy}:hourly");
         let tat_ttl: i64 = redis::cmd("PTTL")
             .arg(&rl_key)
             .query_async(&mut raw)
@@ -986,14 +988,14 @@ mod redis {
             "{rl_key}: {tat_ttl}"
         );
         let state: Option<String> = redis::cmd("HGET")
-            .arg("conformance:idem:scope-1:idem-1")
+            .arg("conformance:idem:{scope-1}:idem-1")
             .arg("state")
             .query_async(&mut raw)
             .await
             .expect("HGET");
         assert_eq!(state.as_deref(), Some("lock"));
         let lock_ttl: i64 = redis::cmd("PTTL")
-            .arg("conformance:idem:scope-1:idem-1")
+            .arg("conformance:idem:{scope-1}:idem-1")
             .query_async(&mut raw)
             .await
             .expect("PTTL");
@@ -1003,7 +1005,7 @@ mod redis {
             .await
             .expect("release");
         let exists: i64 = redis::cmd("EXISTS")
-            .arg("conformance:idem:scope-1:idem-1")
+            .arg("conformance:idem:{scope-1}:idem-1")
             .query_async(&mut raw)
             .await
             .expect("EXISTS");
@@ -1248,5 +1250,378 @@ mod redis {
         // Two servers at once get two ports.
         let other = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(other.port(), port);
+    }
+}
+
+/// The suite on a Redis Cluster (three masters, a fresh one per test), the keys' slots, and a
+/// master killed mid-run.
+#[cfg(feature = "redis")]
+mod cluster {
+    use std::time::{Duration, Instant};
+
+    use errcat_store::{
+        Begin, IdempotencyStore, RateLimitStore, RedisConfig, RedisStore, StoreError, Window,
+    };
+    use errcat_testkit::redis::RedisCluster;
+
+    use super::{binary_response, fp, unique};
+
+    struct Fixture {
+        cluster: RedisCluster,
+        store: RedisStore,
+    }
+
+    impl Fixture {
+        /// `None` where `redis-server` or `redis-cli` is not installed (the harness says the
+        /// test is skipped).
+        async fn new() -> Option<Fixture> {
+            let cluster = RedisCluster::start_or_skip()?;
+            let store = connect(&cluster, RedisConfig::new().prefix("conformance")).await;
+            Some(Fixture { cluster, store })
+        }
+
+        fn store(&self) -> RedisStore {
+            self.store.clone()
+        }
+
+        fn time(&self) -> super::Time {
+            super::Time::Real
+        }
+    }
+
+    async fn connect(cluster: &RedisCluster, config: RedisConfig) -> RedisStore {
+        RedisStore::connect_cluster(cluster.urls(), config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    suite!(fixture: Fixture::new().await);
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_begin_on_two_instances() {
+        let Some(fixture) = Fixture::new().await else {
+            return;
+        };
+        // The second instance knows one seed node only, and learns the rest.
+        let second = RedisStore::connect_cluster(
+            &fixture.cluster.urls()[2..],
+            RedisConfig::new().prefix("conformance"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(second.is_cluster());
+        super::concurrent_begin(vec![fixture.store(), second]).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_limit_on_two_instances() {
+        let Some(fixture) = Fixture::new().await else {
+            return;
+        };
+        let second = connect(&fixture.cluster, RedisConfig::new().prefix("conformance")).await;
+        super::concurrent_limit(vec![fixture.store(), second]).await;
+    }
+
+    /// A principal's windows and idempotency keys are on one slot (the tag is the principal);
+    /// principals spread over every master; hostile keys (braces, `%`, empty) still make one
+    /// slot per principal and collide with nobody.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn keys_share_a_slot_per_principal_and_spread_over_the_masters() {
+        let Some(fixture) = Fixture::new().await else {
+            return;
+        };
+        let store = fixture.store();
+        let policy = unique("slots");
+        let windows = [Window::per_hour("hourly", 5), Window::per_day("daily", 50)];
+        let limiter = store.limiter(&policy, &windows);
+        let mut masters = std::collections::BTreeSet::new();
+        for i in 0..30 {
+            let principal = format!("acct_{i}");
+            let decision = limiter.check(&principal).await.expect("check");
+            assert!(
+                decision.admitted() && decision.states.len() == 2,
+                "{decision:?}"
+            );
+            let token = match store
+                .begin(&principal, "order-1", &fp(b"x"), Duration::from_secs(60))
+                .await
+                .expect("begin")
+            {
+                Begin::Acquired(token) => token,
+                other => panic!("{other:?}"),
+            };
+            let keys = [
+                format!("conformance:rl:{{{principal}}}:{policy}:hourly"),
+                format!("conformance:rl:{{{principal}}}:{policy}:daily"),
+                format!("conformance:idem:{{{principal}}}:order-1"),
+            ];
+            let nodes: Vec<usize> = keys
+                .iter()
+                .map(|k| {
+                    fixture
+                        .cluster
+                        .node_for_key(k)
+                        .unwrap_or_else(|e| panic!("{e}"))
+                })
+                .collect();
+            assert!(
+                nodes.iter().all(|&n| n == nodes[0]),
+                "{keys:?} on {nodes:?}"
+            );
+            masters.insert(nodes[0]);
+            assert!(
+                store
+                    .complete(
+                        &principal,
+                        "order-1",
+                        &token,
+                        &binary_response(),
+                        super::HOUR
+                    )
+                    .await
+                    .expect("complete")
+            );
+        }
+        assert_eq!(masters.len(), RedisCluster::MASTERS, "{masters:?}");
+
+        // Keys a client chose: each is its own, and every window of one is on one slot (the
+        // script would fail with CROSSSLOT otherwise).
+        let hostile = ["", "}", "{", "{}", "a}b", "%7D", "%", "{a}", "}{", "é"];
+        for key in hostile {
+            let decision = limiter
+                .check(key)
+                .await
+                .unwrap_or_else(|e| panic!("{key:?}: {e}"));
+            assert_eq!(decision.states[0].remaining, 4, "{key:?} shares a window");
+            assert!(matches!(
+                store
+                    .begin(key, key, &fp(b"h"), Duration::from_secs(60))
+                    .await
+                    .unwrap_or_else(|e| panic!("{key:?}: {e}")),
+                Begin::Acquired(_)
+            ));
+        }
+    }
+
+    /// A prefix with a brace would be every key's tag: refused, saying what to fix; no seed
+    /// node, a Unix socket and a bad URL are refused too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bad_configuration_says_what_to_fix() {
+        let err = RedisStore::connect_cluster(
+            ["redis://127.0.0.1:7000"],
+            RedisConfig::new().prefix("app{1}"),
+        )
+        .await
+        .expect_err("a brace");
+        assert!(err.to_string().contains("choose a prefix without"), "{err}");
+        let none: [&str; 0] = [];
+        let err = RedisStore::connect_cluster(none, RedisConfig::new())
+            .await
+            .expect_err("nothing");
+        assert!(err.to_string().contains("no seed node"), "{err}");
+        let err = RedisStore::connect_cluster(["redis+unix:///tmp/r.sock"], RedisConfig::new())
+            .await
+            .expect_err("unix");
+        assert!(err.to_string().contains("over TCP"), "{err}");
+        let err = RedisStore::connect_cluster(
+            ["redis://127.0.0.1:7000", "http://:hunter2@host"],
+            RedisConfig::new(),
+        )
+        .await
+        .expect_err("http");
+        let message = err.to_string();
+        assert!(message.contains("not a Redis scheme"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    /// Nobody listens at the seed node: `connect_cluster` fails within its bound.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connect_refused() {
+        let holder = tokio::net::TcpSocket::new_v4().expect("socket");
+        holder
+            .bind("127.0.0.1:0".parse().expect("addr"))
+            .expect("bind");
+        let port = holder.local_addr().expect("port").port();
+        let started = Instant::now();
+        let err = RedisStore::connect_cluster(
+            [format!("redis://127.0.0.1:{port}/")],
+            RedisConfig::new().connect_timeout(Duration::from_secs(1)),
+        )
+        .await
+        .expect_err("nobody listens");
+        assert!(started.elapsed() < HANG, "{:?}", started.elapsed());
+        drop(holder);
+        assert!(
+            err.to_string()
+                .contains("cannot connect to the Redis Cluster at redis://127.0.0.1:"),
+            "{err}"
+        );
+    }
+
+    /// The bound on an answer while a master is down: the store's own is the connect timeout
+    /// plus the response timeout (1.5 s); a hang would never end, and a busy machine may be
+    /// slow, so the bound is generous.
+    const HANG: Duration = Duration::from_secs(30);
+
+    /// `call` fails (the store's answer when a node is down), within [`HANG`].
+    async fn fails<T: std::fmt::Debug>(
+        what: &str,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> StoreError {
+        let started = Instant::now();
+        let answer = call.await;
+        let elapsed = started.elapsed();
+        assert!(elapsed < HANG, "{what} took {elapsed:?}");
+        match answer {
+            Ok(v) => panic!("{what} succeeded with its master down: {v:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// A master is killed while instances check limits: every call for a principal on its
+    /// slots fails (a `StoreError`, for the layers' fail mode) within the bound, never hangs;
+    /// once it is back with its slots and the cluster says ok, the same store answers again
+    /// for every principal.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn master_killed_mid_run_fails_fast_and_recovers() {
+        let Some(mut fixture) = Fixture::new().await else {
+            return;
+        };
+        let store = fixture.store();
+        let limiter = store.limiter(&unique("fault"), &[Window::per_hour("hourly", 1000)]);
+        // One principal per master.
+        let mut principals: Vec<Option<String>> = vec![None; RedisCluster::MASTERS];
+        for i in 0.. {
+            let p = format!("acct_{i}");
+            let node = fixture
+                .cluster
+                .node_for_key(&format!("{{{p}}}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            principals[node].get_or_insert(p);
+            if principals.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        let principals: Vec<String> = principals.into_iter().flatten().collect();
+        let victim = 1;
+        let doomed = principals[victim].clone();
+
+        // Mid-run: a task keeps checking every principal; the master dies once it has made
+        // ten rounds of decisions.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let runner = {
+            let limiter = limiter.clone();
+            let principals = principals.clone();
+            tokio::spawn(async move {
+                let mut rounds = 0u32;
+                let mut slowest = Duration::ZERO;
+                while !*stop_rx.borrow_and_update() {
+                    for p in &principals {
+                        let started = Instant::now();
+                        let _ = limiter.check(p).await;
+                        slowest = slowest.max(started.elapsed());
+                    }
+                    rounds += 1;
+                    if rounds == 10 {
+                        let _ = tx.send(()).await;
+                    }
+                }
+                slowest
+            })
+        };
+        rx.recv().await.expect("the runner made ten rounds");
+        fixture.cluster.stop_node(victim);
+
+        let f = fp(b"fault");
+        let ttl = Duration::from_secs(60);
+        for _ in 0..3 {
+            let err = fails("check", limiter.check(&doomed)).await;
+            assert!(err.to_string().starts_with("store unavailable: "), "{err}");
+            fails("begin", store.begin(&doomed, "during", &f, ttl)).await;
+        }
+        // Many callers at once fail as soon.
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (limiter, doomed) = (limiter.clone(), doomed.clone());
+            tasks.spawn(async move { limiter.check(&doomed).await.is_err() });
+        }
+        while let Some(failed) = tasks.join_next().await {
+            assert!(failed.expect("task"));
+        }
+        assert!(started.elapsed() < HANG, "{:?}", started.elapsed());
+
+        stop_tx.send(true).expect("runner");
+        let slowest = runner.await.expect("runner");
+        assert!(
+            slowest < HANG,
+            "a check took {slowest:?} while the master was down"
+        );
+
+        // Whole again: the same node, its slots, no data.
+        fixture
+            .cluster
+            .restart_node(victim)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let started = Instant::now();
+        for p in &principals {
+            loop {
+                match limiter.check(p).await {
+                    Ok(d) => {
+                        assert!(d.admitted(), "{p}: {d:?}");
+                        break;
+                    }
+                    Err(_) if started.elapsed() < Duration::from_secs(60) => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("the cluster is whole but {p} still fails: {e}"),
+                }
+            }
+        }
+        // The restarted master lost its data: the doomed principal starts over (it had made
+        // at least ten checks before; a check that failed on the way back may have counted).
+        let d = limiter.check(&doomed).await.expect("check");
+        assert!((990..=998).contains(&d.states[0].remaining), "{d:?}");
+        let token = match store.begin(&doomed, "after", &f, ttl).await.expect("begin") {
+            Begin::Acquired(token) => token,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            store
+                .complete(&doomed, "after", &token, &binary_response(), ttl)
+                .await
+                .expect("complete")
+        );
+        assert_eq!(
+            store.begin(&doomed, "after", &f, ttl).await.expect("begin"),
+            Begin::Completed(binary_response())
+        );
+        store.ping().await.expect("ping");
+    }
+
+    /// The harness: three masters, every slot served, a node stopped and started again.
+    #[test]
+    fn cluster_harness() {
+        let Some(mut cluster) = RedisCluster::start_or_skip() else {
+            return;
+        };
+        let urls = cluster.urls();
+        assert_eq!(urls.len(), RedisCluster::MASTERS);
+        let nodes: std::collections::BTreeSet<usize> = (0..200)
+            .map(|i| cluster.node_for_key(&format!("k{i}")).expect("slot"))
+            .collect();
+        assert_eq!(nodes.len(), RedisCluster::MASTERS);
+        // A tag decides the slot.
+        assert_eq!(
+            cluster.node_for_key("a:{p}:x").expect("slot"),
+            cluster.node_for_key("b:{p}:y").expect("slot")
+        );
+        let port = cluster.node(0).port();
+        cluster.stop_node(0);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+        cluster.restart_node(0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cluster.node(0).port(), port);
+        cluster.wait_ok().expect("ok");
     }
 }

@@ -225,3 +225,87 @@ mod redis {
         );
     }
 }
+
+/// The same suite on a three-master Redis Cluster: records spread over the slots by id, owners'
+/// sets by owner, and every command touches one slot.
+#[cfg(feature = "redis")]
+mod cluster {
+    use super::*;
+    use errcat_store::{RedisConfig, RedisStore};
+    use errcat_testkit::redis::RedisCluster;
+
+    async fn connect(cluster: &RedisCluster) -> RedisStore {
+        RedisStore::connect_cluster(
+            cluster.urls(),
+            RedisConfig::new()
+                .prefix("keys")
+                .response_timeout(std::time::Duration::from_secs(30)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lifecycle() {
+        let Some(cluster) = RedisCluster::start_or_skip() else {
+            return;
+        };
+        super::lifecycle(&connect(&cluster).await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lifecycle_behind_a_cache() {
+        let Some(cluster) = RedisCluster::start_or_skip() else {
+            return;
+        };
+        let cache = CachedKeyStore::new(connect(&cluster).await, Duration::from_secs(60), 100);
+        super::lifecycle(&cache).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cache_semantics() {
+        let Some(cluster) = RedisCluster::start_or_skip() else {
+            return;
+        };
+        super::cache_semantics(connect(&cluster).await).await;
+    }
+
+    /// A revocation on one instance is seen by another at once; an owner's keys, on many
+    /// slots, all come back in its listing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn revocation_is_seen_by_a_second_instance_and_listings_span_slots() {
+        let Some(cluster) = RedisCluster::start_or_skip() else {
+            return;
+        };
+        let (a, b) = (connect(&cluster).await, connect(&cluster).await);
+        let hasher = KeyHasher::sha256();
+        let mut ids = Vec::new();
+        let mut nodes = std::collections::BTreeSet::new();
+        for _ in 0..12 {
+            let (secret, rec) = record("many", &hasher);
+            a.put(&rec).await.expect("put");
+            assert_eq!(b.get(secret.id()).await.expect("get"), Some(rec.clone()));
+            nodes.insert(
+                cluster
+                    .node_for_key(&format!("keys:key:{{{}}}", rec.id))
+                    .expect("slot"),
+            );
+            ids.push(rec.id);
+        }
+        assert!(nodes.len() > 1, "every record on one master: {nodes:?}");
+        ids.sort();
+        let listed: Vec<String> = b
+            .list("many")
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(listed, ids);
+        assert!(a.revoke(&ids[0], 42).await.expect("revoke"));
+        assert_eq!(
+            b.get(&ids[0]).await.expect("get").and_then(|r| r.revoked),
+            Some(42)
+        );
+    }
+}

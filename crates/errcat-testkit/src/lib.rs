@@ -1,7 +1,8 @@
 //! Test-only helpers shared by errcat's crates, kept in one place.
 //!
 //! - [`redis::RedisServer`]: a throwaway `redis-server` on a free loopback port, for the Redis
-//!   tests of errcat-store, errcat and errcat-demo and the Redis benchmarks;
+//!   tests of errcat-store, errcat and errcat-demo and the Redis benchmarks, and
+//!   [`redis::RedisCluster`], a throwaway three-master Redis Cluster;
 //! - [`cli::Cli`]: runs the built `errcat` binary for errcat-cli's tests (its output, exit
 //!   code and stderr checked in one place), with temporary directories;
 //! - [`catalog::LargeCatalog`]: a generated catalog of many codes, for the benchmarks of

@@ -51,6 +51,10 @@ pub const REQUIRE_VAR: &str = "ERRCAT_REQUIRE_REDIS";
 pub struct RedisServer {
     binary: PathBuf,
     port: u16,
+    /// The cluster bus port of a cluster node (`port + 10000`), reserved with the port.
+    bus: Option<u16>,
+    /// Arguments after the defaults (a cluster node's).
+    extra: Vec<String>,
     dir: PathBuf,
     child: Option<Child>,
 }
@@ -61,13 +65,26 @@ impl RedisServer {
     /// Fails if `redis-server` is not installed, or if it does not come up (the message then
     /// ends with the server's log).
     pub fn start() -> Result<RedisServer, String> {
+        RedisServer::start_with(false, &[])
+    }
+
+    /// Starts a server with `extra` arguments; a cluster node gets a port whose bus port
+    /// (`port + 10000`) is free and reserved too.
+    fn start_with(cluster: bool, extra: &[&str]) -> Result<RedisServer, String> {
         let binary = find_binary().ok_or_else(|| NOT_FOUND.to_owned())?;
         let mut last = String::new();
         for _ in 0..START_ATTEMPTS {
-            let port = free_port()?;
+            let (port, bus) = if cluster {
+                let (port, bus) = free_port_pair()?;
+                (port, Some(bus))
+            } else {
+                (free_port()?, None)
+            };
             let mut server = RedisServer {
                 binary: binary.clone(),
                 port,
+                bus,
+                extra: extra.iter().map(|&a| a.to_owned()).collect(),
                 dir: make_dir(port)?,
                 child: None,
             };
@@ -193,6 +210,7 @@ impl RedisServer {
             .args(["--daemonize", "no", "--loglevel", "notice"])
             .arg("--dir")
             .arg(&self.dir)
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err)
@@ -248,7 +266,11 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
-        reserved().remove(&self.port);
+        let mut taken = reserved();
+        taken.remove(&self.port);
+        if let Some(bus) = self.bus {
+            taken.remove(&bus);
+        }
     }
 }
 
@@ -346,6 +368,34 @@ fn free_port() -> Result<u16, String> {
     Ok(port)
 }
 
+/// A port and its cluster bus port (`port + 10000`), both free now and reserved for one
+/// cluster node of this process, both below the ephemeral range.
+fn free_port_pair() -> Result<(u16, u16), String> {
+    let below = ephemeral_start();
+    if below <= 21_000 {
+        return Err(format!(
+            "no room for a cluster node's ports (port and port + 10000) between 10000 and the \
+             ephemeral range, which starts at {below} (/proc/sys/net/ipv4/ip_local_port_range)"
+        ));
+    }
+    for _ in 0..128 {
+        let port = fastrand::u16(10_000..below - 10_000);
+        let bus = port + 10_000;
+        let mut taken = reserved();
+        if taken.contains(&port)
+            || taken.contains(&bus)
+            || TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err()
+            || TcpListener::bind((Ipv4Addr::LOCALHOST, bus)).is_err()
+        {
+            continue;
+        }
+        taken.insert(port);
+        taken.insert(bus);
+        return Ok((port, bus));
+    }
+    Err("no free pair of loopback ports (port and port + 10000) after 128 tries".to_owned())
+}
+
 fn make_dir(port: u16) -> Result<PathBuf, String> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -355,7 +405,12 @@ fn make_dir(port: u16) -> Result<PathBuf, String> {
 }
 
 fn find_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("ERRCAT_REDIS_SERVER") {
+    find_program("redis-server", "ERRCAT_REDIS_SERVER")
+}
+
+/// `name` as the file `var` names, else on `PATH` or in the usual directories.
+fn find_program(name: &str, var: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var) {
         return Some(PathBuf::from(path)).filter(|p| is_file(p));
     }
     let on_path = std::env::var_os("PATH")
@@ -364,7 +419,7 @@ fn find_binary() -> Option<PathBuf> {
     on_path
         .into_iter()
         .chain(["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"].map(PathBuf::from))
-        .map(|dir| dir.join("redis-server"))
+        .map(|dir| dir.join(name))
         .find(|p| is_file(p))
 }
 
@@ -381,5 +436,312 @@ fn log_tail(path: &Path) -> String {
         "(empty log)".to_owned()
     } else {
         tail
+    }
+}
+
+/// How long a fresh (or mended) cluster may take until every node says `cluster_state:ok`.
+const CLUSTER_READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a node may go unreachable before the others count it as failing. Long enough that
+/// a busy machine does not fail a node that is only slow; short enough that a node that was
+/// killed and marked failing is taken back soon after it returns (Redis waits a few of these).
+const NODE_TIMEOUT_MS: &str = "5000";
+
+const CLI_NOT_FOUND: &str = "redis-cli not found (on PATH, in /usr/bin, /usr/local/bin or /opt/homebrew/bin, or at ERRCAT_REDIS_CLI): install it (apt-get install -y redis-tools, or redis-server, which brings it)";
+
+/// A throwaway Redis Cluster for tests: three masters (no replicas) on free loopback ports,
+/// `--cluster-enabled yes`, joined with `redis-cli --cluster create --cluster-yes`. Every node
+/// is a [`RedisServer`] (nothing saved but the cluster's own `nodes.conf`, killed on drop).
+///
+/// ```no_run
+/// use errcat_testkit::redis::RedisCluster;
+///
+/// let Some(mut cluster) = RedisCluster::start_or_skip() else {
+///     return;
+/// };
+/// println!("seed nodes: {}", cluster.urls().join(","));
+/// let node = cluster.node_for_key("{acct_1}").expect("slot");
+/// cluster.stop_node(node); // its slots are gone: clients see errors
+/// cluster.restart_node(node).expect("whole again"); // same port and slots, empty data
+/// ```
+///
+/// [`RedisCluster::start`] returns once every node says `cluster_state:ok` (a readiness probe
+/// over the nodes, not a sleep); [`RedisCluster::restart_node`] waits for the same.
+#[derive(Debug)]
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+    /// The slot ranges each node serves, as the cluster assigned them.
+    slots: Vec<Vec<(u16, u16)>>,
+}
+
+impl RedisCluster {
+    /// How many masters it has.
+    pub const MASTERS: usize = 3;
+
+    /// Starts three cluster nodes, joins them, and waits (up to 60 s) until every node says
+    /// `cluster_state:ok`.
+    ///
+    /// Fails if `redis-server` or `redis-cli` is not installed, or if the cluster does not
+    /// come up (the message then says what the nodes said).
+    pub fn start() -> Result<RedisCluster, String> {
+        let cli = find_program("redis-cli", "ERRCAT_REDIS_CLI")
+            .ok_or_else(|| CLI_NOT_FOUND.to_owned())?;
+        let mut nodes = Vec::with_capacity(Self::MASTERS);
+        for _ in 0..Self::MASTERS {
+            nodes.push(RedisServer::start_with(
+                true,
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    NODE_TIMEOUT_MS,
+                ],
+            )?);
+        }
+        let output = Command::new(&cli)
+            .arg("--cluster")
+            .arg("create")
+            .args(nodes.iter().map(|n| format!("127.0.0.1:{}", n.port())))
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", cli.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "redis-cli --cluster create failed ({}): {}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let mut cluster = RedisCluster {
+            nodes,
+            slots: Vec::new(),
+        };
+        cluster.wait_ok()?;
+        for node in &cluster.nodes {
+            let Reply::Text(listing) = command(node.port(), &["CLUSTER", "NODES"])? else {
+                return Err("CLUSTER NODES did not answer with text".to_owned());
+            };
+            cluster.slots.push(own_slots(&listing));
+        }
+        if cluster.slots.iter().any(Vec::is_empty) {
+            return Err(format!(
+                "a master of the cluster serves no slot: {:?}",
+                cluster.slots
+            ));
+        }
+        Ok(cluster)
+    }
+
+    /// A cluster for the running test, or `None` when `redis-server` or `redis-cli` is not
+    /// installed: then a line on stderr says the test is skipped and why. With
+    /// `ERRCAT_REQUIRE_REDIS=1` a missing program panics instead; a cluster that does not
+    /// come up always panics, with what the nodes said.
+    pub fn start_or_skip() -> Option<RedisCluster> {
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        let missing = if find_binary().is_none() {
+            Some(NOT_FOUND)
+        } else if find_program("redis-cli", "ERRCAT_REDIS_CLI").is_none() {
+            Some(CLI_NOT_FOUND)
+        } else {
+            None
+        };
+        if let Some(missing) = missing {
+            let required = std::env::var_os(REQUIRE_VAR).is_some_and(|v| v == "1");
+            if required {
+                panic!("{test}: {REQUIRE_VAR}=1 but {missing}");
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {test}: {missing}; set {REQUIRE_VAR}=1 to make this a failure"
+            );
+            return None;
+        }
+        match RedisCluster::start() {
+            Ok(cluster) => Some(cluster),
+            Err(e) => panic!("{test}: {e}"),
+        }
+    }
+
+    /// The seed nodes' URLs, `redis://127.0.0.1:{port}/` each.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// The node at `index` (0 to 2).
+    pub fn node(&self, index: usize) -> &RedisServer {
+        &self.nodes[index]
+    }
+
+    /// The index of the master that serves `key`'s slot (its hash tag's, if it has one).
+    pub fn node_for_key(&self, key: &str) -> Result<usize, String> {
+        let port = self.nodes.iter().find_map(|n| {
+            // Any running node computes the slot.
+            std::net::TcpStream::connect(("127.0.0.1", n.port()))
+                .is_ok()
+                .then_some(n.port())
+        });
+        let port = port.ok_or("no node of the cluster is running")?;
+        let Reply::Int(slot) = command(port, &["CLUSTER", "KEYSLOT", key])? else {
+            return Err("CLUSTER KEYSLOT did not answer with a number".to_owned());
+        };
+        let slot = u16::try_from(slot).map_err(|_| format!("slot {slot} is out of range"))?;
+        self.slots
+            .iter()
+            .position(|ranges| ranges.iter().any(|&(a, b)| (a..=b).contains(&slot)))
+            .ok_or_else(|| format!("no node serves slot {slot}"))
+    }
+
+    /// Kills the master at `index` at once, as a crash would: its slots are unreachable, and
+    /// once the other nodes count it as failing the cluster refuses every command.
+    pub fn stop_node(&mut self, index: usize) {
+        self.nodes[index].stop();
+    }
+
+    /// Starts the master at `index` again on its port, with its `nodes.conf` (so it is the
+    /// same node, serving the same slots) but no data, and waits until every node says
+    /// `cluster_state:ok`.
+    pub fn restart_node(&mut self, index: usize) -> Result<(), String> {
+        self.nodes[index].restart()?;
+        self.wait_ok()
+    }
+
+    /// Waits until every node says `cluster_state:ok`, knows every node and sees every slot
+    /// served.
+    pub fn wait_ok(&self) -> Result<(), String> {
+        let deadline = Instant::now() + CLUSTER_READY_TIMEOUT;
+        let expected_nodes = format!("cluster_known_nodes:{}", self.nodes.len());
+        loop {
+            let mut last = String::new();
+            let all_ok =
+                self.nodes
+                    .iter()
+                    .all(|node| match command(node.port(), &["CLUSTER", "INFO"]) {
+                        Ok(Reply::Text(info)) => {
+                            let ok = info.lines().any(|l| l.trim() == "cluster_state:ok")
+                                && info.lines().any(|l| l.trim() == "cluster_slots_ok:16384")
+                                && info.lines().any(|l| l.trim() == expected_nodes);
+                            if !ok {
+                                last =
+                                    format!("node {}: {}", node.port(), info.replace("\r\n", " "));
+                            }
+                            ok
+                        }
+                        Ok(other) => {
+                            last = format!("node {}: {other:?}", node.port());
+                            false
+                        }
+                        Err(e) => {
+                            last = format!("node {}: {e}", node.port());
+                            false
+                        }
+                    });
+            if all_ok {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the cluster was not ok within {CLUSTER_READY_TIMEOUT:?}: {last}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl RedisCluster {
+    /// Waits (up to 60 s) until every running node says `cluster_state:fail`: the nodes count a
+    /// stopped master as failing once it has been unreachable for the node timeout (5 s), and
+    /// then refuse every command (`CLUSTERDOWN`).
+    pub fn wait_failed(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + CLUSTER_READY_TIMEOUT;
+        loop {
+            let mut last = String::new();
+            let mut all_failed = true;
+            for node in &mut self.nodes {
+                if !node.is_running() {
+                    continue;
+                }
+                match command(node.port(), &["CLUSTER", "INFO"]) {
+                    Ok(Reply::Text(info))
+                        if info.lines().any(|l| l.trim() == "cluster_state:fail") => {}
+                    other => {
+                        last = format!("node {}: {other:?}", node.port());
+                        all_failed = false;
+                    }
+                }
+            }
+            if all_failed {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the cluster did not count the stopped node as failing within {CLUSTER_READY_TIMEOUT:?}: {last}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The slot ranges of the `myself` line of `CLUSTER NODES`.
+fn own_slots(listing: &str) -> Vec<(u16, u16)> {
+    let Some(line) = listing.lines().find(|l| l.contains("myself")) else {
+        return Vec::new();
+    };
+    line.split_whitespace()
+        .skip(8)
+        .filter_map(|range| {
+            let (a, b) = range.split_once('-').unwrap_or((range, range));
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .collect()
+}
+
+/// A reply to [`command`].
+#[derive(Debug)]
+enum Reply {
+    Text(String),
+    Int(i64),
+}
+
+/// Sends one command over raw RESP and reads a simple, bulk or integer reply.
+fn command(port: u16, args: &[&str]) -> Result<Reply, String> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+        .map_err(|e| format!("cannot connect to 127.0.0.1:{port}: {e}"))?;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+    }
+    stream
+        .write_all(&request)
+        .map_err(|e| format!("cannot write to 127.0.0.1:{port}: {e}"))?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader
+        .read_line(&mut line)
+        .map_err(|e| format!("no reply from 127.0.0.1:{port}: {e}"))?;
+    let line = line.trim_end();
+    let bad = || format!("127.0.0.1:{port} answered {args:?} with {line:?}");
+    match line.split_at_checked(1) {
+        Some(("+", text)) => Ok(Reply::Text(text.to_owned())),
+        Some((":", n)) => n.parse().map(Reply::Int).map_err(|_| bad()),
+        Some(("$", len)) => {
+            let len: usize = len.parse().map_err(|_| bad())?;
+            let mut body = vec![0; len + 2];
+            reader
+                .read_exact(&mut body)
+                .map_err(|e| format!("a short reply from 127.0.0.1:{port}: {e}"))?;
+            body.truncate(len);
+            Ok(Reply::Text(String::from_utf8_lossy(&body).into_owned()))
+        }
+        _ => Err(bad()),
     }
 }

@@ -1,11 +1,21 @@
-//! API-key records on Redis: a hash per key at `{prefix}:key:{id}` and a set of ids per owner
-//! at `{prefix}:owner:{owner}`, so every instance sees a revocation at once (its
-//! [`CachedKeyStore`](super::CachedKeyStore), if any, within its ttl).
+//! API-key records on Redis: a hash per key at `{prefix}:key:{{id}}` and a set of ids per
+//! owner at `{prefix}:owner:{{owner}}`, so every instance sees a revocation at once (its
+//! [`CachedKeyStore`](super::CachedKeyStore), if any, within its ttl). The braces are hash
+//! tags: on a cluster, records spread over the slots by id and sets by owner, and every
+//! command or script touches one key.
 
 use redis::Value;
 
 use super::{KeyRecord, KeyStore, decode, encode};
+use crate::redis_store::push_tag;
 use crate::{RedisStore, StoreError, StoreFuture};
+
+/// Replaces a record's hash with the fields in ARGV (name, value, ...), in one step.
+const PUT_LUA: &str = r#"
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"#;
 
 /// Sets `revoked` once, and only on a record that exists.
 const REVOKE_LUA: &str = r#"
@@ -18,11 +28,15 @@ return 1
 
 impl RedisStore {
     fn key_record_key(&self, id: &str) -> String {
-        format!("{}:key:{id}", self.prefix())
+        let mut key = format!("{}:key:", self.prefix());
+        push_tag(&mut key, id);
+        key
     }
 
     fn owner_key(&self, owner: &str) -> String {
-        format!("{}:owner:{owner}", self.prefix())
+        let mut key = format!("{}:owner:", self.prefix());
+        push_tag(&mut key, owner);
+        key
     }
 
     async fn fetch(&self, id: &str) -> Result<Option<KeyRecord>, StoreError> {
@@ -50,20 +64,30 @@ impl KeyStore for RedisStore {
     }
 
     fn put<'a>(&'a self, record: &'a KeyRecord) -> StoreFuture<'a, ()> {
+        // Two keys in two slots (on a cluster), so two steps: the id joins its owner's set
+        // first, then the record is written whole in one script. A put cut off between them
+        // leaves at most an id in the set with no record of that owner, which `list` skips.
         Box::pin(async move {
-            let key = self.key_record_key(&record.id);
-            let mut pipe = redis::pipe();
-            pipe.atomic().del(&key).ignore();
-            pipe.cmd("HSET").arg(&key);
-            for (field, value) in encode(record) {
-                pipe.arg(field).arg(value);
-            }
-            pipe.ignore()
-                .sadd(self.owner_key(&record.owner), &record.id)
-                .ignore();
             let mut conn = self.connection();
             self.bounded("storing an API key", async {
-                pipe.query_async::<Value>(&mut conn)
+                redis::cmd("SADD")
+                    .arg(self.owner_key(&record.owner))
+                    .arg(&record.id)
+                    .query_async::<Value>(&mut conn)
+                    .await
+                    .map(drop)
+                    .map_err(|e| self.failed("storing an API key", &e))
+            })
+            .await?;
+            let script = redis::Script::new(PUT_LUA);
+            let mut invocation = script.prepare_invoke();
+            invocation.key(self.key_record_key(&record.id));
+            for (field, value) in encode(record) {
+                invocation.arg(field).arg(value);
+            }
+            self.bounded("storing an API key", async {
+                invocation
+                    .invoke_async::<Value>(&mut conn)
                     .await
                     .map(drop)
                     .map_err(|e| self.failed("storing an API key", &e))
