@@ -100,7 +100,10 @@ pub(crate) fn inner_span(
         } else {
             b
         };
-        return Span::new(whole.file, whole.range.start + a..whole.range.start + end.max(a));
+        return Span::new(
+            whole.file,
+            whole.range.start + a..whole.range.start + end.max(a),
+        );
     }
     whole.clone()
 }

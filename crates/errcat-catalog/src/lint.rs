@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::diag::{Diagnostic, Report};
 use crate::diag::Span;
+use crate::diag::{Diagnostic, Report};
 use crate::model::{CaseStyle, Catalog, ContextType, Entry, Lifecycle, Origin, Role};
-use crate::template::{ArgKind, Template};
 use crate::registry as rule;
+use crate::template::{ArgKind, Template};
 
 /// The longest a code may be (AIP-193's limit for `ErrorInfo.reason`).
 pub const MAX_CODE_LEN: usize = 63;
@@ -384,7 +384,10 @@ fn lint_icu(c: &Catalog, e: &Entry, li: usize, m: &Template, span: &Span, report
         && let Some(base) = &e.messages[default]
     {
         for term in &c.meta.brand_terms {
-            if term.is_empty() || !base.source().contains(term.as_str()) || m.source().contains(term.as_str()) {
+            if term.is_empty()
+                || !base.source().contains(term.as_str())
+                || m.source().contains(term.as_str())
+            {
                 continue;
             }
             let mut d = Diagnostic::error(
@@ -395,9 +398,14 @@ fn lint_icu(c: &Catalog, e: &Entry, li: usize, m: &Template, span: &Span, report
                 ),
             )
             .primary(span, format!("lacks `{term}`"))
-            .help(format!("brand terms are not translated: keep `{term}` exactly as written"));
+            .help(format!(
+                "brand terms are not translated: keep `{term}` exactly as written"
+            ));
             if let Some(bs) = e.spans.messages[default].as_ref() {
-                let r = base.source().find(term.as_str()).map_or(0..0, |s| s..s + term.len());
+                let r = base
+                    .source()
+                    .find(term.as_str())
+                    .map_or(0..0, |s| s..s + term.len());
                 let bat = crate::diag::inner_span(&report.sources, bs, base.source(), r);
                 d = d.secondary(&bat, "the default locale's message has it here");
             }
@@ -408,17 +416,127 @@ fn lint_icu(c: &Catalog, e: &Entry, li: usize, m: &Template, span: &Span, report
 
 /// HTML element names (WHATWG, with the obsolete ones browsers still run), lower case.
 const HTML_ELEMENTS: &[&str] = &[
-    "a", "abbr", "address", "applet", "area", "article", "aside", "audio", "b", "base", "bdi",
-    "bdo", "blockquote", "body", "br", "button", "canvas", "caption", "center", "cite", "code",
-    "col", "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl",
-    "dt", "em", "embed", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame",
-    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i",
-    "iframe", "img", "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark",
-    "marquee", "math", "menu", "meta", "meter", "nav", "noscript", "object", "ol", "optgroup",
-    "option", "output", "p", "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s",
-    "samp", "script", "search", "section", "select", "slot", "small", "source", "span", "strong",
-    "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
-    "tfoot", "th", "thead", "time", "title", "tr", "track", "u", "ul", "var", "video", "wbr",
+    "a",
+    "abbr",
+    "address",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "marquee",
+    "math",
+    "menu",
+    "meta",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "search",
+    "section",
+    "select",
+    "slot",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
 ];
 
 /// Byte ranges of what a browser reads as markup, up to the next `>` (or the end): a comment
@@ -441,7 +559,9 @@ fn html_markup(text: &str) -> Vec<std::ops::Range<usize>> {
             .take_while(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_ascii_lowercase();
-        let tagged = inner.trim_start_matches('/').starts_with(|c: char| c.is_ascii_alphabetic());
+        let tagged = inner
+            .trim_start_matches('/')
+            .starts_with(|c: char| c.is_ascii_alphabetic());
         let markup = inner.starts_with(['!', '?'])
             || (tagged && (HTML_ELEMENTS.contains(&name.as_str()) || inner.contains('=')));
         if markup {
@@ -454,7 +574,29 @@ fn html_markup(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// `placeholder-parity` by kind: a name both messages use, used as another kind.
+/// What a message expects of an argument's value: a number (plural, selectordinal, number), a
+/// word (select), or anything (a plain placeholder).
+fn value_type(t: &Template, name: &str) -> Option<(&'static str, std::ops::Range<usize>)> {
+    let args = t.arguments().iter().filter(|a| a.name == name);
+    let mut found = None;
+    for a in args {
+        let ty = match a.kind {
+            ArgKind::Simple => continue,
+            ArgKind::Select => "word",
+            _ => "number",
+        };
+        match &found {
+            None => found = Some((ty, a.range.clone())),
+            Some((t, _)) if *t != ty => return None,
+            Some(_) => {}
+        }
+    }
+    found
+}
+
+/// `placeholder-parity` by type: a name the default message reads as a number and the
+/// translation as a select word, or the other way round. A plain placeholder goes with either:
+/// a language without plurals writes `{count}` where English has a plural.
 fn kind_parity(
     c: &Catalog,
     e: &Entry,
@@ -465,32 +607,40 @@ fn kind_parity(
     report: &mut Report,
 ) {
     let tag = &c.meta.locales[li];
-    for a in m.arguments() {
-        let Some(b) = base.arguments().iter().find(|b| b.name == a.name) else {
+    let names: BTreeSet<&str> = m.placeholders().collect();
+    for name in names {
+        let (Some((ty, range)), Some((bty, brange))) =
+            (value_type(m, name), value_type(base, name))
+        else {
             continue;
         };
-        if b.kind == a.kind {
+        if ty == bty {
             continue;
         }
-        let at = crate::diag::inner_span(&report.sources, span, m.source(), a.range.clone());
+        let what = |t: &str| {
+            if t == "word" {
+                "a select word"
+            } else {
+                "a number"
+            }
+        };
+        let at = crate::diag::inner_span(&report.sources, span, m.source(), range);
         let mut d = Diagnostic::error(
             rule::PLACEHOLDER_PARITY,
             format!(
-                "the `{tag}` message of `{}` uses `{}` as a {}, the `{}` message as a {}",
+                "the `{tag}` message of `{}` reads `{name}` as {}, the `{}` message as {}",
                 e.code,
-                a.name,
-                a.kind.name(),
+                what(ty),
                 c.meta.default_locale_tag(),
-                b.kind.name()
+                what(bty)
             ),
         )
-        .primary(&at, format!("a {} here", a.kind.name()));
+        .primary(&at, format!("{} here", what(ty)));
         if let Some(bs) = e.spans.messages[c.meta.default_locale].as_ref() {
-            let bat = crate::diag::inner_span(&report.sources, bs, base.source(), b.range.clone());
-            d = d.secondary(&bat, format!("a {} in the default locale", b.kind.name()));
+            let bat = crate::diag::inner_span(&report.sources, bs, base.source(), brange);
+            d = d.secondary(&bat, format!("{} in the default locale", what(bty)));
         }
         report.diagnostics.push(d);
-        return;
     }
 }
 

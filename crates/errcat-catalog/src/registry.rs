@@ -579,9 +579,11 @@ translated: a translator who renders "MintFax" as "FaxMenta" breaks what users s
 or adds one. A translation that drops `{cost}` hides information from its clients; one
 that adds a placeholder uses a value the English text never promised.
 
-Arguments count by name and by kind: a translation that writes `{count}` where the default
-message has `{count, plural, ...}` (or a `select` where it has a `plural`) is reported too.
-Each locale lists the plural categories its own language needs, so the arms may differ.
+Arguments count by name and by the type of value they read: a translation that reads
+`{count, select, ...}` (a word) where the default message has `{count, plural, ...}` (a
+number) is reported too. A plain `{count}` goes with either, so a language without plurals
+may write `{count}` where English has a plural; each locale lists the plural categories its
+own language needs, so the arms may differ.
 
     # bad
     message.en = "Balance {balance} is below the cost {cost}."

@@ -66,7 +66,9 @@ pub struct Choice {
 impl Choice {
     /// The `other` arm, if written.
     pub fn other(&self) -> Option<&Arm> {
-        self.arms.iter().find(|a| a.key == Key::Category(Category::Other))
+        self.arms
+            .iter()
+            .find(|a| a.key == Key::Category(Category::Other))
     }
 }
 
@@ -402,8 +404,9 @@ impl Parser<'_> {
                     lit.push('\'');
                     self.i += 2;
                 }
-                b'\'' if matches!(next, Some(b'{' | b'}' | b'|'))
-                    || (in_plural && next == Some(b'#')) =>
+                b'\''
+                    if matches!(next, Some(b'{' | b'}' | b'|'))
+                        || (in_plural && next == Some(b'#')) =>
                 {
                     let start = self.i;
                     self.i += 1;
@@ -609,7 +612,8 @@ impl Parser<'_> {
                             return Err(self.err(
                                 key_at..self.i.max(key_at + 1),
                                 if kind == ArgKind::Select {
-                                    "`=N` keys belong to plurals; a select's keys are words".to_string()
+                                    "`=N` keys belong to plurals; a select's keys are words"
+                                        .to_string()
                                 } else {
                                     "`=` takes a whole number, such as `=0`".to_string()
                                 },
@@ -655,7 +659,11 @@ impl Parser<'_> {
             if arms.iter().any(|a| a.key == key) {
                 return Err(self.err(
                     key_at..key_end,
-                    format!("the {} has two `{}` arms", kind.name(), &self.s[key_at..key_end]),
+                    format!(
+                        "the {} has two `{}` arms",
+                        kind.name(),
+                        &self.s[key_at..key_end]
+                    ),
                     true,
                 ));
             }
@@ -663,7 +671,10 @@ impl Parser<'_> {
             if self.peek() != Some(b'{') {
                 return Err(self.err(
                     key_at..key_end,
-                    format!("expected `{{` and a message after `{}`", &self.s[key_at..key_end]),
+                    format!(
+                        "expected `{{` and a message after `{}`",
+                        &self.s[key_at..key_end]
+                    ),
                     true,
                 ));
             }
@@ -672,7 +683,10 @@ impl Parser<'_> {
             if self.peek() != Some(b'}') {
                 return Err(self.err(
                     key_at..self.b.len(),
-                    format!("the `{}` arm is never closed with `}}`", &self.s[key_at..key_end]),
+                    format!(
+                        "the `{}` arm is never closed with `}}`",
+                        &self.s[key_at..key_end]
+                    ),
                     true,
                 ));
             }
@@ -683,7 +697,10 @@ impl Parser<'_> {
         if arms.is_empty() {
             return Err(self.err(
                 start..self.i,
-                format!("the {} has no arms: add at least `other {{...}}`", kind.name()),
+                format!(
+                    "the {} has no arms: add at least `other {{...}}`",
+                    kind.name()
+                ),
                 true,
             ));
         }

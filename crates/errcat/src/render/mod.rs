@@ -22,6 +22,7 @@ use writer::{Msg, Writer, check_vars, compile_msg};
 pub(crate) mod custom;
 pub(crate) mod flat;
 pub(crate) mod google;
+mod icu;
 pub(crate) mod jsonapi;
 pub(crate) mod nested;
 pub(crate) mod problem;
@@ -290,6 +291,22 @@ impl Renderer {
             style
         };
         let meta = &catalog.meta;
+        // CLDR plural rules and number symbols, loaded only for a catalog that uses them.
+        let icu = catalog
+            .entries()
+            .iter()
+            .any(|e| e.messages.iter().flatten().any(|t| !t.is_plain()));
+        let rules: Vec<Arc<icu::LocaleRules>> = meta
+            .locales
+            .iter()
+            .map(|l| {
+                Arc::new(if icu {
+                    icu::LocaleRules::new(l)
+                } else {
+                    icu::LocaleRules::none()
+                })
+            })
+            .collect();
         let codes = catalog
             .entries()
             .iter()
@@ -313,7 +330,15 @@ impl Renderer {
                     docs,
                     category: json::quoted(&e.category),
                     messages: (0..meta.locales.len())
-                        .map(|l| compile_msg(e.message(l, meta.default_locale).parts()))
+                        .map(|l| {
+                            // The rules of the language the text is in (a fallback's, if missing).
+                            let from = if e.messages.get(l).is_some_and(Option::is_some) {
+                                l
+                            } else {
+                                meta.default_locale
+                            };
+                            compile_msg(e.message(l, meta.default_locale), &rules[from])
+                        })
                         .collect(),
                 }
             })
