@@ -56,6 +56,21 @@ impl Sources {
         self.files.iter()
     }
 
+    /// Every file with its id, in the order read.
+    ///
+    /// ```
+    /// let c = errcat_catalog::Catalog::from_toml_str("c.toml", "[catalog]\nname = 'c'\naction_required = false").unwrap();
+    /// let (id, first) = c.sources().with_ids().next().unwrap();
+    /// assert_eq!(first.path.to_str(), Some("c.toml"));
+    /// assert_eq!(c.sources().get(id).path, first.path);
+    /// ```
+    pub fn with_ids(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, span: &Span) -> (usize, usize) {
         let text = &self.get(span.file).text;
