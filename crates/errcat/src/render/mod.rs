@@ -85,10 +85,10 @@ pub struct Head {
 }
 
 impl Head {
-    /// The response headers: `Content-Type`, `Content-Language`, `X-Request-Id` and, where due,
-    /// `Retry-After`.
+    /// The response headers: `Content-Type`, `Content-Language`, `Vary: Accept-Language`,
+    /// `X-Request-Id` and, where due, `Retry-After`.
     pub fn headers(&self, request_id: &str) -> HeaderMap {
-        let mut h = HeaderMap::with_capacity(4);
+        let mut h = HeaderMap::with_capacity(5);
         self.write_headers(&mut h, request_id);
         h
     }
@@ -120,6 +120,20 @@ impl Head {
             http::header::CONTENT_LANGUAGE,
             self.content_language.clone(),
         );
+        // The message's language follows `Accept-Language`: caches must key on it. Other
+        // `Vary` values a handler set are kept.
+        let varies = h.get_all(http::header::VARY).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("accept-language"))
+            })
+        });
+        if !varies {
+            h.append(
+                http::header::VARY,
+                HeaderValue::from_static("Accept-Language"),
+            );
+        }
     }
 
     fn write_retry_after(&self, h: &mut HeaderMap) {
