@@ -574,7 +574,7 @@ translated: a translator who renders "MintFax" as "FaxMenta" breaks what users s
         PLACEHOLDER_PARITY {
             id: "placeholder-parity",
             severity: Error,
-            summary: "a locale's message uses other placeholders, or uses them otherwise, than the default locale's",
+            summary: "a locale's message uses other placeholders than the default locale's",
             explanation: r#"A translation uses other placeholders than the default locale's message: it drops one,
 or adds one. A translation that drops `{cost}` hides information from its clients; one
 that adds a placeholder uses a value the English text never promised.

@@ -17,21 +17,41 @@ fn plural_select_number_and_pound() {
     let Part::Plural(p) = &t.parts()[0] else {
         panic!("{:?}", t.parts())
     };
-    assert_eq!((p.name.as_str(), p.kind, p.offset), ("count", ArgKind::Plural, 1));
+    assert_eq!(
+        (p.name.as_str(), p.kind, p.offset),
+        ("count", ArgKind::Plural, 1)
+    );
     assert_eq!(p.arms[0].key, Key::Exact(0));
     assert_eq!(p.arms[1].key, Key::Category(Category::One));
     assert_eq!(p.arms[1].parts, [Part::Pound, Part::Lit(" page".into())]);
     // `#` inside a select nested in a plural is literal (ICU4J's reading).
-    let kinds: Vec<_> = t.arguments().iter().map(|a| (a.name.as_str(), a.kind)).collect();
+    let kinds: Vec<_> = t
+        .arguments()
+        .iter()
+        .map(|a| (a.name.as_str(), a.kind))
+        .collect();
     assert_eq!(
         kinds,
-        [("count", ArgKind::Plural), ("count", ArgKind::Number), ("who", ArgKind::Select)]
+        [
+            ("count", ArgKind::Plural),
+            ("count", ArgKind::Number),
+            ("who", ArgKind::Select)
+        ]
     );
-    assert!(t.arguments().iter().all(|a| a.kind == ArgKind::Number || a.has_other));
-    let Part::Select(s) = &p.arms[2].parts[2] else { panic!("{:?}", p.arms[2].parts) };
+    assert!(
+        t.arguments()
+            .iter()
+            .all(|a| a.kind == ArgKind::Number || a.has_other)
+    );
+    let Part::Select(s) = &p.arms[2].parts[2] else {
+        panic!("{:?}", p.arms[2].parts)
+    };
     assert_eq!(s.arms[1].parts, [Part::Lit("#".into())]);
     assert_eq!(
-        Template::parse("{n, selectordinal, one {#st} other {#th}}").unwrap().arguments()[0].kind,
+        Template::parse("{n, selectordinal, one {#st} other {#th}}")
+            .unwrap()
+            .arguments()[0]
+            .kind,
         ArgKind::SelectOrdinal
     );
 }
@@ -42,11 +62,16 @@ fn apostrophes_and_braces() {
         [Part::Lit(l)] => l.clone(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(lit("it's {{x}} and '{y}' and it''s #1"), "it's {x} and {y} and it's #1");
+    assert_eq!(
+        lit("it's {{x}} and '{y}' and it''s #1"),
+        "it's {x} and {y} and it's #1"
+    );
     assert_eq!(lit("'{''}'"), "{'}");
     // Inside an arm, `}}` closes the arm and the argument; `'}'` is a literal brace.
     let t = Template::parse("{n, plural, other {a '}' b}}!").unwrap();
-    let Part::Plural(p) = &t.parts()[0] else { panic!() };
+    let Part::Plural(p) = &t.parts()[0] else {
+        panic!()
+    };
     assert_eq!(p.arms[0].parts, [Part::Lit("a } b".into())]);
     assert_eq!(t.parts()[1], Part::Lit("!".into()));
     // A plain catalog message means what it meant before.
@@ -119,12 +144,22 @@ fn parity_reads_value_types() {
     );
     // A select where the default message has a plural reads another type of value.
     assert_eq!(
-        rules("message.en = '{n, plural, one {# x} other {# xs}}'\nmessage.es = '{n, select, uno {x} other {xs}}'\n"),
-        [("placeholder-parity".to_string(), "{n, select, uno {x} other {xs}}".to_string())]
+        rules(
+            "message.en = '{n, plural, one {# x} other {# xs}}'\nmessage.es = '{n, select, uno {x} other {xs}}'\n"
+        ),
+        [(
+            "placeholder-parity".to_string(),
+            "{n, select, uno {x} other {xs}}".to_string()
+        )]
     );
     // Spans stay exact through escapes in a basic string.
     assert_eq!(
-        rules("message.en = \"\\\"{n, plural, one {x} other {y}}\\\"\"\nmessage.es = \"\\u00e9 \\\"{n, plural, one {x}}\"\n"),
-        [("missing-other".to_string(), "{n, plural, one {x}}".to_string())]
+        rules(
+            "message.en = \"\\\"{n, plural, one {x} other {y}}\\\"\"\nmessage.es = \"\\u00e9 \\\"{n, plural, one {x}}\"\n"
+        ),
+        [(
+            "missing-other".to_string(),
+            "{n, plural, one {x}}".to_string()
+        )]
     );
 }

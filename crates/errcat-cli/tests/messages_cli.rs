@@ -139,6 +139,27 @@ fn po_export_edit_import_lands_in_place_with_comments_kept() {
         "{out}"
     );
     assert_eq!(std::fs::read_to_string(&cat).unwrap(), want);
+
+    // A translation of an older source text is imported, with a warning naming the code.
+    let po = std::fs::read_to_string(&po_path)
+        .unwrap()
+        .replace(
+            "msgid \"MintFax rejected the fax to {to}.\"",
+            "msgid \"MintFax rejected {to}.\"",
+        )
+        .replace(r#"rechazó el \"fax\" a {to}."#, "rechazó el fax a {to}.");
+    std::fs::write(&po_path, po).unwrap();
+    let o = cli().output(&["messages", "import", s(&cat), s(&po_path)]);
+    assert!(o.status.success(), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("changed since the export for fax_rejected"),
+        "{err}"
+    );
+    assert_eq!(
+        message(&cat, "fax_rejected", "es").as_deref(),
+        Some("MintFax rechazó el fax a {to}.")
+    );
 }
 
 #[test]

@@ -722,7 +722,12 @@ async fn locales() {
     // A handler's own `Vary` is kept beside errcat's.
     let r = send(c.get(server.url("/otp-cors")).header(ACCEPT_LANGUAGE, "es")).await;
     assert_error("vary", StyleKind::JsonApi, &r, "otp_expired", 422);
-    let vary: Vec<&str> = r.headers.get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect();
+    let vary: Vec<&str> = r
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     assert_eq!(vary, ["Origin", "Accept-Language"]);
     assert_eq!(r.header("content-language"), "es");
     // mxcep's request ids: no prefix, 12 hex digits.

@@ -176,7 +176,11 @@ context.total = "number"
                 continue;
             };
             let err = err.with("count", 23);
-            let err = if code == "number" { err.with("total", 12_345.5) } else { err };
+            let err = if code == "number" {
+                err.with("total", 12_345.5)
+            } else {
+                err
+            };
             group.bench_function(format!("{code}_{tag}"), |b| {
                 b.iter(|| {
                     buf.clear();

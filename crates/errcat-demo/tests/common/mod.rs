@@ -358,7 +358,9 @@ pub fn assert_error(context: &str, style: StyleKind, reply: &Reply, code: &str, 
         .map(str::trim)
         .collect();
     assert_eq!(
-        vary.iter().filter(|v| v.eq_ignore_ascii_case("accept-language")).count(),
+        vary.iter()
+            .filter(|v| v.eq_ignore_ascii_case("accept-language"))
+            .count(),
         1,
         "{context} [{style}]: Vary {vary:?} names Accept-Language once"
     );
