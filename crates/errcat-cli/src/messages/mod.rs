@@ -394,13 +394,10 @@ fn import(
         .zip(&texts)
         .map(|(n, (_, t, _))| (n.as_str(), t.as_str()))
         .collect();
-    match Catalog::from_toml_files(&files) {
-        Err(report) => {
-            let rendered = report.render(&[Severity::Error], color);
-            let n = report.count(Severity::Error);
-            return refuse(file, &[], Some((n, rendered)));
-        }
-        Ok(_) => {}
+    if let Err(report) = Catalog::from_toml_files(&files) {
+        let rendered = report.render(&[Severity::Error], color);
+        let n = report.count(Severity::Error);
+        return refuse(file, &[], Some((n, rendered)));
     }
 
     // Write: every changed file to a temporary beside it, then each renamed over the original.

@@ -190,13 +190,13 @@ pub(crate) fn read(text: &str) -> Result<Translations, Vec<String>> {
                 // An obsolete entry: never imported.
                 continue;
             }
-            if let Some(flags) = c.strip_prefix(',') {
-                if flags.split(',').any(|f| f.trim() == "fuzzy") {
-                    if cur.id.is_some() {
-                        finish(&mut cur, &mut t, &mut errors);
-                    }
-                    cur.fuzzy = true;
+            if let Some(flags) = c.strip_prefix(',')
+                && flags.split(',').any(|f| f.trim() == "fuzzy")
+            {
+                if cur.id.is_some() {
+                    finish(&mut cur, &mut t, &mut errors);
                 }
+                cur.fuzzy = true;
             }
             continue;
         }

@@ -21,7 +21,7 @@ pub(crate) fn write(x: &Exported<'_>) -> String {
         escape(x.source_locale),
         escape(x.locale)
     );
-    let _ = writeln!(out, r#"  <file id="{}">"#, escape(&xml_id(x.catalog)));
+    let _ = writeln!(out, r#"  <file id="{}">"#, escape(xml_id(x.catalog)));
     for u in &x.units {
         let _ = writeln!(out, r#"    <unit id="{}">"#, escape(&u.code));
         if !u.notes.is_empty() || u.reference.is_some() {
