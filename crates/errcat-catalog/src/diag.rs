@@ -355,6 +355,18 @@ impl Report {
         self.count(Severity::Error) > 0
     }
 
+    /// Keeps only the diagnostics `keep` accepts.
+    ///
+    /// ```
+    /// let r = errcat_catalog::check("/no/such/catalog.toml");
+    /// let mut warnings = r.clone();
+    /// warnings.retain(|d| d.severity == errcat_catalog::Severity::Warning);
+    /// assert!(r.has_errors() && !warnings.has_errors());
+    /// ```
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.diagnostics.retain(keep);
+    }
+
     /// Whether some diagnostic has this rule id.
     pub fn has_rule(&self, rule: &str) -> bool {
         self.diagnostics.iter().any(|d| d.rule == rule)

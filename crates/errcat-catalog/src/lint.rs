@@ -371,7 +371,7 @@ fn lint_icu(c: &Catalog, e: &Entry, li: usize, m: &Template, span: &Span, report
         }
     }
     for r in html_markup(m.source()) {
-        let d = Diagnostic::error(
+        let d = Diagnostic::warning(
             rule::HTML_UNSAFE,
             format!("the `{tag}` message of `{}` holds HTML markup", e.code),
         )

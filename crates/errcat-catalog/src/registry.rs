@@ -541,14 +541,15 @@ value as given. Declare the key `integer` or `number`.
         },
         HTML_UNSAFE {
             id: "html-unsafe",
-            severity: Error,
+            severity: Warning,
             summary: "a message holds HTML markup",
             explanation: r#"A message holds what a browser reads as HTML: a tag of an HTML element such as `<b>`,
 `</a>` or `<script>`, any tag with an attribute (`<x onclick=...>`), a comment `<!--`, or a
 processing instruction `<?`. Messages are plain text: clients put them in web pages, and a
 translation that smuggles in `<script>` or `<img onerror=...>` would run there. errcat
 escapes messages in its own docs, but not every client does. Write the text without markup;
-`a < b`, `<5 s` and a notation such as `Bearer <token>` are text and fine.
+`a < b`, `<5 s` and a notation such as `Bearer <token>` are text and fine. `check` warns;
+`errcat messages import` refuses a translation that brings markup in.
 
     # bad
     message.es = "El saldo es <b>insuficiente</b>."

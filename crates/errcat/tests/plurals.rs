@@ -202,6 +202,11 @@ fn a_missing_or_non_numeric_plural_value_takes_other() {
     };
     assert_eq!(message(&r, &s("21"), "ru"), "21 страница не прошла");
     assert_eq!(message(&r, &s("many"), "ru"), "many страницы не прошло");
+    // Visible fraction digits count (CLDR's `v`): "1.50" is `other` in Russian, written as
+    // given with the locale's separator.
+    assert_eq!(message(&r, &s("1.50"), "ru"), "1,50 страницы не прошло");
+    assert_eq!(message(&r, &s("1"), "en"), "1 page failed");
+    assert_eq!(message(&r, &s("1.0"), "en"), "1.0 pages failed");
     assert_eq!(message(&r, &s("1e400"), "en"), "1e400 pages failed");
     assert_eq!(message(&r, &s(""), "en"), " pages failed");
 }

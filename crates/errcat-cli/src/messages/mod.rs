@@ -292,7 +292,14 @@ fn import(
         Ok(t) => t,
         Err(errors) => return refuse(file, &errors, None),
     };
-    let Some(locale) = locale.map(str::to_string).or(t.locale.clone()) else {
+    // gettext writes `es_MX` where BCP 47 has `es-MX`.
+    let Some(locale) = locale.map(str::to_string).or(t.locale.clone()).map(|l| {
+        if c.meta.locales.contains(&l) {
+            l
+        } else {
+            l.replace('_', "-")
+        }
+    }) else {
         return refuse(
             file,
             &[
@@ -394,9 +401,26 @@ fn import(
         .zip(&texts)
         .map(|(n, (_, t, _))| (n.as_str(), t.as_str()))
         .collect();
-    if let Err(report) = Catalog::from_toml_files(&files) {
-        let rendered = report.render(&[Severity::Error], color);
-        let n = report.count(Severity::Error);
+    // Refused: any error, and any warning the translations bring in (HTML markup, a plural
+    // read from a string) that the catalog did not have before.
+    let report = match Catalog::from_toml_files(&files) {
+        Ok(after) => after.report().clone(),
+        Err(report) => report,
+    };
+    let before: Vec<(&str, &str)> = c
+        .report()
+        .diagnostics()
+        .iter()
+        .map(|d| (d.rule, d.message.as_str()))
+        .collect();
+    let mut failing = report.clone();
+    failing.retain(|d| {
+        d.severity == Severity::Error
+            || (d.severity == Severity::Warning && !before.contains(&(d.rule, d.message.as_str())))
+    });
+    if !failing.diagnostics().is_empty() {
+        let n = failing.diagnostics().len();
+        let rendered = failing.render(&[Severity::Error, Severity::Warning], color);
         return refuse(file, &[], Some((n, rendered)));
     }
 

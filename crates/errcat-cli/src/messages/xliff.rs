@@ -89,7 +89,14 @@ pub(crate) fn read(text: &str) -> Result<Translations, Vec<String>> {
     let mut target: Option<String> = None;
     let mut state = In::Other;
     let mut saw_root = false;
-    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    let line_of = |pos: u64| {
+        let end = usize::try_from(pos).map_or(text.len(), |p| p.min(text.len()));
+        text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    };
     loop {
         let pos = reader.buffer_position();
         let ev = match reader.read_event() {

@@ -115,9 +115,11 @@ fn compile(parts: &[Part]) -> Vec<Node> {
 
 /// A number read from the context, kept as the text its JSON shows.
 #[derive(Clone, Copy)]
-enum Num {
+enum Num<'a> {
     Int(i64),
     Float(f64),
+    /// A string holding a decimal number, as written (`"1.50"` keeps its two fraction digits).
+    Text(&'a str, f64),
 }
 
 impl IcuMsg {
@@ -212,7 +214,7 @@ impl IcuMsg {
         };
         if let Some(arm) = c.arms.iter().find(|(k, _)| match (k, n) {
             (Key::Exact(e), Num::Int(i)) => *e == i,
-            (Key::Exact(e), Num::Float(f)) => *e as f64 == f,
+            (Key::Exact(e), Num::Float(f) | Num::Text(_, f)) => *e as f64 == f,
             _ => false,
         }) {
             return Some(arm);
@@ -265,7 +267,7 @@ struct Pound<'a> {
     offset: u32,
 }
 
-fn num(v: &Found<'_>) -> Option<Num> {
+fn num<'a>(v: &Found<'a>) -> Option<Num<'a>> {
     match v {
         Found::Secs(s) => Some(Num::Int(i64::from(*s))),
         Found::Value(Value::Int(i)) => Some(Num::Int(*i)),
@@ -289,7 +291,7 @@ fn num(v: &Found<'_>) -> Option<Num> {
                 s.parse::<f64>()
                     .ok()
                     .filter(|f| f.is_finite())
-                    .map(Num::Float)
+                    .map(|f| Num::Text(s, f))
             } else {
                 None
             }
@@ -299,10 +301,11 @@ fn num(v: &Found<'_>) -> Option<Num> {
 }
 
 /// The decimal CLDR's rules read, `offset` subtracted.
-fn decimal(n: Num, offset: u32) -> Option<Decimal> {
+fn decimal(n: Num<'_>, offset: u32) -> Option<Decimal> {
     match n {
         Num::Int(i) => Some(Decimal::from(i.checked_sub(i64::from(offset))?)),
-        Num::Float(f) => {
+        Num::Text(s, _) if offset == 0 => Decimal::try_from_str(s).ok(),
+        Num::Float(f) | Num::Text(_, f) => {
             let f = f - f64::from(offset);
             if !f.is_finite() {
                 return None;
