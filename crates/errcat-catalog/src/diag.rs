@@ -56,6 +56,21 @@ impl Sources {
         self.files.iter()
     }
 
+    /// Every file with its id, in the order read.
+    ///
+    /// ```
+    /// let c = errcat_catalog::Catalog::from_toml_str("c.toml", "[catalog]\nname = 'c'\naction_required = false").unwrap();
+    /// let (id, first) = c.sources().with_ids().next().unwrap();
+    /// assert_eq!(first.path.to_str(), Some("c.toml"));
+    /// assert_eq!(c.sources().get(id).path, first.path);
+    /// ```
+    pub fn with_ids(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, span: &Span) -> (usize, usize) {
         let text = &self.get(span.file).text;
@@ -83,7 +98,99 @@ pub(crate) fn inner_span(
         let start = whole.range.start + at;
         return Span::new(whole.file, start + range.start..start + range.end);
     }
+    // Escapes (`\"`, `\u00e9`, a line-ending backslash): map decoded offsets back to the source.
+    if let Some(src) = text.get(whole.range.clone())
+        && let Some(map) = decoded_offsets(src)
+        && let (Some(&a), Some(&b)) = (map.get(range.start), map.get(range.end))
+    {
+        let end = if range.end > range.start {
+            // The end of the last decoded byte's escape, not the start of the next one.
+            map.get(range.end - 1).map_or(b, |&last| {
+                if src.as_bytes().get(last) == Some(&b'\\') {
+                    last + escape_len(src.get(last..).unwrap_or_default())
+                } else {
+                    last + 1
+                }
+            })
+        } else {
+            b
+        };
+        return Span::new(
+            whole.file,
+            whole.range.start + a..whole.range.start + end.max(a),
+        );
+    }
     whole.clone()
+}
+
+/// For a TOML string token, the source offset of each byte of its decoded value, and one past
+/// the end: `None` when the token is not a string.
+fn decoded_offsets(token: &str) -> Option<Vec<usize>> {
+    let (delim, basic) = if token.starts_with("\"\"\"") {
+        ("\"\"\"", true)
+    } else if token.starts_with("'''") {
+        ("'''", false)
+    } else if token.starts_with('"') {
+        ("\"", true)
+    } else if token.starts_with('\'') {
+        ("'", false)
+    } else {
+        return None;
+    };
+    let b = token.as_bytes();
+    let end = token.len().checked_sub(delim.len())?;
+    let mut i = delim.len();
+    if delim.len() == 3 {
+        if token[i..].starts_with("\r\n") {
+            i += 2;
+        } else if token[i..].starts_with('\n') {
+            i += 1;
+        }
+    }
+    let mut map = Vec::with_capacity(end);
+    while i < end {
+        if basic && b[i] == b'\\' {
+            let n = escape_len(&token[i..]);
+            match b.get(i + 1) {
+                Some(b'\n' | b'\r' | b' ' | b'\t') => {
+                    // A line-ending backslash: it and the whitespace after it decode to nothing.
+                    i += 1;
+                    while i < end && b[i].is_ascii_whitespace() {
+                        i += 1;
+                    }
+                    continue;
+                }
+                Some(b'u' | b'U' | b'x') => {
+                    let hex = token.get(i + 2..i + n)?;
+                    let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                    map.extend(std::iter::repeat_n(i, c.len_utf8()));
+                }
+                _ => map.push(i),
+            }
+            i += n.max(1);
+        } else {
+            map.push(i);
+            i += 1;
+        }
+    }
+    map.push(end);
+    Some(map)
+}
+
+/// The length of the escape at the start of `s` (which starts with `\\`), or of its first
+/// character otherwise.
+fn escape_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'\\') {
+        return s.chars().next().map_or(0, char::len_utf8);
+    }
+    match b.get(1) {
+        Some(b'u') => 6,
+        Some(b'U') => 10,
+        Some(b'x') => 4,
+        Some(_) => 2,
+        None => 1,
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -246,6 +353,18 @@ impl Report {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
+    }
+
+    /// Keeps only the diagnostics `keep` accepts.
+    ///
+    /// ```
+    /// let r = errcat_catalog::check("/no/such/catalog.toml");
+    /// let mut warnings = r.clone();
+    /// warnings.retain(|d| d.severity == errcat_catalog::Severity::Warning);
+    /// assert!(r.has_errors() && !warnings.has_errors());
+    /// ```
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.diagnostics.retain(keep);
     }
 
     /// Whether some diagnostic has this rule id.

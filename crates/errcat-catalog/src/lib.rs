@@ -54,7 +54,10 @@ pub use model::{
     Lifecycle, Meta, Origin, RequestIdFormat, RequestIdSpec, RetryAdvice, Role, StyleKind,
     anchor_of,
 };
-pub use template::{CustomPart, CustomTemplate, Part, Slot, Template, TemplateError};
+pub use template::{
+    Arg, ArgKind, Arm, Category, Choice, CustomPart, CustomTemplate, Key, MAX_NESTING, Part, Slot,
+    Template, TemplateError,
+};
 
 impl Catalog {
     /// Loads and checks a catalog file, or a directory of catalog files.

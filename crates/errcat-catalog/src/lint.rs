@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::diag::Span;
 use crate::diag::{Diagnostic, Report};
-use crate::model::{CaseStyle, Catalog, Lifecycle, Origin, Role};
+use crate::model::{CaseStyle, Catalog, ContextType, Entry, Lifecycle, Origin, Role};
 use crate::registry as rule;
+use crate::template::{ArgKind, Template};
 
 /// The longest a code may be (AIP-193's limit for `ErrorInfo.reason`).
 pub const MAX_CODE_LEN: usize = 63;
@@ -159,15 +161,17 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                         }
                         continue;
                     };
+                    lint_icu(c, e, li, m, span, report);
                     for p in m.placeholders().collect::<BTreeSet<_>>() {
                         if !declared.contains(p) {
                             let at = crate::diag::inner_span(
                                 &report.sources,
                                 span,
                                 m.source(),
-                                m.source()
-                                    .find(&format!("{{{p}}}"))
-                                    .map_or(0..0, |s| s..s + p.len() + 2),
+                                m.arguments()
+                                    .iter()
+                                    .find(|a| a.name == p)
+                                    .map_or(0..0, |a| a.range.clone()),
                             );
                             report.diagnostics.push(
                                 Diagnostic::error(rule::UNDECLARED_PLACEHOLDER, format!("`{{{p}}}` is not in the context of `{}`", e.code))
@@ -195,6 +199,8 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                             d = d.secondary(bs, "the default locale's message");
                         }
                         report.diagnostics.push(d);
+                    } else if li != default {
+                        kind_parity(c, e, li, base, m, span, report);
                     }
                 }
             }
@@ -313,6 +319,328 @@ pub(crate) fn lint(c: &Catalog, report: &mut Report) {
                 .primary(&e.spans.code, "retired codes are never returned"),
             );
         }
+    }
+}
+
+/// The ICU rules of one message: `missing-other`, `plural-argument-type`, `html-unsafe` and,
+/// for a translation, `brand-removed`.
+fn lint_icu(c: &Catalog, e: &Entry, li: usize, m: &Template, span: &Span, report: &mut Report) {
+    let at = |report: &Report, r: std::ops::Range<usize>| {
+        crate::diag::inner_span(&report.sources, span, m.source(), r)
+    };
+    let tag = &c.meta.locales[li];
+    for a in m.arguments() {
+        let choice = matches!(
+            a.kind,
+            ArgKind::Plural | ArgKind::SelectOrdinal | ArgKind::Select
+        );
+        if choice && !a.has_other {
+            let d = Diagnostic::error(
+                rule::MISSING_OTHER,
+                format!(
+                    "the {} on `{}` in the `{tag}` message of `{}` has no `other` arm",
+                    a.kind.name(),
+                    a.name,
+                    e.code
+                ),
+            )
+            .primary(&at(report, a.range.clone()), "add `other {...}`")
+            .help("`other` is taken by every value no other arm matches, and by a missing or non-numeric one");
+            report.diagnostics.push(d);
+        }
+        if a.kind.is_numeric()
+            && let Some(k) = e.context_key(&a.name)
+            && matches!(k.ty, ContextType::String | ContextType::Boolean)
+        {
+            let d = Diagnostic::warning(
+                rule::PLURAL_ARGUMENT_TYPE,
+                format!(
+                    "the {} on `{}` in the `{tag}` message of `{}` reads a {} value",
+                    a.kind.name(),
+                    a.name,
+                    e.code,
+                    k.ty.name()
+                ),
+            )
+            .primary(&at(report, a.range.clone()), "needs a number")
+            .help(format!(
+                "declare `context.{} = \"integer\"` (or \"number\"); a value that is not a number takes the `other` arm",
+                a.name
+            ));
+            report.diagnostics.push(d);
+        }
+    }
+    for r in html_markup(m.source()) {
+        let d = Diagnostic::warning(
+            rule::HTML_UNSAFE,
+            format!("the `{tag}` message of `{}` holds HTML markup", e.code),
+        )
+        .primary(&at(report, r), "HTML markup")
+        .help("messages are plain text; clients may place them in web pages unescaped");
+        report.diagnostics.push(d);
+    }
+    let default = c.meta.default_locale;
+    if li != default
+        && let Some(base) = &e.messages[default]
+    {
+        for term in &c.meta.brand_terms {
+            if term.is_empty()
+                || !base.source().contains(term.as_str())
+                || m.source().contains(term.as_str())
+            {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                rule::BRAND_REMOVED,
+                format!(
+                    "the `{tag}` message of `{}` drops the brand term `{term}`",
+                    e.code
+                ),
+            )
+            .primary(span, format!("lacks `{term}`"))
+            .help(format!(
+                "brand terms are not translated: keep `{term}` exactly as written"
+            ));
+            if let Some(bs) = e.spans.messages[default].as_ref() {
+                let r = base
+                    .source()
+                    .find(term.as_str())
+                    .map_or(0..0, |s| s..s + term.len());
+                let bat = crate::diag::inner_span(&report.sources, bs, base.source(), r);
+                d = d.secondary(&bat, "the default locale's message has it here");
+            }
+            report.diagnostics.push(d);
+        }
+    }
+}
+
+/// HTML element names (WHATWG, with the obsolete ones browsers still run), lower case.
+const HTML_ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "marquee",
+    "math",
+    "menu",
+    "meta",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "search",
+    "section",
+    "select",
+    "slot",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// Byte ranges of what a browser reads as markup, up to the next `>` (or the end): a comment
+/// (`<!`), a processing instruction (`<?`), a tag of an HTML element (`<b>`, `</a>`), and any
+/// tag with an attribute (`<x onclick=...>`). `<token>` and `a < b` are text.
+fn html_markup(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let end = text[i..].find('>').map_or(text.len(), |n| i + n + 1);
+        let inner = &text[i + 1..end.max(i + 1)];
+        let name: String = inner
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let tagged = inner
+            .trim_start_matches('/')
+            .starts_with(|c: char| c.is_ascii_alphabetic());
+        let markup = inner.starts_with(['!', '?'])
+            || (tagged && (HTML_ELEMENTS.contains(&name.as_str()) || inner.contains('=')));
+        if markup {
+            out.push(i..end);
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// What a message expects of an argument's value: a number (plural, selectordinal, number), a
+/// word (select), or anything (a plain placeholder).
+fn value_type(t: &Template, name: &str) -> Option<(&'static str, std::ops::Range<usize>)> {
+    let args = t.arguments().iter().filter(|a| a.name == name);
+    let mut found = None;
+    for a in args {
+        let ty = match a.kind {
+            ArgKind::Simple => continue,
+            ArgKind::Select => "word",
+            _ => "number",
+        };
+        match &found {
+            None => found = Some((ty, a.range.clone())),
+            Some((t, _)) if *t != ty => return None,
+            Some(_) => {}
+        }
+    }
+    found
+}
+
+/// `placeholder-parity` by type: a name the default message reads as a number and the
+/// translation as a select word, or the other way round. A plain placeholder goes with either:
+/// a language without plurals writes `{count}` where English has a plural.
+fn kind_parity(
+    c: &Catalog,
+    e: &Entry,
+    li: usize,
+    base: &Template,
+    m: &Template,
+    span: &Span,
+    report: &mut Report,
+) {
+    let tag = &c.meta.locales[li];
+    let names: BTreeSet<&str> = m.placeholders().collect();
+    for name in names {
+        let (Some((ty, range)), Some((bty, brange))) =
+            (value_type(m, name), value_type(base, name))
+        else {
+            continue;
+        };
+        if ty == bty {
+            continue;
+        }
+        let what = |t: &str| {
+            if t == "word" {
+                "a select word"
+            } else {
+                "a number"
+            }
+        };
+        let at = crate::diag::inner_span(&report.sources, span, m.source(), range);
+        let mut d = Diagnostic::error(
+            rule::PLACEHOLDER_PARITY,
+            format!(
+                "the `{tag}` message of `{}` reads `{name}` as {}, the `{}` message as {}",
+                e.code,
+                what(ty),
+                c.meta.default_locale_tag(),
+                what(bty)
+            ),
+        )
+        .primary(&at, format!("{} here", what(ty)));
+        if let Some(bs) = e.spans.messages[c.meta.default_locale].as_ref() {
+            let bat = crate::diag::inner_span(&report.sources, bs, base.source(), brange);
+            d = d.secondary(&bat, format!("{} in the default locale", what(bty)));
+        }
+        report.diagnostics.push(d);
     }
 }
 

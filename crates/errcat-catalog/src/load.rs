@@ -454,6 +454,7 @@ fn build_meta(
         http_statuses,
         category_docs: Vec::new(),
         category_spans: Vec::new(),
+        brand_terms: raw.brand_terms.unwrap_or_default(),
     }
 }
 
@@ -592,13 +593,12 @@ fn build_entry(
             Ok(t) => messages[i] = Some(t),
             Err(e) => {
                 let span = inner_span(&report.sources, &whole, text.get_ref(), e.range);
-                report.diagnostics.push(
-                    Diagnostic::error(
-                        rule::INVALID_PLACEHOLDER,
-                        format!("the `{}` message of `{code}` does not parse", loc.get_ref()),
-                    )
-                    .primary(&span, e.message),
-                );
+                let what = format!("the `{}` message of `{code}` does not parse", loc.get_ref());
+                report.diagnostics.push(if e.icu {
+                    Diagnostic::error(rule::ICU_SYNTAX, what).primary(&span, e.message)
+                } else {
+                    Diagnostic::error(rule::INVALID_PLACEHOLDER, what).primary(&span, e.message)
+                });
             }
         }
         message_spans[i] = Some(whole);

@@ -158,6 +158,9 @@ pub struct Meta {
     pub category_docs: Vec<(String, String)>,
     /// Where each `[categories]` key was written, indexed like `category_docs`.
     pub category_spans: Vec<Span>,
+    /// Terms a translation must keep as written when the default locale's message has them
+    /// (`brand_terms` in `[catalog]`).
+    pub brand_terms: Vec<String>,
 }
 
 impl Meta {

@@ -36,6 +36,7 @@ pub(crate) struct RawMeta {
     pub jsonapi: Option<RawJsonApi>,
     pub google: Option<RawGoogle>,
     pub custom: Option<S<RawCustom>>,
+    pub brand_terms: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]

@@ -505,6 +505,89 @@ type.
     message.en = "Balance {balance} is too low."
     context.balance = "number""#,
         },
+        ICU_SYNTAX {
+            id: "icu-syntax",
+            severity: Error,
+            summary: "a message's plural, select, number or apostrophe quote is malformed",
+            explanation: r#"A message does not parse as ICU MessageFormat: a plural or select has a key that is
+not a CLDR category (zero, one, two, few, many, other) or `=N`, an arm that is never
+closed, two arms with the same key, an unknown argument type, or an apostrophe quote that
+never ends.
+The diagnostic marks the exact bytes.
+
+Messages are parsed once when the catalog loads, so a broken one never reaches a client.
+Inside a plural or select, braces follow ICU: quote a literal one as `'{'`; `{{` and `}}`
+are literal braces only outside them.
+
+    # bad: `single` is not a plural category, and the arm is never closed
+    message.en = "{count, plural, single {# page} other {# pages}"
+
+    # good
+    message.en = "{count, plural, one {# page failed} other {# pages failed}}""#,
+        },
+        MISSING_OTHER {
+            id: "missing-other",
+            severity: Error,
+            summary: "a plural or select has no `other` arm",
+            explanation: r#"A plural, selectordinal or select has no `other` arm. `other` is what a value that no
+other arm matches gets: a number in a category the message does not list (Russian needs
+`one`, `few` and `many`), a select word the message does not know, and a value that is
+missing or not a number. ICU requires it; errcat does too.
+
+    # bad
+    message.en = "{count, plural, one {# page failed}}"
+
+    # good
+    message.en = "{count, plural, one {# page failed} other {# pages failed}}""#,
+        },
+        PLURAL_ARGUMENT_TYPE {
+            id: "plural-argument-type",
+            severity: Warning,
+            summary: "a plural or number reads a context key declared as a string or boolean",
+            explanation: r#"A `plural`, `selectordinal` or `number` argument reads a context key that the code
+declares as `string` or `boolean`. Plural arms are chosen by a number: a string that is not
+a decimal number, a boolean, or a missing value takes the `other` arm, and `#` writes the
+value as given. Declare the key `integer` or `number`.
+
+    # bad
+    context.count = "string"
+
+    # good
+    context.count = "integer""#,
+        },
+        HTML_UNSAFE {
+            id: "html-unsafe",
+            severity: Warning,
+            summary: "a message holds HTML markup",
+            explanation: r#"A message holds what a browser reads as HTML: a tag of an HTML element such as `<b>`,
+`</a>` or `<script>`, any tag with an attribute (`<x onclick=...>`), a comment `<!--`, or a
+processing instruction `<?`. Messages are plain text: clients put them in web pages, and a
+translation that smuggles in `<script>` or `<img onerror=...>` would run there. errcat
+escapes messages in its own docs, but not every client does. Write the text without markup;
+`a < b`, `<5 s` and a notation such as `Bearer <token>` are text and fine. `check` warns;
+`errcat messages import` refuses a translation that brings markup in.
+
+    # bad
+    message.es = "El saldo es <b>insuficiente</b>."
+
+    # good
+    message.es = "El saldo es insuficiente.""#,
+        },
+        BRAND_REMOVED {
+            id: "brand-removed",
+            severity: Error,
+            summary: "a translation drops a brand term the default locale's message has",
+            explanation: r#"The default locale's message has a term from `brand_terms` in `[catalog]`, and a
+translation does not have it, written exactly the same way. Product and brand names are not
+translated: a translator who renders "MintFax" as "FaxMenta" breaks what users search for.
+
+    [catalog]
+    brand_terms = ["MintFax"]
+
+    [codes.fax_rejected]
+    message.en = "MintFax rejected the fax."
+    message.es = "MintFax rechazó el fax.""#,
+        },
         PLACEHOLDER_PARITY {
             id: "placeholder-parity",
             severity: Error,
@@ -512,6 +595,12 @@ type.
             explanation: r#"A translation uses other placeholders than the default locale's message: it drops one,
 or adds one. A translation that drops `{cost}` hides information from its clients; one
 that adds a placeholder uses a value the English text never promised.
+
+Arguments count by name and by the type of value they read: a translation that reads
+`{count, select, ...}` (a word) where the default message has `{count, plural, ...}` (a
+number) is reported too. A plain `{count}` goes with either, so a language without plurals
+may write `{count}` where English has a plural; each locale lists the plural categories its
+own language needs, so the arms may differ.
 
     # bad
     message.en = "Balance {balance} is below the cost {cost}."

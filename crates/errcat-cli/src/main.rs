@@ -14,6 +14,7 @@ mod docs;
 mod explain;
 mod import;
 mod keys;
+mod messages;
 mod monitoring;
 mod openapi;
 mod render;
@@ -78,6 +79,10 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Bootstrap a catalog from a Markdown error table or a JSON list.
     Import(import::ImportArgs),
+    /// The translator round trip: export a locale as PO or XLIFF, import it back in place, and
+    /// see each locale's coverage.
+    #[command(subcommand)]
+    Messages(messages::MessagesCommand),
     /// Make API keys and check them offline.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -112,6 +117,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args, color),
         Command::Import(args) => import::run(&args, color),
         Command::Keys(command) => keys::run(&command),
+        Command::Messages(command) => messages::run(&command, color),
         Command::Render(args) => {
             let path = args.catalog.clone();
             with_catalog(&path, color, |c| render::run(c, &args))

@@ -669,12 +669,25 @@ async fn locales() {
     assert_ne!(en, es);
 
     let handler_catalog = catalog.clone();
+    let vary_catalog = catalog.clone();
     let router = axum::Router::new()
         .route(
             "/otp",
             get(move || {
                 let catalog = handler_catalog.clone();
                 async move { errcat::ApiError::checked(&catalog, "otp_expired").expect("a code") }
+            }),
+        )
+        .route(
+            "/otp-cors",
+            get(move || {
+                let catalog = vary_catalog.clone();
+                async move {
+                    (
+                        [(axum::http::header::VARY, "Origin")],
+                        errcat::ApiError::checked(&catalog, "otp_expired").expect("a code"),
+                    )
+                }
             }),
         )
         .with_errcat(Errcat::new(catalog));
@@ -706,6 +719,17 @@ async fn locales() {
             "Accept-Language {accept:?}"
         );
     }
+    // A handler's own `Vary` is kept beside errcat's.
+    let r = send(c.get(server.url("/otp-cors")).header(ACCEPT_LANGUAGE, "es")).await;
+    assert_error("vary", StyleKind::JsonApi, &r, "otp_expired", 422);
+    let vary: Vec<&str> = r
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert_eq!(vary, ["Origin", "Accept-Language"]);
+    assert_eq!(r.header("content-language"), "es");
     // mxcep's request ids: no prefix, 12 hex digits.
     let r = send(c.get(server.url("/otp"))).await;
     let id = r.header("x-request-id");

@@ -94,9 +94,78 @@ fn many_fields(c: &mut Criterion) {
     group.finish();
 }
 
+/// A plural message beside a plain one, in one catalog, one style and one run: the plain
+/// `{count}` substitution against `{count, plural, ...}` with `#`, in English and in Russian
+/// (four categories), and a locale-formatted `{total, number}`.
+fn plural_message(c: &mut Criterion) {
+    use std::sync::Arc;
+    let catalog = Arc::new(
+        errcat::Catalog::from_toml_str(
+            "plural.toml",
+            r#"
+[catalog]
+name = "plural"
+action_required = false
+locales = ["en", "ru"]
+
+[codes.plain]
+status = 422
+category = "Batches"
+message.en = "{count} pages failed."
+message.ru = "Не прошло страниц: {count}."
+context.count = "integer"
+
+[codes.plural]
+status = 422
+category = "Batches"
+message.en = "{count, plural, one {# page failed} other {# pages failed}}."
+message.ru = "{count, plural, one {# страница не прошла} few {# страницы не прошли} many {# страниц не прошло} other {# страницы не прошло}}."
+context.count = "integer"
+
+[codes.number]
+status = 422
+category = "Batches"
+message.en = "{count, plural, one {# page} other {# pages}} of {total, number} failed."
+message.ru = "{count, plural, one {# страница} few {# страницы} many {# страниц} other {# страницы}} из {total, number} не прошли."
+context.count = "integer"
+context.total = "number"
+"#,
+        )
+        .unwrap_or_else(|r| panic!("{r}")),
+    );
+    let renderer = Renderer::new(catalog.clone(), StyleKind::Flat);
+    let mut group = c.benchmark_group("message");
+    let mut buf = Vec::with_capacity(1024);
+    for tag in ["en", "ru"] {
+        let Some(locale) = renderer.negotiator().find(tag) else {
+            continue;
+        };
+        let req = RequestInfo::new(common::REQUEST_ID).locale(locale);
+        for code in ["plain", "plural", "number"] {
+            let Ok(err) = errcat::ApiError::checked(&catalog, code) else {
+                continue;
+            };
+            let err = err.with("count", 23);
+            let err = if code == "number" {
+                err.with("total", 12_345.5)
+            } else {
+                err
+            };
+            group.bench_function(format!("{code}_{tag}"), |b| {
+                b.iter(|| {
+                    buf.clear();
+                    let head = renderer.render(black_box(&err), black_box(&req), &mut buf);
+                    black_box((head.is_ok(), buf.len()))
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = bench, many_fields
+    targets = bench, many_fields, plural_message
 }
 criterion_main!(benches);

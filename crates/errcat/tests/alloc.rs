@@ -71,3 +71,67 @@ fn render_allocates_nothing_beyond_the_buffer() {
         assert!(serde_json::from_slice::<serde_json::Value>(&buf).is_ok());
     }
 }
+
+/// A plural message (CLDR category, `#` and a locale-formatted number) allocates nothing either.
+#[test]
+fn a_plural_message_allocates_nothing_beyond_the_buffer() {
+    use std::sync::Arc;
+    let catalog = Arc::new(
+        errcat::Catalog::from_toml_str(
+            "plural.toml",
+            r#"
+[catalog]
+name = "plural"
+action_required = false
+locales = ["en", "ru"]
+
+[codes.pages_failed]
+status = 422
+category = "Batches"
+message.en = "{count, plural, one {# page failed} other {# pages failed}} of {total, number}; {attempt, selectordinal, one {#st} two {#nd} few {#rd} other {#th}} try, {channel, select, sms {by SMS} other {by {channel}}}."
+message.ru = "{count, plural, one {# страница} few {# страницы} many {# страниц} other {# страницы}} из {total, number}; попытка {attempt}, {channel, select, sms {по SMS} other {через {channel}}}."
+context.count = "integer"
+context.total = "number"
+context.attempt = "integer"
+context.channel = "string"
+"#,
+        )
+        .unwrap(),
+    );
+    let err = errcat::ApiError::checked(&catalog, "pages_failed")
+        .unwrap()
+        .with("count", 5)
+        .with("total", 1234567.5)
+        .with("attempt", 23)
+        .with("channel", "fax");
+    for style in StyleKind::ALL {
+        let renderer = Renderer::new(catalog.clone(), style);
+        for tag in ["en", "ru"] {
+            let req = RequestInfo::new(common::REQUEST_ID)
+                .locale(renderer.negotiator().find(tag).unwrap());
+            let mut buf = Vec::with_capacity(4096);
+            renderer.render(&err, &req, &mut buf).unwrap();
+            let before = allocations();
+            for _ in 0..100 {
+                buf.clear();
+                let head = renderer.render(&err, &req, &mut buf).unwrap();
+                assert_eq!(head.status, 422);
+                drop(head);
+            }
+            let after = allocations();
+            assert_eq!(
+                after - before,
+                0,
+                "{style} {tag}: {} allocations in 100 renders",
+                after - before
+            );
+            let body = String::from_utf8(buf).unwrap();
+            let want = if tag == "en" {
+                "5 pages failed of 1,234,567.5; 23rd try, by fax."
+            } else {
+                "5 страниц из 1\u{a0}234\u{a0}567,5; попытка 23, через fax."
+            };
+            assert!(body.contains(want), "{style} {tag}: {body}");
+        }
+    }
+}

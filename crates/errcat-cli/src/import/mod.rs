@@ -14,7 +14,7 @@ mod roles;
 pub(crate) mod rules;
 mod source;
 mod tables;
-mod toml;
+pub(crate) mod toml;
 mod warnings;
 
 use std::io::{Read as _, Write as _};

@@ -33,7 +33,7 @@ fn toml_key(k: &str) -> String {
 }
 
 /// A string value written as [`toml_str`] writes it.
-fn string(s: &str) -> Value {
+pub(crate) fn string(s: &str) -> Value {
     toml_str(s).parse().unwrap_or_else(|_| Value::from(s))
 }
 

@@ -344,6 +344,26 @@ pub fn assert_error(context: &str, style: StyleKind, reply: &Reply, code: &str, 
         !header_id.is_empty(),
         "{context} [{style}]: no x-request-id header"
     );
+    // The message's language is negotiated: every error says which, and that caches key on it.
+    assert!(
+        !reply.header("content-language").is_empty(),
+        "{context} [{style}]: no content-language header"
+    );
+    let vary: Vec<&str> = reply
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        vary.iter()
+            .filter(|v| v.eq_ignore_ascii_case("accept-language"))
+            .count(),
+        1,
+        "{context} [{style}]: Vary {vary:?} names Accept-Language once"
+    );
     assert_eq!(
         request_id_of(style, json),
         header_id,

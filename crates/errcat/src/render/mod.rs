@@ -22,6 +22,7 @@ use writer::{Args, Msg, Writer, check_vars, compile_msg};
 pub(crate) mod custom;
 pub(crate) mod flat;
 pub(crate) mod google;
+mod icu;
 pub(crate) mod jsonapi;
 pub(crate) mod nested;
 pub(crate) mod problem;
@@ -84,10 +85,10 @@ pub struct Head {
 }
 
 impl Head {
-    /// The response headers: `Content-Type`, `Content-Language`, `X-Request-Id` and, where due,
-    /// `Retry-After`.
+    /// The response headers: `Content-Type`, `Content-Language`, `Vary: Accept-Language`,
+    /// `X-Request-Id` and, where due, `Retry-After`.
     pub fn headers(&self, request_id: &str) -> HeaderMap {
-        let mut h = HeaderMap::with_capacity(4);
+        let mut h = HeaderMap::with_capacity(5);
         self.write_headers(&mut h, request_id);
         h
     }
@@ -119,6 +120,20 @@ impl Head {
             http::header::CONTENT_LANGUAGE,
             self.content_language.clone(),
         );
+        // The message's language follows `Accept-Language`: caches must key on it. Other
+        // `Vary` values a handler set are kept.
+        let varies = h.get_all(http::header::VARY).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("accept-language"))
+            })
+        });
+        if !varies {
+            h.append(
+                http::header::VARY,
+                HeaderValue::from_static("Accept-Language"),
+            );
+        }
     }
 
     fn write_retry_after(&self, h: &mut HeaderMap) {
@@ -293,6 +308,22 @@ impl Renderer {
             style
         };
         let meta = &catalog.meta;
+        // CLDR plural rules and number symbols, loaded only for a catalog that uses them.
+        let icu = catalog
+            .entries()
+            .iter()
+            .any(|e| e.messages.iter().flatten().any(|t| !t.is_plain()));
+        let rules: Vec<Arc<icu::LocaleRules>> = meta
+            .locales
+            .iter()
+            .map(|l| {
+                Arc::new(if icu {
+                    icu::LocaleRules::new(l)
+                } else {
+                    icu::LocaleRules::none()
+                })
+            })
+            .collect();
         let codes = catalog
             .entries()
             .iter()
@@ -316,7 +347,15 @@ impl Renderer {
                     docs,
                     category: json::quoted(&e.category),
                     messages: (0..meta.locales.len())
-                        .map(|l| compile_msg(e.message(l, meta.default_locale).parts(), &e.context))
+                        .map(|l| {
+                            // The rules of the language the text is in (a fallback's, if missing).
+                            let from = if e.messages.get(l).is_some_and(Option::is_some) {
+                                l
+                            } else {
+                                meta.default_locale
+                            };
+                            compile_msg(e.message(l, meta.default_locale), &rules[from], &e.context)
+                        })
                         .collect(),
                     context_keys: e
                         .context

@@ -6,8 +6,13 @@ use std::collections::hash_map::Entry;
 use std::io::Write as _;
 use std::time::SystemTime;
 
-use errcat_catalog::{ContextKey, Part};
+use std::sync::Arc;
 
+use errcat_catalog::ContextKey;
+
+use errcat_catalog::{Part, Template};
+
+use super::icu::{IcuMsg, LocaleRules};
 use super::{Compiled, RenderError, Renderer, RequestInfo};
 use crate::error::{ApiError, FieldError, FieldSource, Value};
 use crate::json;
@@ -24,6 +29,8 @@ pub(super) const OMITTED: &str = "omitted_field_errors";
 pub(super) enum Msg {
     Static(Box<str>),
     Parts(Vec<MsgPart>),
+    /// Plural, select or number arguments.
+    Icu(Box<IcuMsg>),
 }
 
 #[derive(Debug, Clone)]
@@ -38,7 +45,11 @@ pub(super) fn inner(quoted: &str) -> Box<str> {
     quoted[1..quoted.len() - 1].into()
 }
 
-pub(super) fn compile_msg(parts: &[Part], context: &[ContextKey]) -> Msg {
+pub(super) fn compile_msg(t: &Template, rules: &Arc<LocaleRules>, context: &[ContextKey]) -> Msg {
+    if !t.is_plain() {
+        return Msg::Icu(Box::new(IcuMsg::new(t.parts(), rules.clone())));
+    }
+    let parts = t.parts();
     if let [Part::Lit(l)] = parts {
         return Msg::Static(json::quoted(l));
     }
@@ -48,21 +59,31 @@ pub(super) fn compile_msg(parts: &[Part], context: &[ContextKey]) -> Msg {
     Msg::Parts(
         parts
             .iter()
-            .map(|p| match p {
-                Part::Lit(l) => MsgPart::Lit(inner(&json::quoted(l))),
-                Part::Var(v) => MsgPart::Var(
+            .filter_map(|p| match p {
+                Part::Lit(l) => Some(MsgPart::Lit(inner(&json::quoted(l)))),
+                Part::Var(v) => Some(MsgPart::Var(
                     v.as_str().into(),
                     context
                         .iter()
                         .position(|k| k.name == *v)
                         .and_then(|j| u8::try_from(j).ok()),
-                ),
+                )),
+                // A plain template has no other parts.
+                _ => None,
             })
             .collect(),
     )
 }
 
 pub(super) fn check_vars(msg: &Msg, args: &Args<'_>, code: &str) -> Result<(), RenderError> {
+    if let Msg::Icu(m) = msg
+        && let Some(v) = m.missing_var(args.err)
+    {
+        return Err(RenderError::MissingContext {
+            code: code.to_string(),
+            key: v.to_string(),
+        });
+    }
     if let Msg::Parts(parts) = msg {
         for p in parts {
             if let MsgPart::Var(v, decl) = p
@@ -78,6 +99,7 @@ pub(super) fn check_vars(msg: &Msg, args: &Args<'_>, code: &str) -> Result<(), R
     Ok(())
 }
 
+#[derive(Clone, Copy)]
 pub(super) enum Found<'a> {
     Value(&'a Value),
     Secs(u32),
@@ -108,6 +130,15 @@ impl<'a> Args<'a> {
             None if key == "retry_after" => self.err.retry_after_secs().map(Found::Secs),
             None => None,
         }
+    }
+}
+
+/// The value of placeholder `key`, found by name.
+pub(super) fn lookup<'a>(err: &'a ApiError, key: &str) -> Option<Found<'a>> {
+    match err.context_value(key) {
+        Some(v) => Some(Found::Value(v)),
+        None if key == "retry_after" => err.retry_after_secs().map(Found::Secs),
+        None => None,
     }
 }
 
@@ -153,6 +184,7 @@ impl Writer<'_> {
                 }
                 out.push(b'"');
             }
+            Msg::Icu(m) => m.write(out, self.err),
         }
     }
 
