@@ -271,6 +271,23 @@ impl<T: RateLimitStore + ?Sized> RateLimitStore for Arc<T> {
 pub trait Limiter: Send + Sync + 'static {
     /// Decides one request for `key` (an API key's hash, a client address…), and counts it.
     fn check<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Decision>;
+
+    /// Decides at once, without a future, where the limiter can (state in this process):
+    /// `Some` answer, counted as [`Limiter::check`] counts it, or `None` to use `check`.
+    /// Callers try this first, so a limiter in memory costs no allocation for its future.
+    ///
+    /// ```
+    /// use errcat_store::{MemoryStore, RateLimitStore, Window};
+    ///
+    /// let limiter = MemoryStore::new().limiter("p", &[Window::per_second("s", 1)]);
+    /// let first = limiter.check_now("k").expect("in memory").expect("no store error");
+    /// assert!(first.admitted());
+    /// assert!(!limiter.check_now("k").expect("in memory").expect("no store error").admitted());
+    /// ```
+    fn check_now(&self, key: &str) -> Option<Result<Decision, StoreError>> {
+        let _ = key;
+        None
+    }
 }
 
 /// What identifies a request for idempotency: a hash of its method, target and body.

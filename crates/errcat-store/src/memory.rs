@@ -285,6 +285,13 @@ impl Limiter for MemoryLimiter {
         timer.finish(Store::Memory, true);
         Box::pin(std::future::ready(Ok(decision)))
     }
+
+    fn check_now(&self, key: &str) -> Option<Result<Decision, StoreError>> {
+        let timer = Timer::start();
+        let decision = self.decide(key);
+        timer.finish(Store::Memory, true);
+        Some(Ok(decision))
+    }
 }
 
 /// Caps on what a [`MemoryStore`] keeps for idempotency keys: records (locked or finished)

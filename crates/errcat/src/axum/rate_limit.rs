@@ -215,7 +215,7 @@ impl RateLimit {
                 let period = w.period().as_secs().max(1);
                 windows.push(ResolvedWindow {
                     code,
-                    limit: w.limit(),
+                    limit_value: HeaderValue::from(w.limit()),
                     policy_item: format!("\"{name}\";q={};w={period}", w.limit()),
                     state_prefix: format!("\"{name}\";r="),
                 });
@@ -250,7 +250,8 @@ impl RateLimit {
 
 struct ResolvedWindow {
     code: Option<Code>,
-    limit: u32,
+    /// `X-RateLimit-Limit` for this window, made once.
+    limit_value: HeaderValue,
     /// The start of this window's `RateLimit` item, `"name";r=`, made once.
     state_prefix: String,
     policy_item: String,
@@ -309,41 +310,60 @@ enum Verdict {
 struct Headers {
     policy: Option<HeaderValue>,
     state: Option<HeaderValue>,
-    limit: Option<HeaderValue>,
-    remaining: Option<HeaderValue>,
-    reset: Option<HeaderValue>,
+    /// The window closest to its limit, for `X-RateLimit-*`: its limit (ready to send), the
+    /// requests left and the seconds to its reset. Made into header values only when no layer
+    /// further in wrote its own.
+    tightest: Option<(HeaderValue, u32, u64)>,
 }
 
 impl Headers {
     fn write(self, headers: &mut HeaderMap) {
-        let all = [
-            (RATELIMIT_POLICY, self.policy),
-            (RATELIMIT, self.state),
-            (X_RATELIMIT_LIMIT, self.limit),
-            (X_RATELIMIT_REMAINING, self.remaining),
-            (X_RATELIMIT_RESET, self.reset),
-        ];
-        headers.reserve(all.len());
-        for (i, (name, value)) in all.into_iter().enumerate() {
+        headers.reserve(5);
+        for (name, value) in [(RATELIMIT_POLICY, self.policy), (RATELIMIT, self.state)] {
             let Some(v) = value else { continue };
             match headers.get(&name) {
                 None => {
                     headers.insert(name, v);
                 }
                 // A layer further in (a route group's, the principal's) wrote its own: the two
-                // lists join, inner first; X-RateLimit-* keep the inner, more specific, window.
-                Some(inner) if i < 2 => {
-                    let mut joined = inner.as_bytes().to_vec();
+                // lists join, inner first.
+                Some(inner) => {
+                    let mut joined = Vec::with_capacity(inner.len() + 2 + v.len());
+                    joined.extend_from_slice(inner.as_bytes());
                     joined.extend_from_slice(b", ");
                     joined.extend_from_slice(v.as_bytes());
-                    if let Ok(joined) = HeaderValue::from_bytes(&joined) {
+                    if let Ok(joined) =
+                        HeaderValue::from_maybe_shared(axum::body::Bytes::from(joined))
+                    {
                         headers.insert(name, joined);
                     }
                 }
-                Some(_) => {}
             }
         }
+        // X-RateLimit-* keep the inner, more specific, window.
+        if let Some((limit, remaining, reset)) = self.tightest
+            && !headers.contains_key(X_RATELIMIT_LIMIT)
+        {
+            headers.insert(X_RATELIMIT_LIMIT, limit);
+            headers.insert(X_RATELIMIT_REMAINING, small_number(u64::from(remaining)));
+            headers.insert(X_RATELIMIT_RESET, small_number(reset));
+        }
     }
+}
+
+/// How many numbers have a header value made once and shared: a reset in seconds up to an
+/// hour and beyond, and the requests left in most windows.
+const SHARED_NUMBERS: u64 = 4096;
+
+/// `n` as a header value: for small numbers a shared one (cloning copies no bytes).
+fn small_number(n: u64) -> HeaderValue {
+    static TABLE: std::sync::LazyLock<Vec<HeaderValue>> =
+        std::sync::LazyLock::new(|| (0..SHARED_NUMBERS).map(HeaderValue::from).collect());
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| TABLE.get(i))
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from(n))
 }
 
 impl Shared {
@@ -359,13 +379,17 @@ impl Shared {
         let mut policy_header = String::new();
         let mut limit_header = String::new();
         // The window closest to its limit: (remaining, reset, limit).
-        let mut tightest: Option<(u32, Duration, u32)> = None;
+        let mut tightest: Option<(u32, Duration, HeaderValue)> = None;
         let mut refusal = None;
         for (policy, key) in self.policies.iter().zip(keys) {
             let Some(key) = key else {
                 continue;
             };
-            let decision = match bounded(self.timeout, policy.limiter.check(&key)).await {
+            let now = policy.limiter.check_now(&key);
+            let decision = match match now {
+                Some(answer) => answer,
+                None => bounded(self.timeout, policy.limiter.check(&key)).await,
+            } {
                 Ok(d) => {
                     #[cfg(feature = "metrics")]
                     if d.rejected.is_some() {
@@ -420,9 +444,7 @@ impl Shared {
             headers.state = HeaderValue::try_from(limit_header).ok();
         }
         if let Some((remaining, reset, limit)) = tightest {
-            headers.limit = Some(HeaderValue::from(limit));
-            headers.remaining = Some(HeaderValue::from(remaining));
-            headers.reset = Some(HeaderValue::from(ceil_secs(reset)));
+            headers.tightest = Some((limit, remaining, ceil_secs(reset)));
         }
         match refusal {
             Some(err) => Verdict::Refuse(err, headers),
@@ -436,7 +458,7 @@ fn describe(
     policy: &ResolvedPolicy,
     decision: &Decision,
     out: &mut String,
-    tightest: &mut Option<(u32, Duration, u32)>,
+    tightest: &mut Option<(u32, Duration, HeaderValue)>,
 ) {
     let mut buf = itoa::Buffer::new();
     for (state, window) in decision.states.iter().zip(&policy.windows) {
@@ -451,7 +473,7 @@ fn describe(
             }
         };
         if tighter {
-            *tightest = Some((state.remaining, state.reset, window.limit));
+            *tightest = Some((state.remaining, state.reset, window.limit_value.clone()));
         }
     }
 }
