@@ -7,11 +7,13 @@
 //! layer's service on every request. `--per-route` serves it that way, for comparison.
 //!
 //! - any unknown route: axum's empty 404, rendered by the layer as the catalog's `not_found`;
-//! - `POST /faxes`: the `Json` extractor rejects `{"to": 5}` with `validation_failed` (422).
+//! - `POST /faxes`: the `Json` extractor rejects `{"to": 5}` with `validation_failed` (422);
+//! - `GET /faxes`: 200 with `[]` (`application/json`, errcat's `Json` response), as the demo
+//!   answers the sandbox key on a fresh start (no key is checked here).
 //!
 //! Usage: `cargo run --release -p errcat-demo --example errcat_stack [ADDR] [--per-route]`.
 
-use axum::routing::post;
+use axum::routing::get;
 use axum::{Router, ServiceExt as _};
 use errcat::axum::{Errcat, Json, RouterExt};
 
@@ -20,6 +22,11 @@ use errcat::axum::{Errcat, Json, RouterExt};
 struct NewFax {
     to: String,
     file: serde_json::Value,
+}
+
+/// An empty list, as the demo's `GET /faxes` on a fresh start.
+async fn list_faxes() -> Json<Vec<serde_json::Value>> {
+    Json(Vec::new())
 }
 
 async fn send_fax(Json(_fax): Json<NewFax>) -> &'static str {
@@ -36,7 +43,7 @@ async fn main() -> std::process::ExitCode {
         .cloned()
         .unwrap_or_else(|| "127.0.0.1:18082".to_string());
     let errcat = Errcat::new(errcat_demo::mintfax::catalog());
-    let router = Router::new().route("/faxes", post(send_fax));
+    let router = Router::new().route("/faxes", get(list_faxes).post(send_fax));
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {
