@@ -48,9 +48,7 @@ fn many_context_values_fill_every_placeholder_and_member() {
     let mut toml = String::from(
         "[catalog]\nname = 'wide'\naction_required = false\n[codes.wide]\nstatus = 422\ncategory = 'x'\n",
     );
-    toml.push_str(&format!(
-        "message.en = 'first {{k00}}, last {{k19}}, sixteenth {{k16}}.'\n"
-    ));
+    toml.push_str("message.en = 'first {k00}, last {k19}, sixteenth {k16}.'\n");
     for k in &keys {
         toml.push_str(&format!("context.{k} = 'integer'\n"));
     }
