@@ -142,6 +142,38 @@ mod memory {
     }
 }
 
+/// The shared cases on a Redis backend: `$harness::start_or_skip()` gives a server (or says it
+/// is skipped), and the module's `connect` a store on it.
+#[cfg(feature = "redis")]
+macro_rules! redis_suite {
+    ($harness:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn lifecycle() {
+            let Some(harness) = $harness::start_or_skip() else {
+                return;
+            };
+            super::lifecycle(&connect(&harness).await).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn lifecycle_behind_a_cache() {
+            let Some(harness) = $harness::start_or_skip() else {
+                return;
+            };
+            let cache = CachedKeyStore::new(connect(&harness).await, Duration::from_secs(60), 100);
+            super::lifecycle(&cache).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn cache_semantics() {
+            let Some(harness) = $harness::start_or_skip() else {
+                return;
+            };
+            super::cache_semantics(connect(&harness).await).await;
+        }
+    };
+}
+
 #[cfg(feature = "redis")]
 mod redis {
     use super::*;
@@ -160,30 +192,7 @@ mod redis {
         .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn lifecycle() {
-        let Some(server) = RedisServer::start_or_skip() else {
-            return;
-        };
-        super::lifecycle(&connect(&server).await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn lifecycle_behind_a_cache() {
-        let Some(server) = RedisServer::start_or_skip() else {
-            return;
-        };
-        let cache = CachedKeyStore::new(connect(&server).await, Duration::from_secs(60), 100);
-        super::lifecycle(&cache).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn cache_semantics() {
-        let Some(server) = RedisServer::start_or_skip() else {
-            return;
-        };
-        super::cache_semantics(connect(&server).await).await;
-    }
+    redis_suite!(RedisServer);
 
     /// A revocation on one instance is seen by another at once (each talks to Redis), and a
     /// record is byte-exact across instances.
@@ -245,30 +254,7 @@ mod cluster {
         .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn lifecycle() {
-        let Some(cluster) = RedisCluster::start_or_skip() else {
-            return;
-        };
-        super::lifecycle(&connect(&cluster).await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn lifecycle_behind_a_cache() {
-        let Some(cluster) = RedisCluster::start_or_skip() else {
-            return;
-        };
-        let cache = CachedKeyStore::new(connect(&cluster).await, Duration::from_secs(60), 100);
-        super::lifecycle(&cache).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn cache_semantics() {
-        let Some(cluster) = RedisCluster::start_or_skip() else {
-            return;
-        };
-        super::cache_semantics(connect(&cluster).await).await;
-    }
+    redis_suite!(RedisCluster);
 
     /// A revocation on one instance is seen by another at once; an owner's keys, on many
     /// slots, all come back in its listing.
