@@ -75,7 +75,8 @@ pub struct DemoConfig {
     pub fail_open: bool,
     /// Requests per second each API key may make (the free key has its own small plan).
     pub key_rate: u32,
-    /// Requests per second each client address may make without an API key.
+    /// Requests per second each client address may make, with a key or without (checked before
+    /// authentication).
     pub ip_rate: u32,
     /// Requests per hour each API key may make.
     pub key_hourly: u32,

@@ -42,7 +42,8 @@ struct Args {
     /// Requests per hour each API key may make.
     #[arg(long, default_value_t = 1_000_000)]
     key_hourly: u32,
-    /// Requests per second each client address may make without an API key.
+    /// Requests per second each client address may make, with a key or without (checked before
+    /// authentication).
     #[arg(long, default_value_t = 1000)]
     ip_rate: u32,
     /// Mount GET /debug/fail, /debug/panic and /debug/slow (unauthenticated: for a local
