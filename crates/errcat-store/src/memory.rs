@@ -227,6 +227,14 @@ impl RateLimitStore for MemoryStore {
 }
 
 impl MemoryLimiter {
+    /// [`MemoryLimiter::decide`], timed for the store metrics.
+    fn decide_timed(&self, key: &str) -> Decision {
+        let timer = Timer::start();
+        let decision = self.decide(key);
+        timer.finish(Store::Memory, true);
+        decision
+    }
+
     fn decide(&self, key: &str) -> Decision {
         self.maybe_sweep();
         let hash = self.hasher.hash_one(key);
@@ -280,17 +288,11 @@ impl MemoryLimiter {
 
 impl Limiter for MemoryLimiter {
     fn check<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Decision> {
-        let timer = Timer::start();
-        let decision = self.decide(key);
-        timer.finish(Store::Memory, true);
-        Box::pin(std::future::ready(Ok(decision)))
+        Box::pin(std::future::ready(Ok(self.decide_timed(key))))
     }
 
     fn check_now(&self, key: &str) -> Option<Result<Decision, StoreError>> {
-        let timer = Timer::start();
-        let decision = self.decide(key);
-        timer.finish(Store::Memory, true);
-        Some(Ok(decision))
+        Some(Ok(self.decide_timed(key)))
     }
 }
 

@@ -21,7 +21,7 @@ use tracing::instrument::Instrumented;
 
 use super::request_id::{MakeRequestId, is_safe_request_id};
 use super::status::{PENDING_STATUS, Pending, bare_internal_error, role_for_status};
-use super::trace::TraceId;
+use super::trace::{TRACEPARENT, TraceId};
 use crate::headers::{IDEMPOTENT_REPLAYED, X_REQUEST_ID};
 use crate::{
     ApiError, Catalog, Locale, Renderer, RequestId, RequestIdGenerator, RequestInfo, Role,
@@ -310,7 +310,8 @@ where
         crate::metrics::request();
         // The clock is only read when an error could be logged with its latency.
         let start = tracing::level_enabled!(tracing::Level::ERROR).then(Instant::now);
-        let (incoming_id, accept_language) = request_headers(req.headers());
+        let incoming = request_headers(req.headers());
+        let (incoming_id, accept_language) = (incoming.id, incoming.language);
         let accept_language = accept_language.and_then(|v| v.to_str().ok());
         let id = self.errcat.request_id(&req, incoming_id);
         let locale = self
@@ -318,7 +319,7 @@ where
             .renderer()
             .negotiator()
             .negotiate(accept_language);
-        let trace = TraceId::of(req.headers());
+        let trace = incoming.trace.and_then(|v| TraceId::parse(v.as_bytes()));
         // Fields are only evaluated when the span is enabled.
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(), trace_id = trace.as_ref().map(TraceId::as_str));
         let scope = TaskScope {
@@ -353,19 +354,44 @@ where
 
 /// The first `X-Request-Id` and `Accept-Language` of a request. A short map is read in one
 /// pass, which costs less than two hashed lookups; a long one is looked up.
-fn request_headers(h: &HeaderMap) -> (Option<&http::HeaderValue>, Option<&http::HeaderValue>) {
+fn request_headers(h: &HeaderMap) -> Incoming<'_> {
     if h.len() > 16 {
-        return (h.get(&X_REQUEST_ID), h.get(ACCEPT_LANGUAGE));
+        let mut traces = h.get_all(TRACEPARENT).iter();
+        let trace = traces.next().filter(|_| traces.next().is_none());
+        return Incoming {
+            id: h.get(&X_REQUEST_ID),
+            language: h.get(ACCEPT_LANGUAGE),
+            trace,
+        };
     }
-    let (mut id, mut lang) = (None, None);
+    let mut incoming = Incoming::default();
+    let mut traces = 0;
     for (name, value) in h {
         if *name == ACCEPT_LANGUAGE {
-            lang = lang.or(Some(value));
+            incoming.language = incoming.language.or(Some(value));
         } else if *name == X_REQUEST_ID {
-            id = id.or(Some(value));
+            incoming.id = incoming.id.or(Some(value));
+        } else if *name == TRACEPARENT {
+            traces += 1;
+            incoming.trace = Some(value);
         }
     }
-    (id, lang)
+    if traces > 1 {
+        incoming.trace = None;
+    }
+    incoming
+}
+
+/// The request headers the layer reads, found in one pass over a short map.
+#[derive(Debug, Default, PartialEq)]
+struct Incoming<'a> {
+    /// The first `X-Request-Id`.
+    id: Option<&'a http::HeaderValue>,
+    /// The first `Accept-Language`.
+    language: Option<&'a http::HeaderValue>,
+    /// The `traceparent`, when there is exactly one (two are ignored, as W3C Trace Context
+    /// asks).
+    trace: Option<&'a http::HeaderValue>,
 }
 
 type Panic = Box<dyn std::any::Any + Send>;
@@ -698,12 +724,14 @@ mod tests {
                     http::HeaderValue::from_static("v"),
                 );
             }
-            assert_eq!(request_headers(&h), (None, None), "{filler} fillers");
+            assert_eq!(request_headers(&h), Incoming::default(), "{filler} fillers");
             h.append(ACCEPT_LANGUAGE, http::HeaderValue::from_static("es"));
             h.append(ACCEPT_LANGUAGE, http::HeaderValue::from_static("en"));
             h.append(X_REQUEST_ID, http::HeaderValue::from_static("req_1"));
             h.append(X_REQUEST_ID, http::HeaderValue::from_static("req_2"));
-            let (id, lang) = request_headers(&h);
+            let Incoming {
+                id, language: lang, ..
+            } = request_headers(&h);
             assert_eq!(
                 id.map(|v| v.as_bytes()),
                 Some(&b"req_1"[..]),
@@ -714,6 +742,14 @@ mod tests {
                 Some(&b"es"[..]),
                 "{filler} fillers"
             );
+            // One traceparent is read; a second makes both ignored.
+            let trace = http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            );
+            h.append(TRACEPARENT, trace.clone());
+            assert_eq!(request_headers(&h).trace, Some(&trace), "{filler} fillers");
+            h.append(TRACEPARENT, trace.clone());
+            assert_eq!(request_headers(&h).trace, None, "{filler} fillers");
         }
     }
 }

@@ -1,7 +1,6 @@
 //! The W3C Trace Context `traceparent` header, read strictly for the trace id that ties a
 //! request's error log line and span to the caller's distributed trace.
 
-use http::HeaderMap;
 use http::header::HeaderName;
 
 /// `traceparent` (W3C Trace Context).
@@ -12,19 +11,10 @@ pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent"
 pub(crate) struct TraceId([u8; 32]);
 
 impl TraceId {
-    /// The trace id of a request's one valid `traceparent`, version `00`:
+    /// The trace id of a valid `traceparent` value, version `00`:
     /// `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, lowercase, neither id all
-    /// zeros. Anything else (another version, a second header, a wrong length or digit) is
-    /// ignored: `None`, never an error.
-    pub(crate) fn of(headers: &HeaderMap) -> Option<TraceId> {
-        let mut all = headers.get_all(TRACEPARENT).iter();
-        let value = all.next()?;
-        if all.next().is_some() {
-            return None;
-        }
-        TraceId::parse(value.as_bytes())
-    }
-
+    /// zeros. Anything else (another version, a wrong length or digit) is ignored
+    /// (the layer also ignores a second header): `None`, never an error.
     pub(crate) fn parse(v: &[u8]) -> Option<TraceId> {
         if v.len() != 55 || &v[..3] != b"00-" || v[35] != b'-' || v[52] != b'-' {
             return None;
@@ -91,15 +81,5 @@ mod tests {
         for v in bad {
             assert_eq!(TraceId::parse(v.as_bytes()), None, "{v:?}");
         }
-    }
-
-    #[test]
-    fn two_traceparent_headers_are_ignored() {
-        let mut h = HeaderMap::new();
-        assert_eq!(TraceId::of(&h), None);
-        h.append(TRACEPARENT, http::HeaderValue::from_static(VALID));
-        assert!(TraceId::of(&h).is_some());
-        h.append(TRACEPARENT, http::HeaderValue::from_static(VALID));
-        assert_eq!(TraceId::of(&h), None);
     }
 }
