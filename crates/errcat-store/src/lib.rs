@@ -214,6 +214,10 @@ pub struct WindowState {
     pub reset: Duration,
 }
 
+/// The window states of one [`Decision`]: up to four inline, so a decision takes no allocation
+/// for the usual policy.
+pub type WindowStates = smallvec::SmallVec<[WindowState; 4]>;
+
 /// A rate-limit decision over a policy's windows.
 ///
 /// Windows are checked in the policy's order; a request counts against every window it passed,
@@ -222,7 +226,7 @@ pub struct WindowState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// The state of each window consulted, in the policy's order.
-    pub states: Vec<WindowState>,
+    pub states: WindowStates,
     /// The index of the window that refused the request, and how long until it would admit it.
     pub rejected: Option<(usize, Duration)>,
 }

@@ -16,7 +16,7 @@ use crate::keys::{KeyRecord, KeyStore};
 use crate::metrics::{Store, Timer};
 use crate::{
     Begin, Cap, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore,
-    StoreError, StoreFuture, StoredResponse, Window, WindowState,
+    StoreError, StoreFuture, StoredResponse, Window, WindowState, WindowStates,
 };
 
 /// Rate limits and idempotency keys in this process's memory: the embedded default.
@@ -238,7 +238,7 @@ impl MemoryLimiter {
     fn decide(&self, key: &str) -> Decision {
         self.maybe_sweep();
         let hash = self.hasher.hash_one(key);
-        let mut states = Vec::with_capacity(self.windows.len());
+        let mut states = WindowStates::with_capacity(self.windows.len());
         for (i, w) in self.windows.iter().enumerate() {
             match w.limiter.check_key(&hash) {
                 Ok(snapshot) => {

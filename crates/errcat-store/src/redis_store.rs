@@ -17,7 +17,7 @@ use redis::{Cmd, Pipeline, RedisFuture, Script, ScriptInvocation, Value};
 
 use crate::{
     Begin, Decision, Fingerprint, IdempotencyStore, Limiter, LockToken, RateLimitStore, StoreError,
-    StoreFuture, StoredResponse, Window, WindowState,
+    StoreFuture, StoredResponse, Window, WindowState, WindowStates,
 };
 
 /// How many times the connection is retried, after the first attempt, each time it is lost.
@@ -863,7 +863,7 @@ impl RedisLimiter {
             (_, Ok(i)) if i + 1 == consulted => Some((i, duration_from_micros(retry_after))),
             _ => return Err(bad(&reply)),
         };
-        let mut states = Vec::with_capacity(consulted);
+        let mut states = WindowStates::with_capacity(consulted);
         for (i, (item, w)) in items[2..].iter().zip(&self.windows).enumerate() {
             let Some(reset) = integer(item) else {
                 return Err(bad(&reply));
@@ -888,7 +888,7 @@ impl Limiter for RedisLimiter {
         Box::pin(async move {
             if self.windows.is_empty() {
                 return Ok(Decision {
-                    states: Vec::new(),
+                    states: WindowStates::new(),
                     rejected: None,
                 });
             }

@@ -26,6 +26,7 @@ mod cache;
 mod format;
 #[cfg(feature = "redis")]
 mod redis;
+mod verify;
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,6 +40,7 @@ pub use format::{
     ApiKeySecret, CHECKSUM_LEN, GenerateError, ID_LEN, MAX_NAME_LEN, MalformedKey, RANDOM_LEN,
 };
 pub use ipnet::IpNet;
+pub use verify::{DEFAULT_VERIFIED, Verifier};
 
 use crate::StoreFuture;
 

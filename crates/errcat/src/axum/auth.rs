@@ -61,7 +61,7 @@ use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Request};
 use axum::response::{IntoResponse as _, Response};
-use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyRecord, KeyStore, unix_now};
+use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyRecord, KeyStore, Verifier, unix_now};
 use errcat_store::{Limiter, MemoryStore, RateLimitStore, Window};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderName, HeaderValue};
@@ -189,7 +189,9 @@ impl Auth {
         }
     }
 
-    /// How secrets were hashed when their records were made (HMAC with a pepper, say).
+    /// How secrets were hashed when their records were made (HMAC with a pepper, say). A key
+    /// that matched is remembered (see [`Verifier`]), so one in steady use is hashed once per
+    /// record the key store hands over, not on every request.
     pub fn hasher(mut self, hasher: KeyHasher) -> Auth {
         self.hasher = hasher;
         self
@@ -253,7 +255,7 @@ impl Auth {
         AuthLayer {
             shared: Arc::new(Shared {
                 keys: self.keys,
-                hasher: self.hasher,
+                verifier: Verifier::new(self.hasher),
                 header: self.header,
                 environment: self.environment,
                 failures,
@@ -271,7 +273,7 @@ fn declares(catalog: &Catalog, role: Role, key: &str) -> bool {
 
 struct Shared {
     keys: Arc<dyn KeyStore>,
-    hasher: KeyHasher,
+    verifier: Verifier,
     header: Option<HeaderName>,
     environment: Option<EnvironmentOf>,
     failures: Option<Arc<dyn Limiter>>,
@@ -446,7 +448,7 @@ impl Shared {
                 return Err(None);
             }
         };
-        if !record.matches(secret, &self.hasher) {
+        if !self.verifier.verify(secret, &record) {
             return Err(Some(Failure::Invalid));
         }
         if record.is_revoked() {

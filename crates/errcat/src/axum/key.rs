@@ -370,12 +370,34 @@ impl ClientIp {
     fn key_of(&self, ip: IpAddr) -> String {
         match ip.to_canonical() {
             IpAddr::V4(v4) if self.ipv4_prefix < 32 => Ipv4Net::new(v4, self.ipv4_prefix)
-                .map_or_else(|_| v4.to_string(), |n| n.trunc().to_string()),
+                .map_or_else(
+                    |_| v4_text(v4, None),
+                    |n| v4_text(n.network(), Some(n.prefix_len())),
+                ),
             IpAddr::V6(v6) if self.ipv6_prefix < 128 => Ipv6Net::new(v6, self.ipv6_prefix)
                 .map_or_else(|_| v6.to_string(), |n| n.trunc().to_string()),
+            IpAddr::V4(v4) => v4_text(v4, None),
             ip => ip.to_string(),
         }
     }
+}
+
+/// An IPv4 address (and prefix) as `Display` writes it, `a.b.c.d[/p]`, without the formatting
+/// machinery: this runs on every request.
+fn v4_text(addr: Ipv4Addr, prefix: Option<u8>) -> String {
+    let mut out = String::with_capacity(18);
+    let mut digits = itoa::Buffer::new();
+    for (i, octet) in addr.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(digits.format(octet));
+    }
+    if let Some(prefix) = prefix {
+        out.push('/');
+        out.push_str(digits.format(prefix));
+    }
+    out
 }
 
 impl KeyExtractor for ClientIp {
@@ -671,6 +693,29 @@ fn forwarded_for(element: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_keys_read_as_display_writes_them() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let edges = [
+            [0, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 9, 100],
+            [1, 22, 133, 4],
+        ];
+        let random = (0..500).map(|_| rng.u32(..).to_be_bytes());
+        for octets in edges.into_iter().chain(random) {
+            let addr = Ipv4Addr::from(octets);
+            assert_eq!(v4_text(addr, None), addr.to_string());
+            for prefix in [0, 8, 24, 31] {
+                let net = Ipv4Net::new(addr, prefix).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(
+                    v4_text(net.network(), Some(prefix)),
+                    net.trunc().to_string()
+                );
+            }
+        }
+    }
 
     fn req(headers: &[(&str, &str)], peer: Option<&str>) -> Request {
         let bytes: Vec<(&str, &[u8])> = headers.iter().map(|(k, v)| (*k, v.as_bytes())).collect();

@@ -36,6 +36,7 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use errcat_store::{Decision, Limiter, RateLimitStore, Window};
+use http::header::Entry;
 use http::{HeaderMap, HeaderValue};
 
 use super::store::{OutageLog, Refusal, bounded};
@@ -321,13 +322,14 @@ impl Headers {
         headers.reserve(5);
         for (name, value) in [(RATELIMIT_POLICY, self.policy), (RATELIMIT, self.state)] {
             let Some(v) = value else { continue };
-            match headers.get(&name) {
-                None => {
-                    headers.insert(name, v);
+            match headers.entry(name) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
                 }
                 // A layer further in (a route group's, the principal's) wrote its own: the two
                 // lists join, inner first.
-                Some(inner) => {
+                Entry::Occupied(mut slot) => {
+                    let inner = slot.get();
                     let mut joined = Vec::with_capacity(inner.len() + 2 + v.len());
                     joined.extend_from_slice(inner.as_bytes());
                     joined.extend_from_slice(b", ");
@@ -335,16 +337,16 @@ impl Headers {
                     if let Ok(joined) =
                         HeaderValue::from_maybe_shared(axum::body::Bytes::from(joined))
                     {
-                        headers.insert(name, joined);
+                        slot.insert(joined);
                     }
                 }
             }
         }
         // X-RateLimit-* keep the inner, more specific, window.
         if let Some((limit, remaining, reset)) = self.tightest
-            && !headers.contains_key(X_RATELIMIT_LIMIT)
+            && let Entry::Vacant(slot) = headers.entry(X_RATELIMIT_LIMIT)
         {
-            headers.insert(X_RATELIMIT_LIMIT, limit);
+            slot.insert(limit);
             headers.insert(X_RATELIMIT_REMAINING, small_number(u64::from(remaining)));
             headers.insert(X_RATELIMIT_RESET, small_number(reset));
         }
@@ -368,16 +370,16 @@ fn small_number(n: u64) -> HeaderValue {
 
 impl Shared {
     /// Each policy's key for a request, found before any store is asked.
-    fn keys(&self, req: &Request) -> Vec<Option<String>> {
+    fn keys(&self, req: &Request) -> Keys {
         self.policies.iter().map(|p| p.key.key(req)).collect()
     }
 
-    async fn decide(&self, keys: Vec<Option<String>>) -> Verdict {
+    async fn decide(&self, keys: Keys) -> Verdict {
         let mut headers = Headers::default();
         // The policies that applied: the first alone, or all joined.
         let mut applied: Option<&ResolvedPolicy> = None;
-        let mut policy_header = String::new();
-        let mut limit_header = String::new();
+        let mut policy_header = HeaderBuf::new();
+        let mut limit_header = HeaderBuf::new();
         // The window closest to its limit: (remaining, reset, limit).
         let mut tightest: Option<(u32, Duration, HeaderValue)> = None;
         let mut refusal = None;
@@ -418,7 +420,7 @@ impl Shared {
                 None => applied = Some(policy),
                 Some(first) => {
                     if policy_header.is_empty() {
-                        policy_header.push_str(&first.policy_header);
+                        policy_header.extend_from_slice(first.policy_header.as_bytes());
                     }
                     push_item(&mut policy_header, &policy.policy_header);
                 }
@@ -439,9 +441,9 @@ impl Shared {
             headers.policy = if policy_header.is_empty() {
                 Some(first.policy_value.clone())
             } else {
-                HeaderValue::try_from(policy_header).ok()
+                HeaderValue::from_bytes(&policy_header).ok()
             };
-            headers.state = HeaderValue::try_from(limit_header).ok();
+            headers.state = HeaderValue::from_bytes(&limit_header).ok();
         }
         if let Some((remaining, reset, limit)) = tightest {
             headers.tightest = Some((limit, remaining, ceil_secs(reset)));
@@ -453,19 +455,25 @@ impl Shared {
     }
 }
 
+/// Each policy's key for one request: inline for up to two policies.
+type Keys = smallvec::SmallVec<[Option<String>; 2]>;
+
+/// A header value being built: on the stack up to 128 bytes, then copied once into the value.
+type HeaderBuf = smallvec::SmallVec<[u8; 128]>;
+
 /// Appends the `RateLimit` items of a decision and tracks the window closest to its limit.
 fn describe(
     policy: &ResolvedPolicy,
     decision: &Decision,
-    out: &mut String,
+    out: &mut HeaderBuf,
     tightest: &mut Option<(u32, Duration, HeaderValue)>,
 ) {
     let mut buf = itoa::Buffer::new();
     for (state, window) in decision.states.iter().zip(&policy.windows) {
         push_item(out, &window.state_prefix);
-        out.push_str(buf.format(state.remaining));
-        out.push_str(";t=");
-        out.push_str(buf.format(ceil_secs(state.reset)));
+        out.extend_from_slice(buf.format(state.remaining).as_bytes());
+        out.extend_from_slice(b";t=");
+        out.extend_from_slice(buf.format(ceil_secs(state.reset)).as_bytes());
         let tighter = match tightest {
             None => true,
             Some((r, reset, _)) => {
@@ -478,11 +486,11 @@ fn describe(
     }
 }
 
-fn push_item(out: &mut String, item: &str) {
+fn push_item(out: &mut HeaderBuf, item: &str) {
     if !out.is_empty() {
-        out.push_str(", ");
+        out.extend_from_slice(b", ");
     }
-    out.push_str(item);
+    out.extend_from_slice(item.as_bytes());
 }
 
 /// Whole seconds, rounded up: a client that waits this long is never early.
