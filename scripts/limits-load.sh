@@ -66,7 +66,7 @@ measure() {
     local label=$1
     shift
     RUST_LOG=warn "$DEMO_BIN" --addr "$DEMO_ADDR" --key-rate 4000000000 --key-hourly 4000000000 \
-        --ip-rate 4000000000 "$@" \
+        --ip-rate 4000000000 --metrics-addr 127.0.0.1:0 "$@" \
         >"$WORK/demo.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")

@@ -101,7 +101,9 @@ STACK_BIN=$TARGET_DIR/release/examples/errcat_stack
 
 # Limits high enough never to refuse: this benchmark measures the paths, not the limiter
 # (scripts/limits-load.sh measures that).
-DEMO_FLAGS=(--key-rate 4000000000 --key-hourly 4000000000 --ip-rate 4000000000)
+# Each demo serves its metrics on a port of its own (any free one), so two can run at once.
+DEMO_FLAGS=(--key-rate 4000000000 --key-hourly 4000000000 --ip-rate 4000000000
+    --metrics-addr 127.0.0.1:0)
 RUST_LOG=$DEMO_LOG "$DEMO_BIN" --addr "$DEMO_ADDR" "${DEMO_FLAGS[@]}" >"$WORK/demo.log" 2>&1 &
 DEMO_PID=$!
 PIDS+=("$DEMO_PID")
