@@ -292,6 +292,68 @@ pub trait Limiter: Send + Sync + 'static {
         let _ = key;
         None
     }
+
+    /// Decides `key` here, then each of `then` in order, as [`Limiter::check`] on each would:
+    /// the first refusal stops the chain, so the limiters after it are neither consulted nor
+    /// charged, and the answer holds one decision per limiter consulted. `Some` where the store
+    /// can do it in one step (a Redis server: one script over every window, one round trip),
+    /// `None` to check one by one. [`check_chain`] does either.
+    fn check_chain<'a>(
+        &'a self,
+        key: &'a str,
+        then: &'a [(&'a dyn Limiter, &'a str)],
+    ) -> Option<StoreFuture<'a, Vec<Decision>>> {
+        let _ = (key, then);
+        None
+    }
+
+    /// This limiter as [`Any`](std::any::Any), for a store to recognise its own limiters in a
+    /// [`Limiter::check_chain`]; `None` by default.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+}
+
+/// Decides each `(limiter, key)` in order, stopping at the first refusal: in one step where
+/// the first limiter's store can ([`Limiter::check_chain`]), else one by one.
+///
+/// ```
+/// use errcat_store::{check_chain, MemoryStore, RateLimitStore, Window};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let address = store.limiter("ip", &[Window::per_second("s", 1)]);
+/// let plan = store.limiter("plan", &[Window::per_second("s", 10)]);
+/// let first = check_chain(&[(&*address, "10.0.0.1"), (&*plan, "key_1")]).await?;
+/// assert_eq!(first.len(), 2);
+/// assert!(first.iter().all(|d| d.admitted()));
+/// // The address refuses: the plan is not consulted, nor charged.
+/// let second = check_chain(&[(&*address, "10.0.0.1"), (&*plan, "key_1")]).await?;
+/// assert_eq!(second.len(), 1);
+/// assert!(!second[0].admitted());
+/// # Ok::<(), errcat_store::StoreError>(())
+/// # }).unwrap();
+/// ```
+pub async fn check_chain(chain: &[(&dyn Limiter, &str)]) -> Result<Vec<Decision>, StoreError> {
+    let Some(((first, key), rest)) = chain.split_first() else {
+        return Ok(Vec::new());
+    };
+    if let Some(together) = first.check_chain(key, rest) {
+        return together.await;
+    }
+    let mut decisions = Vec::with_capacity(chain.len());
+    for (limiter, key) in chain {
+        let decision = match limiter.check_now(key) {
+            Some(answer) => answer?,
+            None => limiter.check(key).await?,
+        };
+        let admitted = decision.admitted();
+        decisions.push(decision);
+        if !admitted {
+            break;
+        }
+    }
+    Ok(decisions)
 }
 
 /// What identifies a request for idempotency: a hash of its method, target and body.

@@ -846,30 +846,61 @@ impl RateLimitStore for RedisStore {
 }
 
 impl RedisLimiter {
-    fn decision(&self, reply: Value) -> Result<Decision, StoreError> {
-        let bad = |reply: &Value| malformed("a rate-limit check", reply);
-        let Value::Array(items) = &reply else {
-            return Err(bad(&reply));
-        };
-        let consulted = items.len().saturating_sub(2);
-        if items.len() < 2 || consulted > self.windows.len() {
-            return Err(bad(&reply));
+    /// Appends this limiter's windows, under `key`'s tag, to a script invocation.
+    fn add_windows(&self, invocation: &mut ScriptInvocation<'_>, key: &str) {
+        // `{prefix}:rl:{{key}}`: one tag for every window, so one slot.
+        let mut tagged = String::with_capacity(self.key_prefix.len() + key.len() + 2);
+        tagged.push_str(&self.key_prefix);
+        push_tag(&mut tagged, key);
+        for w in &self.windows {
+            let mut redis_key = String::with_capacity(tagged.len() + w.key_suffix.len());
+            redis_key.push_str(&tagged);
+            redis_key.push_str(&w.key_suffix);
+            invocation.key(redis_key).arg(w.interval).arg(w.tolerance);
         }
-        let (Some(refused), Some(retry_after)) = (integer(&items[0]), integer(&items[1])) else {
-            return Err(bad(&reply));
-        };
-        let rejected = match (refused, usize::try_from(refused)) {
-            (-1, _) if consulted == self.windows.len() => None,
-            (_, Ok(i)) if i + 1 == consulted => Some((i, duration_from_micros(retry_after))),
-            _ => return Err(bad(&reply)),
-        };
-        let mut states = WindowStates::with_capacity(consulted);
-        for (i, (item, w)) in items[2..].iter().zip(&self.windows).enumerate() {
+    }
+}
+
+/// Splits the rate-limit script's reply over the limiters whose windows it was given, in
+/// order: one decision per limiter consulted, the last one the refusal if there is one.
+fn decisions(limiters: &[&RedisLimiter], reply: &Value) -> Result<Vec<Decision>, StoreError> {
+    let bad = || malformed("a rate-limit check", reply);
+    let Value::Array(items) = reply else {
+        return Err(bad());
+    };
+    let total: usize = limiters.iter().map(|l| l.windows.len()).sum();
+    let consulted = items.len().saturating_sub(2);
+    if items.len() < 2 || consulted > total {
+        return Err(bad());
+    }
+    let (Some(refused), Some(retry_after)) = (integer(&items[0]), integer(&items[1])) else {
+        return Err(bad());
+    };
+    let refused = match (refused, usize::try_from(refused)) {
+        (-1, _) if consulted == total => None,
+        (_, Ok(i)) if i + 1 == consulted => Some(i),
+        _ => return Err(bad()),
+    };
+    let mut resets = items[2..].iter();
+    let mut decisions = Vec::with_capacity(limiters.len());
+    let mut first = 0;
+    for limiter in limiters {
+        if decisions
+            .last()
+            .is_some_and(|d: &Decision| d.rejected.is_some())
+        {
+            break;
+        }
+        let mut states = WindowStates::with_capacity(limiter.windows.len());
+        let mut rejected = None;
+        for (i, w) in limiter.windows.iter().enumerate() {
+            let Some(item) = resets.next() else { break };
             let Some(reset) = integer(item) else {
-                return Err(bad(&reply));
+                return Err(bad());
             };
             let reset_us = u64::try_from(reset).unwrap_or(0);
-            let remaining = if rejected.is_some_and(|(r, _)| r == i) {
+            let remaining = if refused == Some(first + i) {
+                rejected = Some((i, duration_from_micros(retry_after)));
                 0
             } else {
                 u32::try_from(w.tolerance.saturating_sub(reset_us) / w.interval).unwrap_or(u32::MAX)
@@ -879,8 +910,10 @@ impl RedisLimiter {
                 reset: Duration::from_micros(reset_us),
             });
         }
-        Ok(Decision { states, rejected })
+        first += limiter.windows.len();
+        decisions.push(Decision { states, rejected });
     }
+    Ok(decisions)
 }
 
 impl Limiter for RedisLimiter {
@@ -893,19 +926,57 @@ impl Limiter for RedisLimiter {
                 });
             }
             let mut invocation = self.store.shared.scripts.rate_limit.prepare_invoke();
-            // `{prefix}:rl:{{key}}`: one tag for every window, so one slot.
-            let mut tagged = String::with_capacity(self.key_prefix.len() + key.len() + 2);
-            tagged.push_str(&self.key_prefix);
-            push_tag(&mut tagged, key);
-            for w in &self.windows {
-                let mut redis_key = String::with_capacity(tagged.len() + w.key_suffix.len());
-                redis_key.push_str(&tagged);
-                redis_key.push_str(&w.key_suffix);
-                invocation.key(redis_key).arg(w.interval).arg(w.tolerance);
+            self.add_windows(&mut invocation, key);
+            let reply = self.store.eval("a rate-limit check", invocation).await?;
+            let mut decisions = decisions(&[self], &reply)?;
+            decisions
+                .pop()
+                .ok_or_else(|| malformed("a rate-limit check", &reply))
+        })
+    }
+
+    /// One script over every window of the chain, on one server. A cluster keeps each key's
+    /// windows on its own slot, so there the chain is checked one limiter at a time (`None`),
+    /// as it is when a limiter of the chain is not on this same store.
+    fn check_chain<'a>(
+        &'a self,
+        key: &'a str,
+        then: &'a [(&'a dyn Limiter, &'a str)],
+    ) -> Option<StoreFuture<'a, Vec<Decision>>> {
+        if self.store.is_cluster() {
+            return None;
+        }
+        let mut chain: Vec<(&RedisLimiter, &str)> = Vec::with_capacity(then.len() + 1);
+        chain.push((self, key));
+        for (limiter, key) in then {
+            let peer = limiter.as_any()?.downcast_ref::<RedisLimiter>()?;
+            if !Arc::ptr_eq(&peer.store.shared, &self.store.shared) {
+                return None;
+            }
+            chain.push((peer, key));
+        }
+        Some(Box::pin(async move {
+            let limiters: Vec<&RedisLimiter> = chain.iter().map(|(l, _)| *l).collect();
+            if limiters.iter().all(|l| l.windows.is_empty()) {
+                return Ok(limiters
+                    .iter()
+                    .map(|_| Decision {
+                        states: WindowStates::new(),
+                        rejected: None,
+                    })
+                    .collect());
+            }
+            let mut invocation = self.store.shared.scripts.rate_limit.prepare_invoke();
+            for (limiter, key) in &chain {
+                limiter.add_windows(&mut invocation, key);
             }
             let reply = self.store.eval("a rate-limit check", invocation).await?;
-            self.decision(reply)
-        })
+            decisions(&limiters, &reply)
+        }))
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 

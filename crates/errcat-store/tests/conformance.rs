@@ -265,6 +265,55 @@ async fn same_policy_shares_state<S: Store + Clone>(store: S) {
     assert_eq!(d.rejected_by(), Some(0), "{d:?}");
 }
 
+/// A chain of limiters (an address, then a plan) is decided in order, as one check each would
+/// be: all admitted count everywhere, and the first refusal stops the chain, so the limiters
+/// after it are neither consulted nor charged.
+async fn chain_stops_at_the_first_refusal<S: Store>(store: S) {
+    let address = store.limiter(&unique("chain-ip"), &[Window::per_hour("hourly", 2)]);
+    let plan = store.limiter(
+        &unique("chain-plan"),
+        &[Window::per_hour("hourly", 5), Window::per_hour("daily", 9)],
+    );
+    let chain = [(&*address, "10.0.0.1"), (&*plan, "key_1")];
+    for i in 0..2u32 {
+        let d = errcat_store::check_chain(&chain).await.expect("check");
+        assert_eq!(d.len(), 2, "{d:?}");
+        admitted(&d[0]);
+        admitted(&d[1]);
+        assert_eq!(d[0].states[0].remaining, 1 - i);
+        assert_eq!(d[1].states.len(), 2);
+        assert_eq!(d[1].states[0].remaining, 4 - i);
+        assert_eq!(d[1].states[1].remaining, 8 - i);
+    }
+    let refused = errcat_store::check_chain(&chain).await.expect("check");
+    assert_eq!(refused.len(), 1, "the plan was consulted: {refused:?}");
+    assert_eq!(refused[0].rejected_by(), Some(0));
+    // The plan was not charged by the refusal: alone, it has three left, as after two.
+    let d = plan.check("key_1").await.expect("check");
+    admitted(&d);
+    assert_eq!(d.states[0].remaining, 2, "{d:?}");
+    // A refusal by the plan's second window, after the address admitted.
+    let other = [(&*address, "10.0.0.2"), (&*plan, "key_2")];
+    let tight = store.limiter(
+        &unique("chain-tight"),
+        &[Window::per_hour("a", 9), Window::per_hour("b", 1)],
+    );
+    let chain3 = [other[0], (&*tight, "key_3"), other[1]];
+    admitted(&errcat_store::check_chain(&chain3).await.expect("check")[1]);
+    let d = errcat_store::check_chain(&chain3).await.expect("check");
+    assert_eq!(d.len(), 2, "{d:?}");
+    admitted(&d[0]);
+    assert_eq!(d[1].rejected_by(), Some(1), "{d:?}");
+    assert_eq!(d[1].states.len(), 2);
+    assert_eq!(d[1].states[1].remaining, 0);
+    assert!(
+        errcat_store::check_chain(&[])
+            .await
+            .expect("check")
+            .is_empty()
+    );
+}
+
 /// After one emission interval, one more request passes.
 async fn refill<S: Store>(store: S, time: Time) -> Checked {
     let limiter = store.limiter(&unique("refill"), &[Window::per_second("burst", 5)]);
@@ -632,7 +681,7 @@ async fn durations_saturate<S: Store>(store: S) {
 macro_rules! suite {
     ($store:ident: $make:expr) => {
         suite!(@one $store: $make; same_policy_shares_state, burst_then_refused,
-            idempotency_lifecycle, release_frees, scopes_keep_keys_apart, durations_saturate);
+            chain_stops_at_the_first_refusal, idempotency_lifecycle, release_frees, scopes_keep_keys_apart, durations_saturate);
         suite!(@timed $store: $make; refill, two_windows, lock_expiry, retention_expiry);
         suite!(@many $store: $make; concurrent_limit, concurrent_begin);
     };
@@ -952,6 +1001,41 @@ mod redis {
         };
         let second = connect(&fixture.server).await;
         super::concurrent_limit(vec![fixture.store(), second]).await;
+    }
+
+    /// On one server a chain of limiters is one script: one round trip for an address and a
+    /// plan together.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_chain_is_one_script_on_one_server() {
+        let Some(fixture) = Fixture::new().await else {
+            return;
+        };
+        let store = fixture.store();
+        let address = store.limiter(&unique("one-trip-ip"), &[Window::per_hour("h", 100)]);
+        let plan = store.limiter(
+            &unique("one-trip-plan"),
+            &[Window::per_second("s", 100), Window::per_hour("h", 100)],
+        );
+        let chain = [(&*address, "10.0.0.1"), (&*plan, "key_1")];
+        // Warm: the first call loads the script.
+        errcat_store::check_chain(&chain).await.expect("check");
+        let calls = |c: &str| fixture.server.calls(c).unwrap_or_else(|e| panic!("{e}"));
+        let (evalsha, eval) = (calls("evalsha"), calls("eval"));
+        for _ in 0..10 {
+            let d = errcat_store::check_chain(&chain).await.expect("check");
+            assert_eq!(d.len(), 2);
+        }
+        assert_eq!(calls("evalsha") - evalsha, 10, "one EVALSHA per chain");
+        assert_eq!(calls("eval"), eval);
+        // A limiter of another store is checked on its own.
+        let elsewhere = connect(&fixture.server).await;
+        let foreign = elsewhere.limiter(&unique("one-trip-other"), &[Window::per_hour("h", 100)]);
+        let before = calls("evalsha");
+        let d = errcat_store::check_chain(&[(&*address, "10.0.0.1"), (&*foreign, "k")])
+            .await
+            .expect("check");
+        assert_eq!(d.len(), 2);
+        assert_eq!(calls("evalsha") - before, 2);
     }
 
     /// The keys are where the docs say, with expiries; another prefix shares nothing.

@@ -148,6 +148,24 @@ impl RedisServer {
         self.port
     }
 
+    /// How many times clients have sent `command` (lower case, as `INFO commandstats` names
+    /// it: `evalsha`, `hgetall`) since the server started, or an error that says what failed.
+    pub fn calls(&self, command_name: &str) -> Result<u64, String> {
+        let Reply::Text(stats) = command(self.port, &["INFO", "commandstats"])? else {
+            return Err(format!(
+                "127.0.0.1:{}: INFO commandstats was not text",
+                self.port
+            ));
+        };
+        let prefix = format!("cmdstat_{command_name}:calls=");
+        Ok(stats
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The server's process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
