@@ -44,7 +44,10 @@ use axum::routing::{delete, get, post};
 use errcat::ApiError;
 use errcat::StyleKind;
 use errcat::auth::{Auth, Principal, principal_key, require, require_scope};
-use errcat::axum::{ClientIp, Errcat, FailMode, Idempotency, Linger, Policy, RateLimit};
+use errcat::axum::auth::WarmKey;
+use errcat::axum::{
+    ClientIp, Errcat, FailMode, Idempotency, KeyExtractor as _, Linger, Policy, RateLimit,
+};
 use errcat::store::keys::{CachedKeyStore, KeyHasher, KeyStore};
 use errcat::store::{IdempotencyStore, MemoryStore, RateLimitStore, StoreError, Window};
 use tower::ServiceBuilder;
@@ -198,6 +201,7 @@ pub async fn app(
             Window::per_minute("auth-failures", config.auth_failures_per_minute),
         )
         .layer(&catalog);
+    let warm = authenticate.warm();
     let per_principal = principal_limits(&config, &catalog);
     let idempotency = Idempotency::new(idempotency_store(&config))
         .scope(principal_key)
@@ -285,7 +289,7 @@ pub async fn app(
         .layer(Linger::new())
         .layer(errcat.layer())
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(address_limits(&config, &catalog))
+        .layer(address_limits(&config, &catalog, warm))
         .layer(HandleErrorLayer::new(errcat::axum::handle_error))
         .load_shed()
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(semaphore))
@@ -325,45 +329,71 @@ fn key_store(config: &DemoConfig) -> Arc<dyn KeyStore> {
     }
 }
 
-/// Every request's limit per client address, before authentication.
-fn address_limits(config: &DemoConfig, catalog: &errcat::Catalog) -> errcat::axum::RateLimitLayer {
-    let limits = RateLimit::new(limit_store(config))
-        .policy(
-            Policy::new("ip", ClientIp::new())
-                .window(Window::per_second("ip-second", config.ip_rate)),
-        )
+/// Every request's limit per client address, before authentication. On Redis, for a key the
+/// authentication layer already knows (its record cached, the key remembered), that key's
+/// plan with it: one decision, one round trip. The plan's layer inside authentication leaves
+/// a plan decided here alone, and decides the others (a key's first request, say). In memory
+/// a decision costs no round trip, and the plans are all decided inside.
+fn address_limits(
+    config: &DemoConfig,
+    catalog: &errcat::Catalog,
+    warm: WarmKey,
+) -> errcat::axum::RateLimitLayer {
+    let mut limits = RateLimit::new(limit_store(config)).policy(
+        Policy::new("ip", ClientIp::new()).window(Window::per_second("ip-second", config.ip_rate)),
+    );
+    if matches!(config.store, DemoStore::Redis(_)) {
+        // Only on the routes the plans cover, so a known key sent to /healthz or the docs
+        // costs its plan nothing, as before.
+        let (free, paid) = plans(config, move |req| {
+            let path = req.uri().path();
+            let planned =
+                path == "/faxes" || path.starts_with("/faxes/") || path.starts_with("/account/");
+            planned.then(|| warm.key(req)).flatten()
+        });
+        limits = limits.policy(free).policy(paid);
+    }
+    let limits = limits
         .on_store_error(fail_mode(config))
         .store_timeout(config.store_timeout);
     match limits.layer(catalog) {
         Ok(layer) => layer,
-        // The window names no code of its own: the catalog's rate_limited role always
+        // The windows name no code of their own: the catalog's rate_limited role always
         // resolves, so this cannot fail.
         Err(e) => unreachable!("the demo's address limit is valid: {e}"),
     }
 }
 
-/// The plans, per authenticated key: the free key's small one, and every other key's.
+/// The plans, per key whose id `key_id` finds: the free key's small one, and every other key's.
+fn plans(
+    config: &DemoConfig,
+    key_id: impl Fn(&Request) -> Option<String> + Clone + Send + Sync + 'static,
+) -> (Policy, Policy) {
+    let free_id: Arc<str> = config.keys.free.id().into();
+    let free = {
+        let (free_id, key_id) = (free_id.clone(), key_id.clone());
+        move |req: &Request| key_id(req).filter(|id| **id == *free_id)
+    };
+    let paid = move |req: &Request| key_id(req).filter(|id| **id != *free_id);
+    (
+        Policy::new("free", free)
+            .window(Window::per_second("free-second", 2))
+            .window(Window::per_hour("free-hour", 30)),
+        Policy::new("keys", paid)
+            .window(Window::per_second("second", config.key_rate))
+            .window(Window::per_hour("hour", config.key_hourly)),
+    )
+}
+
+/// The plans, per authenticated key, for the keys the address layer did not decide.
 fn principal_limits(
     config: &DemoConfig,
     catalog: &errcat::Catalog,
 ) -> errcat::axum::RateLimitLayer {
-    let free_id: Arc<str> = config.keys.free.id().into();
-    let free = {
-        let free_id = free_id.clone();
-        move |req: &Request| principal_key(req).filter(|id| **id == *free_id)
-    };
-    let paid = move |req: &Request| principal_key(req).filter(|id| **id != *free_id);
+    let (free, paid) = plans(config, principal_key);
     let limits = RateLimit::new(limit_store(config))
-        .policy(
-            Policy::new("free", free)
-                .window(Window::per_second("free-second", 2))
-                .window(Window::per_hour("free-hour", 30)),
-        )
-        .policy(
-            Policy::new("keys", paid)
-                .window(Window::per_second("second", config.key_rate))
-                .window(Window::per_hour("hour", config.key_hourly)),
-        )
+        .policy(free)
+        .policy(paid)
         .on_store_error(fail_mode(config))
         .store_timeout(config.store_timeout);
     match limits.layer(catalog) {

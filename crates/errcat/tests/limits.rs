@@ -183,6 +183,56 @@ async fn admitted_responses_carry_the_draft_headers_and_refusals_are_429_envelop
     assert!(anonymous.header("ratelimit").is_none());
 }
 
+/// A policy decided by a layer further out (an address and a plan decided together, before
+/// authentication) is not counted again by a layer further in that has the same policy: each
+/// request counts once, and the headers name it once.
+#[tokio::test]
+async fn a_policy_decided_further_out_is_not_counted_again_further_in() {
+    let c = catalog("migosmtp.toml");
+    let store = still_store();
+    let plan = || {
+        Policy::new("plan", ApiKey::authorization()).window(Window::new(
+            "burst",
+            4,
+            Duration::from_secs(10),
+        ))
+    };
+    let address = Policy::new("address", ClientIp::new()).window(Window::new(
+        "second",
+        100,
+        Duration::from_secs(1),
+    ));
+    let outer = RateLimit::new(store.clone()).policy(address).policy(plan());
+    let inner = RateLimit::new(store.clone()).policy(plan());
+    let app = Router::new()
+        .route("/ping", get(|| async { "pong" }))
+        .layer(inner.layer(&c).unwrap())
+        .layer(outer.layer(&c).unwrap())
+        .with_errcat(Errcat::new(c.clone()));
+    let base = serve(app).await;
+    let client = reqwest::Client::new();
+    for expected in [3, 2, 1, 0] {
+        let r = send(client.get(format!("{base}/ping")).bearer_auth("k1")).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let state = sf_list(r.header("ratelimit").unwrap());
+        let names: Vec<&str> = state.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["second", "burst"], "each window once");
+        assert_eq!(param(&state[1], "r"), expected);
+        let policy = sf_list(r.header("ratelimit-policy").unwrap());
+        assert_eq!(policy.len(), 2);
+    }
+    let r = send(client.get(format!("{base}/ping")).bearer_auth("k1")).await;
+    assert_eq!(r.status, 429);
+    r.assert_envelope(&c, "rate_limit_exceeded");
+    // Without a key, the outer layer decides the address alone, and the inner one has nothing
+    // to decide.
+    let anonymous = send(client.get(format!("{base}/ping"))).await;
+    assert_eq!(anonymous.status, 200);
+    let state = sf_list(anonymous.header("ratelimit").unwrap());
+    assert_eq!(state.len(), 1);
+    assert_eq!(state[0].0, "second");
+}
+
 #[tokio::test]
 async fn each_window_fires_its_own_code() {
     // Seed 004: hourly and daily limits with their own codes.

@@ -115,6 +115,10 @@ impl<S: KeyStore> KeyStore for CachedKeyStore<S> {
         })
     }
 
+    fn get_now(&self, id: &str) -> Option<Arc<KeyRecord>> {
+        self.cached(id).flatten()
+    }
+
     fn put<'a>(&'a self, record: &'a KeyRecord) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             self.forget(&record.id);

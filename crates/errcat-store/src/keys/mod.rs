@@ -222,6 +222,14 @@ pub trait KeyStore: Send + Sync + 'static {
     fn get_shared<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<std::sync::Arc<KeyRecord>>> {
         Box::pin(async move { Ok(self.get(id).await?.map(std::sync::Arc::new)) })
     }
+
+    /// The record with this id if the store has it at hand, without a wait (a cache in this
+    /// process): `Some(record)` as [`KeyStore::get_shared`] would give it, `None` to ask
+    /// `get_shared`. By default `None`; [`CachedKeyStore`] answers for the ids it holds.
+    fn get_now(&self, id: &str) -> Option<std::sync::Arc<KeyRecord>> {
+        let _ = id;
+        None
+    }
 }
 
 impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
@@ -239,6 +247,9 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
     }
     fn get_shared<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<std::sync::Arc<KeyRecord>>> {
         (**self).get_shared(id)
+    }
+    fn get_now(&self, id: &str) -> Option<std::sync::Arc<KeyRecord>> {
+        (**self).get_now(id)
     }
 }
 

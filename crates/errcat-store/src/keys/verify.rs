@@ -98,26 +98,56 @@ impl Verifier {
             .len()
     }
 
+    /// Whether this same `record` matched this same `secret` before and is remembered: an
+    /// answer from memory alone, never a hash. `false` says only "not known", not "wrong".
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use errcat_store::keys::{ApiKeySecret, KeyHasher, KeyRecord, Verifier};
+    ///
+    /// let hasher = KeyHasher::sha256();
+    /// let secret = ApiKeySecret::generate("mfx", "test")?;
+    /// let record = Arc::new(KeyRecord::new(&secret, &hasher, "CI key", "acct_1"));
+    /// let verifier = Verifier::new(hasher);
+    /// assert!(!verifier.known(&secret, &record));
+    /// assert!(verifier.verify(&secret, &record));
+    /// assert!(verifier.known(&secret, &record));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn known(&self, secret: &ApiKeySecret, record: &Arc<KeyRecord>) -> bool {
+        match self.tag(secret) {
+            Some(tag) => self.remembers(tag, record),
+            None => false,
+        }
+    }
+
+    /// The secret's tag, where the memo is on.
+    fn tag(&self, secret: &ApiKeySecret) -> Option<u128> {
+        let key = self.key.as_ref()?;
+        if self.capacity == 0 {
+            return None;
+        }
+        let mut sip = SipHasher24::new_with_key(key);
+        sip.write(secret.expose().as_bytes());
+        Some(sip.finish128().as_u128())
+    }
+
+    fn remembers(&self, tag: u128, record: &Arc<KeyRecord>) -> bool {
+        self.memo
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&tag)
+            .is_some_and(|seen| Arc::ptr_eq(seen, record))
+    }
+
     /// Whether `secret` is `record`'s key: same id and same hash, as
     /// [`KeyRecord::matches`] tells, answered from memory when this same record matched this
     /// same secret before.
     pub fn verify(&self, secret: &ApiKeySecret, record: &Arc<KeyRecord>) -> bool {
-        let Some(key) = &self.key else {
+        let Some(tag) = self.tag(secret) else {
             return record.matches(secret, &self.hasher);
         };
-        if self.capacity == 0 {
-            return record.matches(secret, &self.hasher);
-        }
-        let mut sip = SipHasher24::new_with_key(key);
-        sip.write(secret.expose().as_bytes());
-        let tag = sip.finish128().as_u128();
-        let known = self
-            .memo
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&tag)
-            .is_some_and(|seen| Arc::ptr_eq(seen, record));
-        if known {
+        if self.remembers(tag, record) {
             return true;
         }
         if !record.matches(secret, &self.hasher) {

@@ -294,6 +294,57 @@ impl std::fmt::Debug for AuthLayer {
     }
 }
 
+impl AuthLayer {
+    /// The key id of a request whose key this layer would accept right now from what it has
+    /// in memory alone (the record in the key store's cache, the key remembered by its
+    /// [`Verifier`], not revoked, not expired, of the request's environment, from an allowed
+    /// network), as a [`KeyExtractor`]; `None` for any other request, and never a wait or a
+    /// store call.
+    ///
+    /// For a layer outside this one: a [`RateLimit`](super::RateLimit) in front of
+    /// authentication can then decide a key's plan together with the client's address (one
+    /// round trip on Redis), and the layer inside that has the same policy leaves it be. A
+    /// key that is not known yet (its first request, a cache past its ttl) is decided inside,
+    /// after authentication, as before.
+    ///
+    /// ```
+    /// use errcat::axum::auth::Auth;
+    /// use errcat::axum::KeyExtractor as _;
+    /// use errcat::store::MemoryStore;
+    ///
+    /// errcat::codes!(mod mintfax = "../../catalogs/mintfax.toml");
+    /// let auth = Auth::new(MemoryStore::new()).layer(&mintfax::catalog());
+    /// let warm = auth.warm();
+    /// let req = axum::http::Request::new(axum::body::Body::empty());
+    /// assert_eq!(warm.key(&req), None);
+    /// ```
+    pub fn warm(&self) -> WarmKey {
+        WarmKey {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// [`AuthLayer::warm`]'s key extractor.
+#[derive(Clone)]
+pub struct WarmKey {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for WarmKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WarmKey").finish_non_exhaustive()
+    }
+}
+
+impl KeyExtractor for WarmKey {
+    fn key(&self, req: &Request) -> Option<String> {
+        self.shared
+            .accepted_now(req)
+            .map(|record| record.id.clone())
+    }
+}
+
 impl<S> tower::Layer<S> for AuthLayer {
     type Service = AuthService<S>;
 
@@ -436,17 +487,41 @@ impl Shared {
         }
     }
 
+    /// The record of a key this layer would accept now from memory alone (see
+    /// [`AuthLayer::warm`]).
+    fn accepted_now(&self, req: &Request) -> Option<Arc<KeyRecord>> {
+        let facts = self.facts(req);
+        let secret = facts.key.as_ref().ok()?;
+        let record = self.keys.get_now(secret.id())?;
+        let accepted = self.verifier.known(secret, &record)
+            && !record.is_revoked()
+            && !record.is_expired(unix_now())
+            && facts
+                .environment
+                .as_ref()
+                .is_none_or(|wanted| *wanted == record.environment)
+            && (record.networks.is_empty()
+                || self
+                    .client(req)
+                    .and_then(|c| c.1)
+                    .is_some_and(|a| record.allows(a)));
+        accepted.then_some(record)
+    }
+
     /// Authenticates a request: its key's record, or why not (a store failure is `Err(None)`).
     /// The allowed networks are checked by the caller, which has the request.
     async fn authenticate(&self, facts: &Facts) -> Result<Arc<KeyRecord>, Option<Failure>> {
         let secret = facts.key.as_ref().map_err(|f| Some(*f))?;
-        let record = match bounded(self.timeout, self.keys.get_shared(secret.id())).await {
-            Ok(Some(record)) => record,
-            Ok(None) => return Err(Some(Failure::Invalid)),
-            Err(e) => {
-                self.outage.report("API-key", FailMode::Closed, &e);
-                return Err(None);
-            }
+        let record = match self.keys.get_now(secret.id()) {
+            Some(record) => record,
+            None => match bounded(self.timeout, self.keys.get_shared(secret.id())).await {
+                Ok(Some(record)) => record,
+                Ok(None) => return Err(Some(Failure::Invalid)),
+                Err(e) => {
+                    self.outage.report("API-key", FailMode::Closed, &e);
+                    return Err(None);
+                }
+            },
         };
         if !self.verifier.verify(secret, &record) {
             return Err(Some(Failure::Invalid));

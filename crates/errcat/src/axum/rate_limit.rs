@@ -26,10 +26,12 @@
 //! # Ok::<(), errcat::axum::ConfigError>(())
 //! ```
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -67,7 +69,10 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// A policy with no window yet. `name` namespaces its keys in the store.
+    /// A policy with no window yet. `name` namespaces its keys in the store, and a request
+    /// counts under a name once: a layer further in skips a policy whose name a layer further
+    /// out already decided for the request (so an address and a plan can be decided together
+    /// in front of authentication, and the plan's own layer after it still covers the rest).
     pub fn new(name: impl Into<String>, key: impl KeyExtractor) -> Policy {
         Policy {
             name: name.into(),
@@ -232,6 +237,8 @@ impl RateLimit {
                 #[cfg(feature = "metrics")]
                 metric: crate::metrics::PolicyKeys::new(&policy.name),
                 limiter: self.store.limiter(&policy.name, &policy.windows),
+                name: policy.name.as_str().into(),
+                shared_name: shared_name(&policy.name),
                 key: policy.key,
                 policy_header,
                 policy_value,
@@ -260,6 +267,11 @@ struct ResolvedWindow {
 
 struct ResolvedPolicy {
     limiter: Arc<dyn Limiter>,
+    /// The policy's name, which marks it decided for a request.
+    name: Arc<str>,
+    /// Whether a policy of this name is in more than one layer of this process: only then is
+    /// it marked decided on the request (a marker costs an allocation).
+    shared_name: Arc<AtomicBool>,
     key: Arc<dyn KeyExtractor>,
     windows: Vec<ResolvedWindow>,
     policy_header: String,
@@ -368,89 +380,216 @@ fn small_number(n: u64) -> HeaderValue {
         .unwrap_or_else(|| HeaderValue::from(n))
 }
 
-impl Shared {
-    /// Each policy's key for a request, found before any store is asked.
-    fn keys(&self, req: &Request) -> Keys {
-        self.policies.iter().map(|p| p.key.key(req)).collect()
+/// The flag of policy `name`, set once a second layer has a policy of that name.
+fn shared_name(name: &str) -> Arc<AtomicBool> {
+    static NAMES: std::sync::LazyLock<Mutex<HashMap<String, Arc<AtomicBool>>>> =
+        std::sync::LazyLock::new(Mutex::default);
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match names.get(name) {
+        Some(flag) => {
+            flag.store(true, Ordering::Relaxed);
+            flag.clone()
+        }
+        None => {
+            let flag = Arc::new(AtomicBool::new(false));
+            names.insert(name.to_owned(), flag.clone());
+            flag
+        }
+    }
+}
+
+/// The policies already decided for a request, by name, so that a layer further in with a
+/// policy of the same name (the same counters) does not count the request twice.
+#[derive(Clone, Default)]
+struct Decided(smallvec::SmallVec<[Arc<str>; 4]>);
+
+impl Decided {
+    fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|n| **n == *name)
+    }
+}
+
+/// The decisions of one request's policies, folded into its headers and its answer.
+struct Tally<'a> {
+    /// The policies that applied: the first alone, or all joined in `policy_header`.
+    applied: Option<&'a ResolvedPolicy>,
+    policy_header: HeaderBuf,
+    limit_header: HeaderBuf,
+    /// The window closest to its limit: (remaining, reset, limit).
+    tightest: Option<(u32, Duration, HeaderValue)>,
+    refusal: Option<ApiError>,
+}
+
+impl<'a> Tally<'a> {
+    fn new() -> Tally<'a> {
+        Tally {
+            applied: None,
+            policy_header: HeaderBuf::new(),
+            limit_header: HeaderBuf::new(),
+            tightest: None,
+            refusal: None,
+        }
     }
 
-    async fn decide(&self, keys: Keys) -> Verdict {
+    /// Takes one policy's decision; `false` once it refused (the policies after it are not
+    /// consulted).
+    fn take(&mut self, policy: &'a ResolvedPolicy, decision: &Decision) -> bool {
+        #[cfg(feature = "metrics")]
+        if decision.rejected.is_some() {
+            policy.metric.limited();
+        } else {
+            policy.metric.allowed();
+        }
+        match self.applied {
+            None => self.applied = Some(policy),
+            Some(first) => {
+                if self.policy_header.is_empty() {
+                    self.policy_header
+                        .extend_from_slice(first.policy_header.as_bytes());
+                }
+                push_item(&mut self.policy_header, &policy.policy_header);
+            }
+        }
+        describe(policy, decision, &mut self.limit_header, &mut self.tightest);
+        let Some((i, wait)) = decision.rejected else {
+            return true;
+        };
+        let window = &policy.windows[i.min(policy.windows.len() - 1)];
+        let err = match &window.code {
+            Some(code) => ApiError::new(code.clone()),
+            None => ApiError::role(Role::RateLimited),
+        };
+        let secs = u32::try_from(ceil_secs(wait)).unwrap_or(u32::MAX);
+        self.refusal = Some(err.retry_after(secs.max(1)));
+        false
+    }
+
+    fn verdict(self) -> Verdict {
         let mut headers = Headers::default();
-        // The policies that applied: the first alone, or all joined.
-        let mut applied: Option<&ResolvedPolicy> = None;
-        let mut policy_header = HeaderBuf::new();
-        let mut limit_header = HeaderBuf::new();
-        // The window closest to its limit: (remaining, reset, limit).
-        let mut tightest: Option<(u32, Duration, HeaderValue)> = None;
-        let mut refusal = None;
-        for (policy, key) in self.policies.iter().zip(keys) {
-            let Some(key) = key else {
-                continue;
+        if let Some(first) = self.applied {
+            headers.policy = if self.policy_header.is_empty() {
+                Some(first.policy_value.clone())
+            } else {
+                HeaderValue::from_bytes(&self.policy_header).ok()
             };
-            let now = policy.limiter.check_now(&key);
-            let decision = match match now {
-                Some(answer) => answer,
-                None => bounded(self.timeout, policy.limiter.check(&key)).await,
-            } {
-                Ok(d) => {
-                    #[cfg(feature = "metrics")]
-                    if d.rejected.is_some() {
-                        policy.metric.limited();
-                    } else {
-                        policy.metric.allowed();
+            headers.state = HeaderValue::from_bytes(&self.limit_header).ok();
+        }
+        if let Some((remaining, reset, limit)) = self.tightest {
+            headers.tightest = Some((limit, remaining, ceil_secs(reset)));
+        }
+        match self.refusal {
+            Some(err) => Verdict::Refuse(err, headers),
+            None => Verdict::Admit(headers),
+        }
+    }
+}
+
+impl Shared {
+    /// Each policy's key for a request, found before any store is asked: `None` for a policy
+    /// that does not apply, or that a layer further out already decided.
+    fn keys(&self, req: &Request) -> Keys {
+        let decided = req.extensions().get::<Decided>();
+        self.policies
+            .iter()
+            .map(|p| match decided {
+                Some(d) if d.has(&p.name) => None,
+                _ => p.key.key(req),
+            })
+            .collect()
+    }
+
+    /// What a store that failed means for the request: skip the limit, or refuse it.
+    fn failed(&self, e: errcat_store::StoreError) -> Option<Verdict> {
+        self.outages.report("rate-limit", self.fail, &e);
+        match self.fail {
+            FailMode::Open => None,
+            FailMode::Closed => {
+                let err = ApiError::role(Role::Unavailable)
+                    .retry_after(1)
+                    .with_source(e);
+                Some(Verdict::Refuse(err, Headers::default()))
+            }
+        }
+    }
+
+    async fn decide(&self, keys: &Keys) -> Verdict {
+        let mut tally = Tally::new();
+        let applicable = self
+            .policies
+            .iter()
+            .zip(keys)
+            .filter_map(|(p, k)| Some((p, k.as_deref()?)));
+        let applicable: smallvec::SmallVec<[(&ResolvedPolicy, &str); 2]> = applicable.collect();
+        // Several policies on a store that decides them in one step (a Redis server): one
+        // round trip for all of them.
+        if let [(first, key), rest @ ..] = applicable.as_slice()
+            && !rest.is_empty()
+        {
+            let chain: smallvec::SmallVec<[(&dyn Limiter, &str); 2]> =
+                rest.iter().map(|(p, k)| (&*p.limiter, *k)).collect();
+            if let Some(together) = first.limiter.check_chain(key, &chain) {
+                match bounded(self.timeout, together).await {
+                    Ok(decisions) => {
+                        for (&(policy, _), decision) in applicable.iter().zip(&decisions) {
+                            if !tally.take(policy, decision) {
+                                break;
+                            }
+                        }
+                        return tally.verdict();
                     }
-                    d
+                    Err(e) => {
+                        #[cfg(feature = "metrics")]
+                        for (policy, _) in &applicable {
+                            policy.metric.error();
+                        }
+                        return self.failed(e).unwrap_or_else(|| tally.verdict());
+                    }
+                }
+            }
+        }
+        for &(policy, key) in &applicable {
+            let answer = match policy.limiter.check_now(key) {
+                Some(answer) => answer,
+                None => bounded(self.timeout, policy.limiter.check(key)).await,
+            };
+            match answer {
+                Ok(decision) => {
+                    if !tally.take(policy, &decision) {
+                        break;
+                    }
                 }
                 Err(e) => {
                     #[cfg(feature = "metrics")]
                     policy.metric.error();
-                    self.outages.report("rate-limit", self.fail, &e);
-                    match self.fail {
-                        FailMode::Open => continue,
-                        FailMode::Closed => {
-                            let err = ApiError::role(Role::Unavailable)
-                                .retry_after(1)
-                                .with_source(e);
-                            return Verdict::Refuse(err, Headers::default());
-                        }
+                    if let Some(refused) = self.failed(e) {
+                        return refused;
                     }
                 }
-            };
-            match applied {
-                None => applied = Some(policy),
-                Some(first) => {
-                    if policy_header.is_empty() {
-                        policy_header.extend_from_slice(first.policy_header.as_bytes());
-                    }
-                    push_item(&mut policy_header, &policy.policy_header);
-                }
-            }
-            describe(policy, &decision, &mut limit_header, &mut tightest);
-            if let Some((i, wait)) = decision.rejected {
-                let window = &policy.windows[i.min(policy.windows.len() - 1)];
-                let err = match &window.code {
-                    Some(code) => ApiError::new(code.clone()),
-                    None => ApiError::role(Role::RateLimited),
-                };
-                let secs = u32::try_from(ceil_secs(wait)).unwrap_or(u32::MAX);
-                refusal = Some(err.retry_after(secs.max(1)));
-                break;
             }
         }
-        if let Some(first) = applied {
-            headers.policy = if policy_header.is_empty() {
-                Some(first.policy_value.clone())
-            } else {
-                HeaderValue::from_bytes(&policy_header).ok()
-            };
-            headers.state = HeaderValue::from_bytes(&limit_header).ok();
+        tally.verdict()
+    }
+
+    /// Marks the policies this layer decided (every one that applied, as it admitted the
+    /// request), for the layers further in.
+    fn mark(&self, keys: &Keys, req: &mut Request) {
+        let mut names = self
+            .policies
+            .iter()
+            .zip(keys)
+            .filter(|(p, k)| k.is_some() && p.shared_name.load(Ordering::Relaxed))
+            .map(|(p, _)| p.name.clone())
+            .peekable();
+        if names.peek().is_none() {
+            return;
         }
-        if let Some((remaining, reset, limit)) = tightest {
-            headers.tightest = Some((limit, remaining, ceil_secs(reset)));
-        }
-        match refusal {
-            Some(err) => Verdict::Refuse(err, headers),
-            None => Verdict::Admit(headers),
+        match req.extensions_mut().get_mut::<Decided>() {
+            Some(decided) => decided.0.extend(names),
+            None => {
+                req.extensions_mut().insert(Decided(names.collect()));
+            }
         }
     }
 }
@@ -517,8 +656,10 @@ where
         let shared = self.shared.clone();
         let keys = shared.keys(&req);
         Box::pin(async move {
-            match shared.decide(keys).await {
+            match shared.decide(&keys).await {
                 Verdict::Admit(headers) => {
+                    let mut req = req;
+                    shared.mark(&keys, &mut req);
                     let mut res = inner.call(req).await?;
                     headers.write(res.headers_mut());
                     Ok(res)
