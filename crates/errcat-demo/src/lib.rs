@@ -353,14 +353,23 @@ fn address_limits(
         });
         limits = limits.policy(free).policy(paid);
     }
+    limit_layer(config, catalog, limits)
+}
+
+/// `limits` with the demo's store timeout and fail mode, checked against the catalog.
+fn limit_layer(
+    config: &DemoConfig,
+    catalog: &errcat::Catalog,
+    limits: RateLimit,
+) -> errcat::axum::RateLimitLayer {
     let limits = limits
         .on_store_error(fail_mode(config))
         .store_timeout(config.store_timeout);
     match limits.layer(catalog) {
         Ok(layer) => layer,
-        // The windows name no code of their own: the catalog's rate_limited role always
-        // resolves, so this cannot fail.
-        Err(e) => unreachable!("the demo's address limit is valid: {e}"),
+        // The demo's windows name no code of their own: the catalog's rate_limited role
+        // always resolves, so this cannot fail.
+        Err(e) => unreachable!("the demo's rate limits are valid: {e}"),
     }
 }
 
@@ -393,15 +402,8 @@ fn principal_limits(
     let (free, paid) = plans(config, principal_key);
     let limits = RateLimit::new(limit_store(config))
         .policy(free)
-        .policy(paid)
-        .on_store_error(fail_mode(config))
-        .store_timeout(config.store_timeout);
-    match limits.layer(catalog) {
-        Ok(layer) => layer,
-        // The windows above name no code of their own: the catalog's rate_limited role
-        // always resolves, so this cannot fail.
-        Err(e) => unreachable!("the demo's rate limits are valid: {e}"),
-    }
+        .policy(paid);
+    limit_layer(config, catalog, limits)
 }
 
 /// The reference docs site (errcat-docs), generated once, served where the catalog's `docs`

@@ -494,17 +494,8 @@ impl Shared {
         let secret = facts.key.as_ref().ok()?;
         let record = self.keys.get_now(secret.id())?;
         let accepted = self.verifier.known(secret, &record)
-            && !record.is_revoked()
-            && !record.is_expired(unix_now())
-            && facts
-                .environment
-                .as_ref()
-                .is_none_or(|wanted| *wanted == record.environment)
-            && (record.networks.is_empty()
-                || self
-                    .client(req)
-                    .and_then(|c| c.1)
-                    .is_some_and(|a| record.allows(a)));
+            && self.standing(&record, &facts).is_ok()
+            && self.network_allowed(&record, req);
         accepted.then_some(record)
     }
 
@@ -526,18 +517,35 @@ impl Shared {
         if !self.verifier.verify(secret, &record) {
             return Err(Some(Failure::Invalid));
         }
+        self.standing(&record, facts).map_err(Some)?;
+        Ok(record)
+    }
+
+    /// Whether a key that matched may be used now: not revoked, not expired, of the request's
+    /// environment.
+    fn standing(&self, record: &KeyRecord, facts: &Facts) -> Result<(), Failure> {
         if record.is_revoked() {
-            return Err(Some(Failure::Revoked));
+            return Err(Failure::Revoked);
         }
         if record.is_expired(unix_now()) {
-            return Err(Some(Failure::Expired));
+            return Err(Failure::Expired);
         }
         if let Some(wanted) = &facts.environment
             && *wanted != record.environment
         {
-            return Err(Some(Failure::Environment));
+            return Err(Failure::Environment);
         }
-        Ok(record)
+        Ok(())
+    }
+
+    /// Whether the request comes from a network the key allows (always, when it names none;
+    /// the address is only looked for then).
+    fn network_allowed(&self, record: &KeyRecord, req: &Request) -> bool {
+        record.networks.is_empty()
+            || self
+                .client(req)
+                .and_then(|c| c.1)
+                .is_some_and(|a| record.allows(a))
     }
 
     /// The answer to a failed attempt: its code, or the failure limit's once it is spent.
@@ -589,13 +597,7 @@ where
         let facts = shared.facts(&req);
         Box::pin(async move {
             let verdict = shared.authenticate(&facts).await.and_then(|record| {
-                // The address is only looked for when the key limits it.
-                let allowed = record.networks.is_empty()
-                    || shared
-                        .client(&req)
-                        .and_then(|c| c.1)
-                        .is_some_and(|a| record.allows(a));
-                if allowed {
+                if shared.network_allowed(&record, &req) {
                     Ok(record)
                 } else {
                     Err(Some(Failure::Address))
